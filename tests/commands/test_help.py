@@ -1,0 +1,78 @@
+"""Usage lines and help text come from the command table."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloudping.commands import COMMAND_NAMES, help_text, parse, usage
+from cloudping.commands.table import SPECS
+from cloudping.errors import UsageError
+
+
+def test_the_ping_usage_line_follows_the_grammar() -> None:
+    assert usage("ping") == (
+        "usage: ping [-4|-6] [-c N] [-i SEC] [-W SEC] [--size BYTES] [--ttl N] [--df] "
+        "[--proto icmp|udp|tcp] [-p PORT] [-s SELECTOR[,SELECTOR...]] [--limit N] TARGET..."
+    )
+
+
+def test_a_repeatable_option_is_marked_in_usage() -> None:
+    assert "[-H 'Name: value']..." in usage("http")
+
+
+def test_optional_positionals_are_bracketed() -> None:
+    assert usage("list") == "usage: list [SELECTOR]"
+    assert usage("version") == "usage: version"
+
+
+def test_usage_accepts_aliases() -> None:
+    assert usage("probe") == usage("scan")
+
+
+@pytest.mark.parametrize("name", COMMAND_NAMES)
+def test_help_on_a_command_starts_with_its_usage_line(name: str) -> None:
+    assert help_text(name).startswith(usage(name) + "\n")
+
+
+@pytest.mark.parametrize("name", COMMAND_NAMES)
+def test_help_lists_every_option_with_its_help_string(name: str) -> None:
+    text = help_text(name)
+    for option in SPECS[name].options:
+        assert ", ".join(option.flags) in text
+        assert option.help in text
+
+
+def test_help_shows_defaults_from_the_model() -> None:
+    assert "packets to send to each target (default: 4)" in help_text("ping")
+    assert "(default: 2)" in help_text("ping")
+
+
+def test_help_explains_the_word_form_of_from() -> None:
+    assert "'from SELECTOR[,SELECTOR...]'" in help_text("ping")
+
+
+def test_commands_without_agents_do_not_mention_from() -> None:
+    assert "FROM" not in help_text("ipinfo")
+
+
+@pytest.mark.parametrize(
+    ("name", "example"), [(s.name, e) for s in SPECS.values() for e in s.examples]
+)
+def test_every_help_example_parses_to_its_command(name: str, example: str) -> None:
+    assert parse(example).command == name
+
+
+def test_the_overview_lists_every_command_with_its_summary() -> None:
+    text = help_text()
+    for spec in SPECS.values():
+        assert f"{spec.name:<12}{spec.summary}" in text
+
+
+def test_the_overview_names_the_aliases() -> None:
+    assert "(alias: trace)" in help_text()
+    assert "(alias: probe)" in help_text()
+
+
+def test_help_on_an_unknown_command_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="did you mean ping"):
+        help_text("pnig")
