@@ -1,0 +1,255 @@
+"""The event model: what every probe emits and every channel renders.
+
+A measurement is a stream of events, one JSON object per line, each with ``type``. The first is
+``measurement``, the last ``end``. Every event names its ``agent`` and ``target`` (``None`` on
+the two that speak for the whole measurement). Times are milliseconds as floats, addresses are
+strings, field names snake_case. The published JSON Schema (``schema.json`` beside this file)
+is generated from these classes; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal, TypeVar, cast, dataclass_transform
+
+from pydantic import ConfigDict, Field
+
+_T = TypeVar("_T", bound=type)
+Percent = Annotated[float, Field(ge=0, le=100, description="percent of sent probes unanswered")]
+_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def _event(cls: _T) -> _T:
+    """Make an event class: frozen, slotted, keyword-only, with a strict published schema."""
+    made = cast("_T", dataclass(frozen=True, slots=True, kw_only=True)(cls))
+    setattr(made, "__pydantic_config__", _CONFIG)  # noqa: B010 (pydantic reads it from the class)
+    return made
+
+
+@_event
+class MeasurementEvent:
+    """First event: which measurement this is, what was asked and who runs it."""
+
+    id: str
+    command: str
+    agents: tuple[str, ...]
+    agent: None = None
+    target: None = None
+    type: Literal["measurement"] = "measurement"
+
+
+@_event
+class StartEvent:
+    """One job (agent x target) begins: the resolved address and how it is probed."""
+
+    agent: str
+    target: str
+    address: str
+    family: Literal[4, 6]
+    probe: str
+    method: str
+    size: int
+    port: int | None = None
+    type: Literal["start"] = "start"
+
+
+@_event
+class ReplyEvent:
+    """An answer to one probe packet: an echo reply, or an ICMP error about it.
+
+    ``icmp_error`` is ``None`` for a real reply; otherwise it names the error
+    (``time_exceeded``, ``host_unreachable``, ``frag_needed``, ...) sent by ``address``.
+    ``duplicate`` and ``late`` (after its timeout was declared) replies are reported but not
+    counted as received. A TCP probe's answer has ``state``: ``open`` (SYN-ACK) or ``closed``
+    (RST); a filtered port is a ``timeout``.
+    """
+
+    agent: str
+    target: str
+    seq: int
+    address: str
+    rtt_ms: float
+    size: int
+    ttl: int | None = None
+    duplicate: bool = False
+    late: bool = False
+    icmp_error: str | None = None
+    mtu: int | None = None
+    port: int | None = None
+    state: Literal["open", "closed"] | None = None
+    type: Literal["reply"] = "reply"
+
+
+@_event
+class TimeoutEvent:
+    """No answer to probe ``seq`` within its per-packet timeout."""
+
+    agent: str
+    target: str
+    seq: int
+    address: str
+    timeout_ms: float
+    type: Literal["timeout"] = "timeout"
+
+
+@_event
+class PingSummaryEvent:
+    """Statistics of one ping job (agent x target), as iputils ping prints them."""
+
+    agent: str
+    target: str
+    address: str
+    sent: int
+    received: int
+    loss: Percent
+    duplicates: int = 0
+    late: int = 0
+    errors: int = 0
+    min_ms: float | None = None
+    avg_ms: float | None = None
+    max_ms: float | None = None
+    stddev_ms: float | None = None
+    jitter_ms: float | None = None
+    duration_ms: float = 0.0
+    port: int | None = None
+    probe: Literal["ping", "tcping"] = "ping"
+    type: Literal["summary"] = "summary"
+
+
+@_event
+class HopProbe:
+    """One probe's answer at a hop: who answered, how fast, and with what (``None``: nobody)."""
+
+    address: str | None = None
+    rtt_ms: float | None = None
+    name: str | None = None
+    icmp_error: str | None = None
+    mtu: int | None = None
+
+
+@_event
+class HopEvent:
+    """One hop of a path (traceroute), or one hop in one round (mtr), in TTL order.
+
+    ``icmp_error`` of a probe is ``time_exceeded`` for a router, ``None`` for the destination's
+    own answer, and an unreachable code (shown ``!H``, ``!N``, ``!X`` ...) where the path ends.
+    """
+
+    agent: str
+    target: str
+    ttl: int
+    probes: tuple[HopProbe, ...]
+    round: int = 1
+    type: Literal["hop"] = "hop"
+
+
+@_event
+class HopStats:
+    """A hop's statistics over every probe sent to it (mtr's report columns)."""
+
+    ttl: int
+    addresses: tuple[str, ...]
+    names: tuple[str | None, ...]
+    sent: int
+    received: int
+    loss: Percent
+    last_ms: float | None = None
+    avg_ms: float | None = None
+    best_ms: float | None = None
+    worst_ms: float | None = None
+    stddev_ms: float | None = None
+    jitter_ms: float | None = None
+
+
+@_event
+class PathSummaryEvent:
+    """The path of a traceroute or mtr job: a row per hop, and whether the target answered."""
+
+    agent: str
+    target: str
+    address: str
+    probe: Literal["traceroute", "mtr"]
+    reached: bool
+    hops: tuple[HopStats, ...]
+    duration_ms: float = 0.0
+    path_mtu: int | None = None
+    type: Literal["summary"] = "summary"
+
+
+@_event
+class ScanEvent:
+    """Hosts of a sweep that answered (``alive``) or drew an ICMP error, as they come."""
+
+    agent: str
+    target: str
+    address: str
+    state: Literal["alive", "unreachable"]
+    rtt_ms: float | None = None
+    icmp_error: str | None = None
+    responder: str | None = None
+    type: Literal["scan"] = "scan"
+
+
+@_event
+class ScanSummaryEvent:
+    """The result of a sweep of ``target`` (a CIDR)."""
+
+    agent: str
+    target: str
+    total: int
+    probed: int
+    alive: int
+    unreachable: int
+    alive_ranges: tuple[str, ...]
+    sent: int
+    rate_pps: float
+    duration_ms: float
+    probe: Literal["scan"] = "scan"
+    type: Literal["summary"] = "summary"
+
+
+@_event
+class ErrorEvent:
+    """Something went wrong for a job (``agent``/``target`` set) or the whole measurement."""
+
+    code: str
+    message: str
+    agent: str | None = None
+    target: str | None = None
+    type: Literal["error"] = "error"
+
+
+@_event
+class EndEvent:
+    """Last event of every measurement stream."""
+
+    id: str
+    status: Literal["ok", "error", "cancelled"]
+    duration_ms: float
+    agent: None = None
+    target: None = None
+    type: Literal["end"] = "end"
+
+
+SummaryEvent = PingSummaryEvent | PathSummaryEvent | ScanSummaryEvent
+
+# Summaries share ``type: "summary"`` and differ by ``probe``: a nested discriminator.
+_Summary = Annotated[SummaryEvent, Field(discriminator="probe")]
+
+Event = Annotated[
+    MeasurementEvent
+    | StartEvent
+    | ReplyEvent
+    | TimeoutEvent
+    | HopEvent
+    | ScanEvent
+    | _Summary
+    | ErrorEvent
+    | EndEvent,
+    Field(discriminator="type"),
+]
+
+Emit = Callable[[Event], None]
+"""How a probe hands an event on: cheap and synchronous (the caller queues or prints)."""
