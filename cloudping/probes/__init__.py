@@ -1,0 +1,1 @@
+"""Probes: the code that sends packets. Found by command name in ``registry.PROBES``."""
