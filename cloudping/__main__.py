@@ -1,0 +1,5 @@
+"""``python -m cloudping``: the same as the ``cloudping`` command."""
+
+from cloudping.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The command-line channel: ``cloudping COMMAND ...`` runs a command and prints its events."""

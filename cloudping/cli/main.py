@@ -1,0 +1,132 @@
+"""Entry point of the ``cloudping`` command.
+
+A channel like any other: words -> ``Command`` (the shared grammar) -> measurement -> render.
+Exit status as iputils ping: 0 when any reply arrived, 1 when none did, 2 for a usage error or
+a measurement that could not run at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TextIO
+
+from cloudping import __version__
+from cloudping.commands import Command, HelpCommand, VersionCommand, help_text, parse_args
+from cloudping.errors import UsageError
+from cloudping.events import ErrorEvent, Event, PingSummaryEvent, to_json_line
+from cloudping.measurement import run_measurement
+from cloudping.policy import DEFAULT_LIMITS, Limits
+from cloudping.probes.env import ProbeEnv
+from cloudping.render import TextStyle, render
+
+EXIT_REPLIES, EXIT_NO_REPLY, EXIT_ERROR = 0, 1, 2
+LOCAL_COUNT_MAX = 1_000_000
+_CLI_FLAGS = {"--json"}
+
+
+@dataclass
+class Printer:
+    """Writes each event as it arrives (text or NDJSON) and remembers what decides the exit."""
+
+    as_json: bool
+    style: TextStyle
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    received: int = 0
+    summaries: int = 0
+    errors: int = 0
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, PingSummaryEvent):
+            self.summaries += 1
+            self.received += event.received
+        elif isinstance(event, ErrorEvent):
+            self.errors += 1
+        if self.as_json:
+            print(to_json_line(event), file=self.out, flush=True)
+            return
+        text = render(event, self.style)
+        if text is not None:
+            print(text, file=self.err if isinstance(event, ErrorEvent) else self.out, flush=True)
+
+    def exit_status(self) -> int:
+        if self.received:
+            return EXIT_REPLIES
+        return EXIT_NO_REPLY if self.summaries else EXIT_ERROR
+
+
+def split_cli_flags(argv: Sequence[str]) -> tuple[set[str], list[str]]:
+    """Take the CLI's own flags (``--json``) out of the words, up to a ``--``."""
+    flags: set[str] = set()
+    words: list[str] = []
+    for index, word in enumerate(argv):
+        if word == "--":
+            words.extend(argv[index:])
+            break
+        if word in _CLI_FLAGS:
+            flags.add(word)
+        else:
+            words.append(word)
+    return flags, words
+
+
+def local_limits() -> Limits:
+    """The CLI acts with its user's own rights, as iputils ping does: any count, and root may
+    send faster than every 0.2 s. The policy's tighter limits guard agents run for others."""
+    return replace(DEFAULT_LIMITS, privileged=os.geteuid() == 0, count_max=LOCAL_COUNT_MAX)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cloudping`` with ``argv`` (default: the process arguments); returns the exit status."""
+    flags, words = split_cli_flags(sys.argv[1:] if argv is None else argv)
+    if not words or words[0] in ("-h", "--help"):
+        print(_overview())
+        return 0
+    if words[0] in ("-V", "--version"):
+        print(f"cloudping {__version__}")
+        return 0
+    try:
+        cmd = parse_args(words, limits=local_limits())
+    except UsageError as exc:
+        print(f"cloudping: {exc.message}", file=sys.stderr)
+        if exc.usage:
+            print(exc.usage, file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(cmd, HelpCommand):
+        print(help_text(cmd.topic) if cmd.topic else _overview())
+        return 0
+    if isinstance(cmd, VersionCommand):
+        print(f"cloudping {__version__}")
+        return 0
+    return _measure(cmd, as_json="--json" in flags)
+
+
+def _measure(cmd: Command, *, as_json: bool) -> int:
+    targets = getattr(cmd, "targets", ())
+    printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
+    # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(cmd, printer))
+    return printer.exit_status()
+
+
+async def _run(cmd: Command, printer: Printer) -> None:
+    async with ProbeEnv() as env:
+        await run_measurement(cmd, env, printer)
+
+
+def _overview() -> str:
+    return (
+        f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
+        "usage: cloudping [--json] COMMAND [OPTIONS] ...\n\n"
+        f"{help_text()}\n\n"
+        "Options of the cloudping command itself:\n"
+        "  --json         print the event stream as NDJSON instead of text\n"
+        "  -V, --version  print the version\n\n"
+        "`cloudping help COMMAND` or `cloudping COMMAND --help` explains a command."
+    )

@@ -1,0 +1,78 @@
+"""The CLI channel in-process: help, usage errors and exit statuses (no packets sent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloudping import __version__
+from cloudping.cli.main import main, split_cli_flags
+
+
+def test_no_arguments_print_the_overview_with_every_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for name in ("ping", "traceroute", "mtr", "tcping", "dns", "http", "scan", "ipinfo", "route"):
+        assert name in out
+
+
+@pytest.mark.parametrize("argv", [["help", "ping"], ["ping", "--help"], ["ping", "-h"]])
+def test_command_help_lists_its_options(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "usage: ping" in out
+    for flag in ("-c", "--count", "-i", "-W", "--size", "--ttl", "--df"):
+        assert flag in out
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["version"]])
+def test_version_prints_the_package_version(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip() == f"cloudping {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["pnig", "x"], '"pnig"'),
+        (["ping"], "TARGET"),
+        (["ping", "-c", "abc", "x"], '"abc"'),
+        (["ping", "-c", "0", "x"], "0"),
+        (["ping", "--cout", "3", "x"], "--cout"),
+        (["ping", "-i", "-1", "x"], "-1"),
+        (["ping", "bad..name"], "bad..name"),
+    ],
+)
+def test_usage_errors_exit_2_naming_the_word_with_the_usage(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    first, *rest = captured.err.splitlines()
+    assert first.startswith("cloudping: ")
+    assert fragment in first
+    if argv[0] == "ping":
+        assert rest == [line for line in rest if line]
+        assert rest[0].startswith("usage: ping")
+    assert "Traceback" not in captured.err
+
+
+def test_commands_without_a_probe_yet_say_so_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ipinfo", "198.18.3.2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cloudping: ipinfo is not available yet")
+    assert "ping" in err
+
+
+def test_json_flag_is_taken_anywhere_before_a_double_dash() -> None:
+    assert split_cli_flags(["ping", "--json", "-c", "1", "x"]) == (
+        {"--json"},
+        ["ping", "-c", "1", "x"],
+    )
+    assert split_cli_flags(["http", "--", "--json"]) == (set(), ["http", "--", "--json"])
