@@ -36,6 +36,7 @@ class Limits:
         scan_ipv6_max_hosts: most IPv6 addresses a scan may sweep.
         scan_rate_default: packets per second of a scan that does not say.
         scan_rate_max: most packets per second of a scan.
+        scan_retries_max: most extra probes a scan sends to an address that did not answer.
         selection_limit_max: most agents one command may run on (``--limit``).
         max_input_chars: longest command line, in characters.
         max_message_chars: longest message (an email body) searched for a command line.
@@ -61,6 +62,7 @@ class Limits:
     scan_ipv6_max_hosts: int = 4096
     scan_rate_default: int = 1000
     scan_rate_max: int = 10_000
+    scan_retries_max: int = 5
     selection_limit_max: int = 50
     max_input_chars: int = 4096
     max_message_chars: int = 65_536

@@ -76,6 +76,7 @@ def cross_field(field: str, message: str) -> PydanticCustomError:
 
 
 Count = Annotated[int, BeforeValidator(whole_number), Field(ge=1)]
+Retries = Annotated[int, BeforeValidator(whole_number), Field(ge=0)]
 Seconds = Annotated[float, BeforeValidator(seconds), Field(gt=0)]
 Port = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=names.PORT_MAX)]
 Ttl = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=255)]

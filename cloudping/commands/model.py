@@ -45,6 +45,7 @@ from cloudping.commands.fieldtypes import (
     Ttl,
     Urls,
     cross_field,
+    Retries,
 )
 from cloudping.commands.selection import Selection
 
@@ -110,6 +111,7 @@ class TracerouteCommand(CommandModel):
     port: Port | None = None
     paris: Flag = False
     size: Size = 32
+    df: Flag = False
     from_: From = None
 
     @model_validator(mode="after")
@@ -236,6 +238,7 @@ class ScanCommand(CommandModel):
     port: Port | None = None
     timeout: Seconds = 1.0
     rate: Count | None = None
+    retries: Retries = 1
     from_: From = None
 
     @model_validator(mode="after")

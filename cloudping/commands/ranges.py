@@ -60,6 +60,10 @@ def max_body(limits: Limits) -> tuple[float, float]:
     return (1, limits.http_max_body)
 
 
+def retries(limits: Limits) -> tuple[float, float]:
+    return (0, limits.scan_retries_max)
+
+
 def rate(limits: Limits) -> tuple[float, float]:
     return (1, limits.scan_rate_max)
 
