@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks against the reference tools, on the network lab."""
