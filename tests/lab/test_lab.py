@@ -320,3 +320,9 @@ def test_added_addresses_answer_and_others_do_not(lab: Lab, family: Family) -> N
     assert sorted(output.splitlines()) == sorted(
         [f"{address} is alive" for address in extra] + [f"{absent} is unreachable"]
     )
+
+
+def test_every_namespace_resolves_through_its_own_loopback_only(lab: Lab) -> None:
+    for role in ("agent", "agent2", "r1", "r2", "target"):
+        conf = lab.run(role, ["cat", "/etc/resolv.conf"], timeout=10).stdout
+        assert conf.splitlines()[0] == "nameserver 127.0.0.1", role

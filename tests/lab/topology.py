@@ -78,6 +78,9 @@ ROUTES: dict[Role, tuple[tuple[int | None, Role], ...]] = {
 BLACKHOLE_SUBNET = 99  # r2 silently discards it: no ICMP error (a `blackhole` route)
 UNREACHABLE_SUBNET = 98  # r2 answers with ICMP host/address unreachable (an nft reject)
 
+# Processes in the lab resolve through loopback only (nothing listens: lookups fail at once).
+LAB_RESOLV_CONF = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
+LAB_HOSTS = "127.0.0.1 localhost\n::1 localhost\n"
 REASON_NOT_ROOT = "needs root to build network namespaces (run as root or in CI)"
 
 
@@ -257,6 +260,10 @@ class Lab:
         raise LabError(f"no free lab number for pid {os.getpid()}")
 
     def _configure(self) -> None:
+        for role in ROLES:
+            # Name lookups stay inside the namespace: the host's resolver is not a lab address.
+            (self.etc_dir(role) / "resolv.conf").write_text(LAB_RESOLV_CONF)
+            (self.etc_dir(role) / "hosts").write_text(LAB_HOSTS)
         for role in ROLES:
             # Before the links exist, so `default.*` applies to the new interfaces.
             sysctls = _sysctls(role, icmp_ratelimit=self.icmp_ratelimit)
