@@ -38,6 +38,7 @@ from cloudping.commands.fieldtypes import (
     Port,
     ProtoField,
     RecordType,
+    Retries,
     Seconds,
     Size,
     Text,
@@ -45,7 +46,6 @@ from cloudping.commands.fieldtypes import (
     Ttl,
     Urls,
     cross_field,
-    Retries,
 )
 from cloudping.commands.selection import Selection
 
