@@ -91,7 +91,14 @@ def test_time_exceeded_is_matched_through_the_quoted_request() -> None:
     data = ipv4_header("198.18.1.1", "198.18.1.2", 1, ttl=64, payload_len=len(error)) + error
     message = codec.parse_packet(4, data, ip_header=True)
     assert message == IcmpError(
-        name="time_exceeded", icmp_type=11, code=0, ident=0x1234, seq=9, dst="198.18.3.2", ttl=64
+        name="time_exceeded",
+        icmp_type=11,
+        code=0,
+        ident=0x1234,
+        seq=9,
+        dst="198.18.3.2",
+        ttl=64,
+        proto=1,
     )
 
 
@@ -126,8 +133,36 @@ def test_ipv6_address_unreachable_is_named_like_ipv4_host_unreachable() -> None:
     assert message.name == "host_unreachable"
 
 
+def test_an_error_about_a_udp_probe_gives_its_ports_and_checksum() -> None:
+    udp = struct.pack("!HHHH", 40000, 33434, 12, 0xBEEF)
+    quote = ipv4_header("198.18.1.2", "198.18.3.2", 17) + udp
+    message = codec.parse_packet(4, bytes.fromhex("0303000000000000") + quote, ip_header=False)
+    assert isinstance(message, IcmpError)
+    assert (message.name, message.proto, message.sport, message.dport, message.check) == (
+        "port_unreachable",
+        17,
+        40000,
+        33434,
+        0xBEEF,
+    )
+
+
+def test_an_error_about_a_tcp_probe_gives_its_ports_and_sequence() -> None:
+    tcp = struct.pack("!HHI", 40001, 443, 0x01020304)
+    quote = ipv6_header("2001:db8:1::2", "2001:db8:3::2", 6) + tcp
+    message = codec.parse_packet(6, bytes.fromhex("0300000000000000") + quote, ip_header=False)
+    assert isinstance(message, IcmpError)
+    assert (message.name, message.proto, message.sport, message.dport, message.check) == (
+        "time_exceeded",
+        6,
+        40001,
+        443,
+        0x01020304,
+    )
+
+
 def test_an_error_quoting_another_protocol_is_not_ours() -> None:
-    quote = ipv4_header("198.18.1.2", "198.18.3.2", 17) + b"\x00" * 8  # UDP
+    quote = ipv4_header("198.18.1.2", "198.18.3.2", 132) + b"\x00" * 8  # SCTP
     assert codec.parse_packet(4, bytes.fromhex("0303000000000000") + quote, ip_header=False) is None
 
 
@@ -155,6 +190,7 @@ def test_queued_icmp_error_names_the_offender_and_the_request() -> None:
         seq=17,
         dst=None,
         sender="198.18.2.2",
+        proto=1,
     )
 
 

@@ -68,6 +68,8 @@ _SO_EE_ORIGIN_LOCAL = 1
 _SO_EE_ORIGIN_ICMP = 2
 _SO_EE_ORIGIN_ICMP6 = 3
 IPPROTO_ICMP = 1
+IPPROTO_TCP = 6
+IPPROTO_UDP = 17
 IPPROTO_ICMPV6 = 58
 COOKIE_SIZE = 8
 
@@ -89,6 +91,9 @@ class IcmpError:
 
     ``sender`` is the router or host that sent the error (``None`` when local), ``dst`` the
     destination our quoted request was going to (``None`` when the quote does not say).
+    ``proto`` is the protocol of the quoted packet: for an echo request ``ident``/``seq`` are
+    its identifier and sequence; for UDP and TCP ``sport``/``dport`` its ports and ``check``
+    the quoted UDP checksum or TCP sequence number.
     """
 
     name: str
@@ -100,6 +105,10 @@ class IcmpError:
     sender: str | None = None
     mtu: int | None = None
     ttl: int | None = None
+    proto: int = 0
+    sport: int = 0
+    dport: int = 0
+    check: int = 0
 
 
 Message = EchoReply | IcmpError
@@ -168,39 +177,70 @@ def parse_packet(family: int, data: bytes, *, ip_header: bool) -> Message | None
 def _parse_error(
     family: int, icmp_type: int, code: int, data: bytes, ttl: int | None
 ) -> Message | None:
-    quoted = _quoted_echo(family, data[8:])
-    if quoted is None:
+    quote = _quoted(family, data[8:])
+    if quote is None:
         return None
-    dst, ident, seq = quoted
     mtu = None
     if family == 4 and icmp_type == 3 and code == 4:
         mtu = struct.unpack_from("!H", data, 6)[0] or None  # RFC 1191: next-hop MTU
     elif family == 6 and icmp_type == 2:
         mtu = struct.unpack_from("!I", data, 4)[0]  # RFC 4443 section 3.2
+    name = error_name(family, icmp_type, code)
     return IcmpError(
-        error_name(family, icmp_type, code), icmp_type, code, ident, seq, dst, mtu=mtu, ttl=ttl
-    )
+        name, icmp_type, code, quote.ident, quote.seq, quote.dst, mtu=mtu, ttl=ttl,
+        proto=quote.proto, sport=quote.sport, dport=quote.dport, check=quote.check,
+    )  # fmt: skip
 
 
-def _quoted_echo(family: int, quote: bytes) -> tuple[str, int, int] | None:
-    """(destination, identifier, sequence) of the echo request an ICMP error quotes."""
-    if family == 4:
-        if len(quote) < 28 or quote[0] >> 4 != 4 or quote[9] != IPPROTO_ICMP:
-            return None
-        inner = quote[(quote[0] & 0x0F) * 4 :]
-        dst = socket.inet_ntop(socket.AF_INET, quote[16:20])
-        want = ICMP_ECHO_REQUEST
-    else:
-        # A plain IPv6 header; an extension header before ICMPv6 means it is not ours.
-        if len(quote) < 48 or quote[0] >> 4 != 6 or quote[6] != IPPROTO_ICMPV6:
-            return None
-        inner = quote[40:]
-        dst = socket.inet_ntop(socket.AF_INET6, quote[24:40])
-        want = ICMP6_ECHO_REQUEST
-    if len(inner) < 8 or inner[0] != want:
+@dataclass(frozen=True, slots=True)
+class _Quote:
+    proto: int
+    dst: str
+    ident: int = 0
+    seq: int = 0
+    sport: int = 0
+    dport: int = 0
+    check: int = 0
+
+
+def _quoted(family: int, quote: bytes) -> _Quote | None:
+    """What an ICMP error quotes of our packet.
+
+    The quote is the offending packet's IP header and at least 8 bytes after it (RFC 792): an
+    echo request's identifier and sequence, or the UDP/TCP ports and UDP checksum / TCP
+    sequence number.
+    """
+    header = _quoted_ip(family, quote)
+    if header is None:
         return None
-    _, _, _, ident, seq = _ICMP_HEADER.unpack_from(inner)
-    return dst, ident, seq
+    proto, dst, inner = header
+    if len(inner) < 8:
+        return None
+    if proto in (IPPROTO_ICMP, IPPROTO_ICMPV6):
+        kind, _, _, ident, seq = _ICMP_HEADER.unpack_from(inner)
+        if kind != (ICMP6_ECHO_REQUEST if family == 6 else ICMP_ECHO_REQUEST):
+            return None
+        return _Quote(proto, dst, ident=ident, seq=seq)
+    if proto == IPPROTO_UDP:
+        sport, dport, _, check = struct.unpack_from("!HHHH", inner)
+    elif proto == IPPROTO_TCP:
+        sport, dport, check = struct.unpack_from("!HHI", inner)
+    else:
+        return None
+    return _Quote(proto, dst, sport=sport, dport=dport, check=check)
+
+
+def _quoted_ip(family: int, quote: bytes) -> tuple[int, str, bytes] | None:
+    """(protocol, destination, what follows the header) of a quoted IP packet."""
+    if family == 4:
+        if len(quote) < 28 or quote[0] >> 4 != 4:
+            return None
+        dst = socket.inet_ntop(socket.AF_INET, quote[16:20])
+        return quote[9], dst, quote[(quote[0] & 0x0F) * 4 :]
+    # A plain IPv6 header: with an extension header first, it is not one of our probes.
+    if len(quote) < 48 or quote[0] >> 4 != 6:
+        return None
+    return quote[6], socket.inet_ntop(socket.AF_INET6, quote[24:40]), quote[40:]
 
 
 def parse_queued_error(family: int, request: bytes, ee_data: bytes) -> IcmpError | None:
@@ -223,7 +263,8 @@ def parse_queued_error(family: int, request: bytes, ee_data: bytes) -> IcmpError
         return None
     name = error_name(family, ee_type, ee_code)
     mtu = info or None if name in ("frag_needed", "packet_too_big") else None
-    return IcmpError(name, ee_type, ee_code, ident, seq, None, sender, mtu=mtu)
+    proto = IPPROTO_ICMPV6 if family == 6 else IPPROTO_ICMP
+    return IcmpError(name, ee_type, ee_code, ident, seq, None, sender, mtu=mtu, proto=proto)
 
 
 def _sockaddr_address(raw: bytes) -> str | None:

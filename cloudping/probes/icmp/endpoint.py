@@ -1,7 +1,13 @@
-"""A shared ICMP socket plus its table of probes in flight: sends, and routes answers home."""
+"""A shared ICMP socket plus its table of probes in flight: sends, and routes answers home.
+
+Echo requests are matched through the probe table. ICMP errors about UDP and TCP probes (a
+traceroute's, a UDP ping's) arrive here too on a raw socket, and go to whoever watches that
+flow: ``(protocol, destination, source port, destination port)``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -23,12 +29,19 @@ class Receiver(Protocol):
     ) -> None: ...
 
 
+FlowKey = tuple[int, str, int, int]
+"""(IP protocol, destination address, source port, destination port) of a UDP/TCP probe."""
+FlowWatcher = Callable[[IcmpError, str | None, int], None]
+"""Called with (the error, who sent it, kernel receive time in ns)."""
+
+
 class IcmpEndpoint:
     """One ICMP socket of one family, shared by every session of the process."""
 
     def __init__(self, sock: IcmpSocket) -> None:
         self.sock = sock
         self.table: ProbeTable[Receiver] = ProbeTable(sock.ident, sock.cookie)
+        self.flows: dict[FlowKey, FlowWatcher] = {}
         sock.handler = self._on_message
 
     @property
@@ -74,7 +87,24 @@ class IcmpEndpoint:
     def _payload(self, size: int) -> bytes:
         return _payload(size, self.sock.cookie)
 
+    def watch(self, key: FlowKey, watcher: FlowWatcher) -> None:
+        """Send ICMP errors about the UDP/TCP flow ``key`` to ``watcher`` (raw sockets only:
+        a datagram ICMP socket hears only about its own echo requests)."""
+        self.flows[key] = watcher
+
+    def unwatch(self, key: FlowKey) -> None:
+        self.flows.pop(key, None)
+
     def _on_message(self, message: codec.Message, source: str | None, rx_ns: int) -> None:
+        if isinstance(message, IcmpError) and message.proto in (
+            codec.IPPROTO_UDP,
+            codec.IPPROTO_TCP,
+        ):
+            key = (message.proto, message.dst or "", message.sport, message.dport)
+            watcher = self.flows.get(key)
+            if watcher is not None:
+                watcher(message, source, rx_ns)
+            return
         if isinstance(message, EchoReply):
             flying = self.table.match_reply(message, source) if source is not None else None
         else:
