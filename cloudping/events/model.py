@@ -52,6 +52,7 @@ class StartEvent:
     method: str
     size: int
     port: int | None = None
+    max_hops: int | None = None
     type: Literal["start"] = "start"
 
 
@@ -84,13 +85,18 @@ class ReplyEvent:
 
 @_event
 class TimeoutEvent:
-    """No answer to probe ``seq`` within its per-packet timeout."""
+    """No answer to probe ``seq`` within its per-packet timeout.
+
+    A port probe's timeout names its ``port``: for TCP the port is filtered (nothing answered
+    the SYN); for UDP it is open or filtered (a listening service need not answer).
+    """
 
     agent: str
     target: str
     seq: int
     address: str
     timeout_ms: float
+    port: int | None = None
     type: Literal["timeout"] = "timeout"
 
 
@@ -142,6 +148,7 @@ class HopEvent:
     ttl: int
     probes: tuple[HopProbe, ...]
     round: int = 1
+    probe: Literal["traceroute", "mtr"] = "traceroute"
     type: Literal["hop"] = "hop"
 
 
@@ -211,6 +218,115 @@ class ScanSummaryEvent:
 
 
 @_event
+class DnsRecord:
+    """One resource record of an answer, as presentation text (RFC 1035 section 5)."""
+
+    name: str
+    ttl: int
+    type: str
+    data: str
+
+
+@_event
+class DnsEvent:
+    """One DNS query's result: a server's answer, or why there was none (``error``).
+
+    ``connect_ms`` covers TCP connect plus the TLS handshake for DoT/DoH (``None`` on a reused
+    connection or UDP); ``query_ms`` is the exchange itself. ``truncated`` says a UDP answer had
+    TC set and was asked again over TCP (``transport`` then says ``tcp``). ``server`` names the
+    server as asked (``host:port`` or a DoH URL), ``address`` the address contacted, ``qname``
+    the name as sent (an address's reverse name for PTR). ``step`` numbers the queries of a
+    ``--trace`` (1: the root servers from the resolver, then each referral); ``None`` otherwise.
+    """
+
+    agent: str
+    target: str
+    server: str
+    transport: str
+    qtype: str
+    address: str | None = None
+    qname: str | None = None
+    step: int | None = None
+    rcode: str | None = None
+    flags: tuple[str, ...] = ()
+    answers: tuple[DnsRecord, ...] = ()
+    authority: tuple[DnsRecord, ...] = ()
+    additional: tuple[DnsRecord, ...] = ()
+    truncated: bool = False
+    connect_ms: float | None = None
+    query_ms: float | None = None
+    size: int | None = None
+    nsid: str | None = None
+    error: str | None = None
+    type: Literal["dns"] = "dns"
+
+
+@_event
+class HttpHop:
+    """One response of a redirect chain: where it came from and how long each phase took."""
+
+    url: str
+    status: int
+    location: str | None = None
+    total_ms: float | None = None
+    address: str | None = None
+    timings: HttpTimings | None = None
+
+
+@_event
+class TlsInfo:
+    """The TLS session and the server certificate as the client saw them."""
+
+    version: str | None = None
+    alpn: str | None = None
+    cipher: str | None = None
+    subject: str | None = None
+    sans: tuple[str, ...] = ()
+    issuer: str | None = None
+    not_after: str | None = None
+    days_left: float | None = None
+    verified: bool = True
+
+
+@_event
+class HttpTimings:
+    """Phase timings of one request, in milliseconds (``None``: the phase did not run).
+
+    ``dns_ms``, ``connect_ms`` and ``tls_ms`` are the durations of those phases (HTTP/3: the
+    first QUIC packet back, then the rest of the handshake; a reused connection has neither);
+    ``ttfb_ms`` and ``total_ms`` count from the start of the request, DNS included.
+    """
+
+    dns_ms: float | None = None
+    connect_ms: float | None = None
+    tls_ms: float | None = None
+    ttfb_ms: float | None = None
+    total_ms: float | None = None
+
+
+@_event
+class HttpEvent:
+    """One HTTP request's result (the last response when redirects were followed)."""
+
+    agent: str
+    target: str
+    url: str
+    method: str
+    status: int | None = None
+    http_version: str | None = None
+    address: str | None = None
+    redirects: tuple[HttpHop, ...] = ()
+    timings: HttpTimings = HttpTimings()
+    tls: TlsInfo | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body_excerpt: str = ""
+    body_bytes: int = 0
+    truncated: bool = False
+    error: str | None = None
+    type: Literal["http"] = "http"
+
+
+@_event
 class ErrorEvent:
     """Something went wrong for a job (``agent``/``target`` set) or the whole measurement."""
 
@@ -245,6 +361,8 @@ Event = Annotated[
     | TimeoutEvent
     | HopEvent
     | ScanEvent
+    | DnsEvent
+    | HttpEvent
     | _Summary
     | ErrorEvent
     | EndEvent,

@@ -13,6 +13,8 @@ from typing import Literal
 from cloudping.errors import ResolveError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint
 from cloudping.probes.icmp.transport import IcmpSocket
+from cloudping.probes.rdns import ReverseNames
+from cloudping.probes.targets import TargetPolicy
 
 Family = Literal[4, 6]
 RESOLVE_TIMEOUT = 5.0
@@ -80,7 +82,18 @@ class ProbeEnv(AbstractAsyncContextManager["ProbeEnv"]):
     """
 
     agent: str = "local"
+    policy: TargetPolicy | None = None  # None: the local CLI, acting with its user's rights
+    names: ReverseNames = field(default_factory=ReverseNames)
     _icmp: dict[int, IcmpEndpoint] = field(default_factory=dict)
+
+    def check_target(self, address: str, *, what: str = "target") -> None:
+        """Refuse an address the policy does not allow (no-op without a policy).
+
+        Raises:
+            PolicyDeniedError: ``address`` is special-purpose and not served here.
+        """
+        if self.policy is not None:
+            self.policy.check(address, what=what)
 
     def icmp(self, family: Family) -> IcmpEndpoint:
         """The shared ICMP endpoint of ``family``, opened on first use.

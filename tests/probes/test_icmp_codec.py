@@ -133,7 +133,7 @@ def test_ipv6_address_unreachable_is_named_like_ipv4_host_unreachable() -> None:
     assert message.name == "host_unreachable"
 
 
-def test_an_error_about_a_udp_probe_gives_its_ports_and_checksum() -> None:
+def test_an_error_about_a_udp_probe_gives_its_ports_and_length() -> None:
     udp = struct.pack("!HHHH", 40000, 33434, 12, 0xBEEF)
     quote = ipv4_header("198.18.1.2", "198.18.3.2", 17) + udp
     message = codec.parse_packet(4, bytes.fromhex("0303000000000000") + quote, ip_header=False)
@@ -143,7 +143,7 @@ def test_an_error_about_a_udp_probe_gives_its_ports_and_checksum() -> None:
         17,
         40000,
         33434,
-        0xBEEF,
+        12,
     )
 
 

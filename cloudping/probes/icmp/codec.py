@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ICMP_ECHO_REPLY = 0
 ICMP_ECHO_REQUEST = 8
@@ -93,7 +93,7 @@ class IcmpError:
     destination our quoted request was going to (``None`` when the quote does not say).
     ``proto`` is the protocol of the quoted packet: for an echo request ``ident``/``seq`` are
     its identifier and sequence; for UDP and TCP ``sport``/``dport`` its ports and ``check``
-    the quoted UDP checksum or TCP sequence number.
+    the quoted UDP length or TCP sequence number (what tells apart probes of one flow).
     """
 
     name: str
@@ -187,9 +187,19 @@ def _parse_error(
         mtu = struct.unpack_from("!I", data, 4)[0]  # RFC 4443 section 3.2
     name = error_name(family, icmp_type, code)
     return IcmpError(
-        name, icmp_type, code, quote.ident, quote.seq, quote.dst, mtu=mtu, ttl=ttl,
-        proto=quote.proto, sport=quote.sport, dport=quote.dport, check=quote.check,
-    )  # fmt: skip
+        name,
+        icmp_type,
+        code,
+        quote.ident,
+        quote.seq,
+        quote.dst,
+        mtu=mtu,
+        ttl=ttl,
+        proto=quote.proto,
+        sport=quote.sport,
+        dport=quote.dport,
+        check=quote.check,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +232,7 @@ def _quoted(family: int, quote: bytes) -> _Quote | None:
             return None
         return _Quote(proto, dst, ident=ident, seq=seq)
     if proto == IPPROTO_UDP:
-        sport, dport, _, check = struct.unpack_from("!HHHH", inner)
+        sport, dport, check, _ = struct.unpack_from("!HHHH", inner)  # check: the UDP length
     elif proto == IPPROTO_TCP:
         sport, dport, check = struct.unpack_from("!HHI", inner)
     else:
@@ -252,19 +262,37 @@ def parse_queued_error(family: int, request: bytes, ee_data: bytes) -> IcmpError
         ee_data: the ``IP_RECVERR``/``IPV6_RECVERR`` control data: ``struct sock_extended_err``
             followed by the offender's ``sockaddr`` (``SO_EE_OFFENDER``).
     """
-    if len(request) < 8 or len(ee_data) < _EXTENDED_ERR.size:
+    error = parse_extended_err(family, ee_data) if len(request) >= 8 else None
+    if error is None:
+        return None
+    _, _, _, ident, seq = _ICMP_HEADER.unpack_from(request)
+    proto = 0 if error.name == "local_error" else IPPROTO_ICMPV6 if family == 6 else IPPROTO_ICMP
+    return replace(error, ident=ident, seq=seq, proto=proto)
+
+
+def parse_extended_err(family: int, ee_data: bytes) -> IcmpError | None:
+    """Decode the ``IP_RECVERR``/``IPV6_RECVERR`` control data of one error-queue message.
+
+    Every socket with the option queues these (ICMP datagram, UDP and TCP sockets: ip(7),
+    ipv6(7)). The kernel has already matched the error to the socket, so only the error is
+    decoded here: ``ident``, ``seq`` and ``proto`` stay 0 for the caller to fill in.
+
+    Args:
+        family: 4 or 6.
+        ee_data: ``struct sock_extended_err`` followed by the offender's ``sockaddr``
+            (``SO_EE_OFFENDER``), as linux/errqueue.h lays them out.
+    """
+    if len(ee_data) < _EXTENDED_ERR.size:
         return None
     errno_, origin, ee_type, ee_code, info, _ = _EXTENDED_ERR.unpack_from(ee_data)
-    _, _, _, ident, seq = _ICMP_HEADER.unpack_from(request)
-    sender = _sockaddr_address(ee_data[_EXTENDED_ERR.size :])
     if origin == _SO_EE_ORIGIN_LOCAL:
-        return IcmpError("local_error", 0, errno_, ident, seq, None, None, mtu=info or None)
+        return IcmpError("local_error", 0, errno_, 0, 0, None, None, mtu=info or None)
     if origin not in (_SO_EE_ORIGIN_ICMP, _SO_EE_ORIGIN_ICMP6):
         return None
     name = error_name(family, ee_type, ee_code)
     mtu = info or None if name in ("frag_needed", "packet_too_big") else None
-    proto = IPPROTO_ICMPV6 if family == 6 else IPPROTO_ICMP
-    return IcmpError(name, ee_type, ee_code, ident, seq, None, sender, mtu=mtu, proto=proto)
+    sender = _sockaddr_address(ee_data[_EXTENDED_ERR.size :])
+    return IcmpError(name, ee_type, ee_code, 0, 0, None, sender, mtu=mtu)
 
 
 def _sockaddr_address(raw: bytes) -> str | None:

@@ -10,6 +10,7 @@ module only moves bytes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import secrets
 import socket
@@ -20,7 +21,6 @@ from typing import Literal
 
 from cloudping.errors import ProbeEnvironmentError
 from cloudping.probes.icmp import codec
-from cloudping.probes.icmp.codec import EchoReply, IcmpError
 
 # linux/socket.h, linux/in.h, linux/in6.h, linux/icmpv6.h: not all exported by Python 3.11.
 SO_TIMESTAMPNS = 35
@@ -194,19 +194,7 @@ class IcmpSocket:
 def _with_ttl(message: codec.Message | None, ttl: int | None) -> codec.Message | None:
     if ttl is None or message is None or message.ttl is not None:
         return message
-    if isinstance(message, EchoReply):
-        return EchoReply(message.ident, message.seq, message.payload, message.size, ttl)
-    return IcmpError(
-        message.name,
-        message.icmp_type,
-        message.code,
-        message.ident,
-        message.seq,
-        message.dst,
-        message.sender,
-        message.mtu,
-        ttl,
-    )
+    return dataclasses.replace(message, ttl=ttl)
 
 
 def _ancillary(ancdata: list[tuple[int, int, bytes]]) -> tuple[int | None, int | None, bytes]:
