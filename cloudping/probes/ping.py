@@ -16,6 +16,7 @@ from cloudping.events import (
     StartEvent,
     TimeoutEvent,
 )
+from cloudping.probes import portping
 from cloudping.probes.env import ProbeEnv, Resolved, resolve
 from cloudping.probes.icmp.codec import EchoReply, IcmpError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint, Receiver
@@ -31,11 +32,8 @@ async def run(cmd: PingCommand, env: ProbeEnv, emit: Emit) -> list[PingSummaryEv
 
     A target that does not resolve yields an ``error`` event and no summary.
     """
-    if cmd.proto != "icmp":
-        raise CloudpingError(
-            f"ping --proto {cmd.proto} is not available yet: use ICMP (the default)",
-            code="not_implemented",
-        )
+    if cmd.proto != "icmp":  # TCP connects or UDP datagrams, on the same schedule
+        return await portping.run(cmd, env, emit)
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(_ping_target(cmd, target, env, emit)) for target in cmd.targets]
     return [summary for task in tasks if (summary := task.result()) is not None]
