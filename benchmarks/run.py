@@ -1,8 +1,12 @@
-"""Run every benchmark on one network lab and print the tables (needs root)."""
+"""Run the benchmarks on one network lab and print the tables (needs root).
+
+``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan), default all.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -10,13 +14,27 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package `benchmarks` and 
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import ping_rtt  # noqa: E402
+from benchmarks import path, ping_rtt, scan  # noqa: E402
+from benchmarks.common import Table  # noqa: E402
+
+BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
+    "ping": [ping_rtt.bench],
+    "path": [path.traceroute_table, path.mtr_table],
+    "scan": [scan.fping_table, scan.sweep_table],
+}
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    unknown = set(names) - BENCHMARKS.keys()
+    if unknown:
+        raise SystemExit(
+            f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(BENCHMARKS)}"
+        )
     with Lab.build() as lab:
-        ping_rtt.bench(lab).print()
+        for name in names or list(BENCHMARKS):
+            for bench in BENCHMARKS[name]:
+                bench(lab).print()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

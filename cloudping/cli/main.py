@@ -13,16 +13,20 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from cloudping import __version__
 from cloudping.commands import Command, HelpCommand, VersionCommand, help_text, parse_args
 from cloudping.errors import UsageError
-from cloudping.events import ErrorEvent, Event, PingSummaryEvent, to_json_line
+from cloudping.events import ErrorEvent, Event, PathSummaryEvent, PingSummaryEvent, to_json_line
+from cloudping.events.model import ScanSummaryEvent
 from cloudping.measurement import run_measurement
 from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.probes.env import ProbeEnv
 from cloudping.render import TextStyle, render
+from cloudping.render.pictures import PICTURES, picture
 
 EXIT_REPLIES, EXIT_NO_REPLY, EXIT_ERROR = 0, 1, 2
 LOCAL_COUNT_MAX = 1_000_000
@@ -40,13 +44,22 @@ class Printer:
     received: int = 0
     summaries: int = 0
     errors: int = 0
+    events: list[Event] | None = None  # kept when a picture is drawn at the end
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PingSummaryEvent):
             self.summaries += 1
             self.received += event.received
+        elif isinstance(event, ScanSummaryEvent):
+            self.summaries += 1
+            self.received += event.alive
+        elif isinstance(event, PathSummaryEvent):
+            self.summaries += 1
+            self.received += event.reached  # traceroute and mtr: 0 when the target answered
         elif isinstance(event, ErrorEvent):
             self.errors += 1
+        if self.events is not None:
+            self.events.append(event)
         if self.as_json:
             print(to_json_line(event), file=self.out, flush=True)
             return
@@ -75,6 +88,29 @@ def split_cli_flags(argv: Sequence[str]) -> tuple[set[str], list[str]]:
     return flags, words
 
 
+def take_png(words: Sequence[str]) -> tuple[str | None, list[str]]:
+    """Take ``--png FILE`` (or ``--png=FILE``) out of the words, up to a ``--``.
+
+    Raises:
+        UsageError: ``--png`` without a file name.
+    """
+    rest = list(words)
+    for index, word in enumerate(rest):
+        if word == "--":
+            break
+        if word.startswith("--png="):
+            return word.removeprefix("--png=") or _no_png_file(), rest[:index] + rest[index + 1 :]
+        if word == "--png":
+            if index + 1 >= len(rest) or rest[index + 1] == "--":
+                _no_png_file()
+            return rest[index + 1], rest[:index] + rest[index + 2 :]
+    return None, rest
+
+
+def _no_png_file() -> str:
+    raise UsageError("--png needs a file name: --png FILE", word="--png")
+
+
 def local_limits() -> Limits:
     """The CLI acts with its user's own rights, as iputils ping does: any count, and root may
     send faster than every 0.2 s. The policy's tighter limits guard agents run for others."""
@@ -91,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cloudping {__version__}")
         return 0
     try:
+        png, words = take_png(words)
         cmd = parse_args(words, limits=local_limits())
     except UsageError as exc:
         print(f"cloudping: {exc.message}", file=sys.stderr)
@@ -103,16 +140,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(cmd, VersionCommand):
         print(f"cloudping {__version__}")
         return 0
-    return _measure(cmd, as_json="--json" in flags)
+    return _measure(cmd, as_json="--json" in flags, png=png)
 
 
-def _measure(cmd: Command, *, as_json: bool) -> int:
+def _measure(cmd: Command, *, as_json: bool, png: str | None = None) -> int:
+    if png is not None and cmd.command not in PICTURES:
+        have = ", ".join(sorted(PICTURES))
+        print(
+            f"cloudping: {cmd.command} has no picture (--png works with: {have})", file=sys.stderr
+        )
+        return EXIT_ERROR
     targets = getattr(cmd, "targets", ())
     printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
+    printer.events = [] if png is not None else None
     # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run(cmd, printer))
+    if png is not None and printer.events is not None:
+        return _write_picture(cmd.command, printer.events, png) or printer.exit_status()
     return printer.exit_status()
+
+
+def _write_picture(command: str, events: list[Event], path: str) -> int | None:
+    """Draw the picture of ``events`` into ``path`` (also after Ctrl-C: what was found so
+    far); ``EXIT_ERROR`` when it could not be written."""
+    try:
+        Path(path).write_bytes(picture(command, events, datetime.now(UTC)))
+    except (OSError, ValueError) as exc:
+        print(f"cloudping: no picture written to {path}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return None
 
 
 async def _run(cmd: Command, printer: Printer) -> None:
@@ -127,6 +184,7 @@ def _overview() -> str:
         f"{help_text()}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
+        "  --png FILE     also draw the result as a PNG picture (scan)\n"
         "  -V, --version  print the version\n\n"
         "`cloudping help COMMAND` or `cloudping COMMAND --help` explains a command."
     )

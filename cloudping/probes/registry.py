@@ -11,11 +11,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from cloudping.events import Emit, SummaryEvent
-from cloudping.probes import ping
+from cloudping.probes import mtr, ping, scan, tcping, traceroute
 from cloudping.probes.env import ProbeEnv
 
 Probe = Callable[[Any, ProbeEnv, Emit], Awaitable[Sequence[SummaryEvent]]]
 
 PROBES: dict[str, Probe] = {
     "ping": ping.run,
+    "traceroute": traceroute.run,
+    "mtr": mtr.run,
+    "scan": scan.run,
+    "tcping": tcping.run,
 }

@@ -15,36 +15,17 @@ from typing import Any
 from cloudping.events import (
     ErrorEvent,
     Event,
+    HopEvent,
+    PathSummaryEvent,
     PingSummaryEvent,
     ReplyEvent,
     StartEvent,
     TimeoutEvent,
 )
-
-# iputils ping's wording (ping4_common.c pr_icmph, ping6_common.c pr_icmph).
-_ICMP_ERRORS: dict[str, str] = {
-    "net_unreachable": "Destination Net Unreachable",
-    "host_unreachable": "Destination Host Unreachable",
-    "protocol_unreachable": "Destination Protocol Unreachable",
-    "port_unreachable": "Destination Port Unreachable",
-    "frag_needed": "Frag needed and DF set (mtu = {mtu})",
-    "source_route_failed": "Source Route Failed",
-    "net_unknown": "Destination Net Unknown",
-    "host_unknown": "Destination Host Unknown",
-    "net_prohibited": "Destination Net Prohibited",
-    "host_prohibited": "Destination Host Prohibited",
-    "admin_prohibited": "Packet filtered",
-    "beyond_scope": "Destination unreachable: Beyond scope",
-    "source_policy_failed": "Destination unreachable: Source address failed ingress/egress policy",
-    "reject_route": "Destination unreachable: Reject route to destination",
-    "packet_too_big": "Packet too big: mtu={mtu}",
-    "time_exceeded": "Time to live exceeded",
-    "reassembly_timeout": "Frag reassembly time exceeded",
-    "parameter_problem": "Parameter problem",
-    "source_quench": "Source Quench",
-    "redirect": "Redirect",
-    "local_error": "local error: message too long, mtu={mtu}",
-}
+from cloudping.events.model import ScanEvent, ScanSummaryEvent
+from cloudping.render import path_text, scan_text, tcping_text
+from cloudping.render.icmp_words import ICMP_ERRORS as _ICMP_ERRORS
+from cloudping.render.numbers import format_rtt
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +33,6 @@ class TextStyle:
     """How to lay out lines: prefix each with its job when a measurement has several."""
 
     prefix_jobs: bool = False
-
-
-def format_rtt(ms: float) -> str:
-    """An RTT with iputils' precision: 3 significant digits below 100 ms."""
-    if ms >= 100:
-        return f"{ms:.0f}"
-    if ms >= 10:
-        return f"{ms:.1f}"
-    if ms >= 1:
-        return f"{ms:.2f}"
-    return f"{ms:.3f}"
 
 
 def render(event: Event, style: TextStyle = TextStyle()) -> str | None:
@@ -75,8 +45,18 @@ def render(event: Event, style: TextStyle = TextStyle()) -> str | None:
 
 
 def _render(event: Event) -> str | None:
-    draw = _DRAW.get(type(event))
+    kind = type(event)
+    draw = _DRAW.get((kind, _probe_kind(event))) or _DRAW.get((kind, None))
     return None if draw is None else draw(event)
+
+
+def _probe_kind(event: Event) -> str | None:
+    """The probe whose drawers an event takes: its ``probe``; the events of a port probe
+    (tcping, ``ping --proto tcp|udp``) name their ``port`` and take tcping's."""
+    probe = getattr(event, "probe", None)
+    if probe in (None, "ping") and getattr(event, "port", None) is not None:
+        return "tcping"
+    return probe
 
 
 def _timeout(event: TimeoutEvent) -> str:
@@ -127,11 +107,24 @@ def _ping_summary(event: PingSummaryEvent) -> str:
     return "\n".join(lines)
 
 
-# What draws each kind of event; a kind not listed prints nothing (measurement, end, ...).
-_DRAW: dict[type, Callable[[Any], str]] = {
-    StartEvent: _start,
-    ReplyEvent: _reply,
-    TimeoutEvent: _timeout,
-    PingSummaryEvent: _ping_summary,
-    ErrorEvent: _error,
+# What draws each kind of event, by (class, probe kind); (class, None) serves any probe kind.
+# A kind not listed prints nothing (measurement, end, ...).
+_DRAW: dict[tuple[type, str | None], Callable[[Any], str | None]] = {
+    (StartEvent, None): _start,
+    (ReplyEvent, None): _reply,
+    (TimeoutEvent, None): _timeout,
+    (PingSummaryEvent, None): _ping_summary,
+    (StartEvent, "tcping"): tcping_text.start,
+    (ReplyEvent, "tcping"): tcping_text.reply,
+    (TimeoutEvent, "tcping"): tcping_text.timeout,
+    (PingSummaryEvent, "tcping"): tcping_text.summary,
+    (ErrorEvent, None): _error,
+    (StartEvent, "traceroute"): path_text.start,
+    (StartEvent, "mtr"): path_text.start,
+    (HopEvent, "traceroute"): path_text.hop,
+    (HopEvent, "mtr"): path_text.mtr_hop,
+    (PathSummaryEvent, None): path_text.summary,
+    (StartEvent, "scan"): scan_text.start,
+    (ScanEvent, None): scan_text.line,
+    (ScanSummaryEvent, None): scan_text.summary,
 }

@@ -12,7 +12,7 @@ from cloudping.events import (
     TimeoutEvent,
 )
 from cloudping.render import TextStyle, render
-from cloudping.render.text import format_rtt
+from cloudping.render.numbers import format_rtt
 
 A, T = "local", "198.18.3.2"
 
