@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 
 from cloudping.commands import MtrCommand
-from cloudping.errors import CloudpingError
-from cloudping.events import Emit, ErrorEvent, HopEvent, HopProbe, PathSummaryEvent, StartEvent
-from cloudping.probes.env import ProbeEnv, Resolved, resolve
+from cloudping.events import Emit, HopEvent, HopProbe, PathSummaryEvent, StartEvent
+from cloudping.probes.env import ProbeEnv, Resolved
 from cloudping.probes.path import HopAnswer, hop_stats
-from cloudping.probes.probers import Prober
-from cloudping.probes.traceroute import make_prober
+from cloudping.probes.probers import Prober, open_path
 
 PROBE_SIZE = 36  # mtr's default packet is 64 bytes: 20 IP + 8 ICMP + 36
 ROUND_TIMEOUT = 2.0  # seconds a round waits for its slowest hop
@@ -24,14 +22,20 @@ ROUND_TIMEOUT = 2.0  # seconds a round waits for its slowest hop
 
 async def run(cmd: MtrCommand, env: ProbeEnv, emit: Emit) -> list[PathSummaryEvent]:
     """Run ``cmd.count`` rounds towards ``cmd.target``; emits rounds of hops, then the report."""
-    try:
-        resolved = await resolve(cmd.target, cmd.family)
-        prober = make_prober(
-            cmd.proto, env, resolved, timeout=ROUND_TIMEOUT, port=cmd.port, paris=False, df=False
-        )
-    except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=cmd.target))
+    opened = await open_path(
+        cmd.target,
+        cmd.family,
+        env,
+        emit,
+        proto=cmd.proto,
+        timeout=ROUND_TIMEOUT,
+        port=cmd.port,
+        paris=False,
+        df=False,
+    )
+    if opened is None:
         return []
+    resolved, prober = opened
     try:
         return [await _Mtr(cmd, resolved, prober, env, emit).run()]
     finally:
@@ -100,9 +104,7 @@ class _Mtr:
             )
 
     async def _name(self, answers: list[HopAnswer | None]) -> None:
-        addresses = {a.address for a in answers if a is not None} - self.names.keys()
-        found = await asyncio.gather(*(self.env.names.name(a) for a in addresses))
-        self.names.update(zip(addresses, found, strict=True))
+        self.names.update(await self.env.names.names(a.address for a in answers if a is not None))
 
     def _summary(self, duration_ms: float) -> PathSummaryEvent:
         last = self.end or max(self.history, default=0)

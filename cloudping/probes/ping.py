@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import os
 
 from cloudping.commands import PingCommand
 from cloudping.errors import CloudpingError
-from cloudping.events import (
-    Emit,
-    ErrorEvent,
-    PingSummaryEvent,
-    ReplyEvent,
-    StartEvent,
-    TimeoutEvent,
-)
+from cloudping.events import Emit, ErrorEvent, PingSummaryEvent, ReplyEvent, StartEvent
 from cloudping.probes import portping
 from cloudping.probes.env import ProbeEnv, Resolved, resolve
 from cloudping.probes.icmp.codec import EchoReply, IcmpError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint, Receiver
 from cloudping.probes.icmp.table import InFlight
-from cloudping.probes.schedule import Outcome, PingSchedule
-from cloudping.probes.stats import RttStats
+from cloudping.probes.job import ScheduledJob
+from cloudping.probes.schedule import Outcome
 
 _Answer = tuple[InFlight[Receiver], EchoReply | IcmpError, str | None, int]
 
@@ -53,8 +45,8 @@ async def _ping_target(
     ).run()
 
 
-class _PingJob:
-    """One target's ping: drives a :class:`PingSchedule` with the clock and the socket."""
+class _PingJob(ScheduledJob[_Answer]):
+    """One target's ICMP ping on the environment's shared ICMP socket."""
 
     def __init__(
         self,
@@ -66,16 +58,17 @@ class _PingJob:
         agent: str,
         emit: Emit,
     ) -> None:
-        self.cmd, self.target, self.resolved = cmd, target, resolved
-        self.endpoint, self.agent, self.emit = endpoint, agent, emit
-        self.loop = asyncio.get_running_loop()
-        self.inbox: list[_Answer] = []
-        self.wake = asyncio.Event()
+        super().__init__(
+            target=target,
+            resolved=resolved,
+            agent=agent,
+            emit=emit,
+            count=cmd.count,
+            interval=cmd.interval,
+            timeout=cmd.timeout,
+        )
+        self.cmd, self.endpoint = cmd, endpoint
         self.wire: dict[int, int] = {}
-        self.stats = RttStats()
-        self.counts = {Outcome.DUPLICATE: 0, Outcome.LATE: 0, Outcome.ERROR: 0}
-        self.send_errors: set[int] = set()
-        self.schedule = PingSchedule(cmd.count, cmd.interval, cmd.timeout, self.loop.time())
 
     def on_answer(
         self,
@@ -84,114 +77,41 @@ class _PingJob:
         source: str | None,
         rx_ns: int,
     ) -> None:
-        """Called by the endpoint from the socket's reader: queue it and wake the job."""
-        self.inbox.append((flying, message, source, rx_ns))
-        self.wake.set()
+        """Called by the endpoint from the socket's reader."""
+        self.deliver((flying, message, source, rx_ns))
 
-    async def run(self) -> PingSummaryEvent:
-        self.emit(
-            StartEvent(
-                agent=self.agent,
-                target=self.target,
-                address=self.resolved.address,
-                family=self.resolved.family,
-                probe="ping",
-                method=self.endpoint.method,
-                size=self.cmd.size,
-            )
+    def start_event(self) -> StartEvent:
+        return StartEvent(
+            agent=self.agent,
+            target=self.target,
+            address=self.resolved.address,
+            family=self.resolved.family,
+            probe="ping",
+            method=self.endpoint.method,
+            size=self.cmd.size,
         )
-        started = self.loop.time()
-        try:
-            while (deadline := self._step(self.loop.time())) is not None:
-                if not self.inbox:
-                    await self._sleep_until(deadline)
-        finally:  # also when cancelled (Ctrl-C): the statistics so far, as iputils prints them
-            for seq in self.wire.values():
-                self.endpoint.release(seq)
-            summary = self._summary((self.loop.time() - started) * 1000)
-            self.emit(summary)
-        return summary
 
-    def _step(self, now: float) -> float | None:
-        """Handle answers, timeouts and a due send; returns when to look again (None: done)."""
-        inbox, self.inbox = self.inbox, []
-        for answer in inbox:
-            self._handle(*answer)
-        for seq in self.schedule.expire(now):
-            self.emit(
-                TimeoutEvent(
-                    agent=self.agent,
-                    target=self.target,
-                    seq=seq,
-                    address=self.resolved.address,
-                    timeout_ms=self.cmd.timeout * 1000,
-                )
-            )
-        due = self.schedule.due_send(now)
-        if due is not None:
-            self._send(due, now)
-            return now
-        return self.schedule.next_deadline()
+    def send(self, seq: int) -> None:
+        self.wire[seq] = self.endpoint.send(
+            self, seq, self.resolved.sockaddr, size=self.cmd.size, ttl=self.cmd.ttl, df=self.cmd.df
+        )
 
-    async def _sleep_until(self, deadline: float) -> None:
-        self.wake.clear()
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self.wake.wait()
-        except TimeoutError:
-            pass
-
-    def _send(self, seq: int, now: float) -> None:
-        try:
-            self.wire[seq] = self.endpoint.send(
-                self,
-                seq,
-                self.resolved.sockaddr,
-                size=self.cmd.size,
-                ttl=self.cmd.ttl,
-                df=self.cmd.df,
-            )
-        except OSError as exc:
-            self.schedule.mark_sent(seq, now)
-            self.schedule.answer(seq, is_reply=False)
-            self.counts[Outcome.ERROR] += 1
-            self._report_send_error(exc)
-            return
-        self.schedule.mark_sent(seq, now)
-
-    def _report_send_error(self, exc: OSError) -> None:
-        code = exc.errno or 0
-        if code in self.send_errors:
-            return  # said once per kind of failure, counted every time
-        self.send_errors.add(code)
-        reason = os.strerror(code) if code else str(exc)
+    def send_error_hint(self, code: int) -> str:
         if code == errno.EMSGSIZE:
-            reason += f" ({self.cmd.size} bytes with --df exceed the local MTU)"
-        self.emit(
-            ErrorEvent(
-                code="send_failed",
-                message=f"sendto {self.resolved.address}: {reason}",
-                agent=self.agent,
-                target=self.target,
-            )
-        )
+            return f" ({self.cmd.size} bytes with --df exceed the local MTU)"
+        return ""
 
-    def _handle(
-        self,
-        flying: InFlight[Receiver],
-        message: EchoReply | IcmpError,
-        source: str | None,
-        rx_ns: int,
-    ) -> None:
+    def release(self) -> None:
+        for seq in self.wire.values():
+            self.endpoint.release(seq)  # late answers were reported until now
+
+    def handle(self, answer: _Answer) -> None:
+        flying, message, source, rx_ns = answer
+        rtt_ms = max(0.0, (rx_ns - flying.tx_ns) / 1e6)
         is_reply = isinstance(message, EchoReply)
-        outcome = self.schedule.answer(flying.local_seq, is_reply=is_reply)
+        outcome = self.settle(flying.local_seq, is_reply=is_reply, rtt_ms=rtt_ms)
         if outcome is Outcome.UNKNOWN:
             return
-        rtt_ms = max(0.0, (rx_ns - flying.tx_ns) / 1e6)
-        if outcome is Outcome.REPLY:
-            self.stats.add(rtt_ms)
-        else:
-            self.counts[outcome] += 1
         error = message if isinstance(message, IcmpError) else None
         self.emit(
             ReplyEvent(
@@ -208,31 +128,3 @@ class _PingJob:
                 mtu=error.mtu if error else None,
             )
         )
-
-    def _summary(self, duration_ms: float) -> PingSummaryEvent:
-        sent, received, s = self.schedule.sent, self.stats.count, self.stats
-        return PingSummaryEvent(
-            agent=self.agent,
-            target=self.target,
-            address=self.resolved.address,
-            sent=sent,
-            received=received,
-            loss=_percent(sent - received, sent),
-            duplicates=self.counts[Outcome.DUPLICATE],
-            late=self.counts[Outcome.LATE],
-            errors=self.counts[Outcome.ERROR],
-            min_ms=_ms(s.minimum),
-            avg_ms=_ms(s.avg),
-            max_ms=_ms(s.maximum),
-            stddev_ms=_ms(s.mdev),
-            jitter_ms=_ms(s.jitter),
-            duration_ms=round(duration_ms, 3),
-        )
-
-
-def _percent(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 4) if whole else 0.0
-
-
-def _ms(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)

@@ -1,7 +1,7 @@
 """One job of a port probe (tcping, ``ping --proto tcp|udp``): count probes to one host:port.
 
-The job drives the same pure :class:`PingSchedule` and :class:`RttStats` as the ICMP ping, with
-a :class:`PortProber` that launches one probe (its own socket) per sequence number and reports how
+The job runs on the same :class:`ScheduledJob` loop as the ICMP ping, with a
+:class:`PortProber` that launches one probe (its own socket) per sequence number and reports how
 it ended. The schedule decides when to send and when a probe has timed out; the job closes
 that probe's socket, so no answer ever arrives after its timeout (no ``late`` replies).
 
@@ -13,24 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from cloudping.errors import CloudpingError
-from cloudping.events import (
-    Emit,
-    ErrorEvent,
-    PingSummaryEvent,
-    ReplyEvent,
-    StartEvent,
-    TimeoutEvent,
-)
+from cloudping.events import Emit, ErrorEvent, PingSummaryEvent, ReplyEvent, StartEvent
 from cloudping.probes.env import Family, ProbeEnv, Resolved, resolve
+from cloudping.probes.job import ScheduledJob
 from cloudping.probes.portprobe import Flight, PortAnswer, PortProber
-from cloudping.probes.schedule import Outcome, PingSchedule
-from cloudping.probes.stats import RttStats
+from cloudping.probes.schedule import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,47 +83,28 @@ def with_port(resolved: Resolved, port: int) -> tuple[object, ...]:
     return (resolved.sockaddr[0], port, *resolved.sockaddr[2:])
 
 
-class PortJob:
-    """One target's probes: drives a :class:`PingSchedule` with the clock and a prober."""
+class PortJob(ScheduledJob[PortAnswer]):
+    """One target's port probes, each launched on its own socket by a :class:`PortProber`."""
 
     def __init__(
         self, target: PortTarget, resolved: Resolved, prober: PortProber, *, agent: str, emit: Emit
     ) -> None:
-        self.spec, self.target, self.resolved = target.spec, target.target, resolved
-        self.prober, self.agent, self.emit = prober, agent, emit
-        self.sockaddr = with_port(resolved, self.spec.port)
-        self.loop = asyncio.get_running_loop()
-        self.inbox: list[PortAnswer] = []
-        self.wake = asyncio.Event()
+        spec = target.spec
+        super().__init__(
+            target=target.target,
+            resolved=resolved,
+            agent=agent,
+            emit=emit,
+            count=spec.count,
+            interval=spec.interval,
+            timeout=spec.timeout,
+        )
+        self.spec, self.prober = spec, prober
+        self.probe, self.port = spec.probe, spec.port
+        self.sockaddr = with_port(resolved, spec.port)
         self.flights: dict[int, Flight] = {}
-        self.stats = RttStats()
-        self.errors = 0
-        self.send_errors: set[int] = set()
-        s = self.spec
-        self.schedule = PingSchedule(s.count, s.interval, s.timeout, self.loop.time())
 
-    def on_answer(self, answer: PortAnswer) -> None:
-        """Called by a probe when it ends: queue the answer and wake the job."""
-        self.inbox.append(answer)
-        self.wake.set()
-
-    async def run(self) -> PingSummaryEvent:
-        """Send every probe, wait for each to end, then emit and return the summary."""
-        self.emit(self._start_event())
-        started = self.loop.time()
-        try:
-            while (deadline := self._step(self.loop.time())) is not None:
-                if not self.inbox:
-                    await self._sleep_until(deadline)
-        finally:  # also when cancelled (Ctrl-C): the statistics so far, as ping prints them
-            for flight in self.flights.values():
-                flight.close()
-            self.flights.clear()
-            summary = self._summary((self.loop.time() - started) * 1000)
-            self.emit(summary)
-        return summary
-
-    def _start_event(self) -> StartEvent:
+    def start_event(self) -> StartEvent:
         return StartEvent(
             agent=self.agent,
             target=self.target,
@@ -143,121 +116,47 @@ class PortJob:
             port=self.spec.port,
         )
 
-    def _step(self, now: float) -> float | None:
-        """Handle answers, timeouts and a due send; returns when to look again (None: done)."""
-        inbox, self.inbox = self.inbox, []
-        for answer in inbox:
-            self._handle(answer)
-        for seq in self.schedule.expire(now):
-            self._expire(seq)
-        due = self.schedule.due_send(now)
-        if due is not None:
-            self._send(due, now)
-            return now
-        return self.schedule.next_deadline()
+    def send(self, seq: int) -> None:
+        self.flights[seq] = self.prober.launch(seq, self.sockaddr, self.deliver)
 
-    async def _sleep_until(self, deadline: float) -> None:
-        self.wake.clear()
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self.wake.wait()
-        except TimeoutError:
-            pass
-
-    def _send(self, seq: int, now: float) -> None:
-        self.schedule.mark_sent(seq, now)
-        try:
-            self.flights[seq] = self.prober.launch(seq, self.sockaddr, self.on_answer)
-        except OSError as exc:
-            self.schedule.answer(seq, is_reply=False)
-            self.errors += 1
-            self._report_send_error(exc)
-
-    def _expire(self, seq: int) -> None:
+    def forget(self, seq: int) -> None:
+        """A timed-out probe's socket closes: no answer can arrive after its timeout."""
         flight = self.flights.pop(seq, None)
         if flight is not None:
             flight.close()
-        self.emit(
-            TimeoutEvent(
-                agent=self.agent,
-                target=self.target,
-                seq=seq,
-                address=self.resolved.address,
-                timeout_ms=self.spec.timeout * 1000,
-                port=self.spec.port,
-            )
-        )
 
-    def _report_send_error(self, exc: OSError) -> None:
-        code = exc.errno or 0
-        if code in self.send_errors:
-            return  # said once per kind of failure, counted every time
-        self.send_errors.add(code)
-        reason = os.strerror(code) if code else str(exc)
+    def release(self) -> None:
+        for flight in self.flights.values():
+            flight.close()
+        self.flights.clear()
+
+    def send_error_where(self) -> str:
+        return f"{self.prober.method} {self.resolved.address} port {self.spec.port}"
+
+    def send_error_hint(self, code: int) -> str:
         if code == errno.EMFILE:
-            reason += " (too many probes in flight: lengthen -i or shorten -W)"
-        where = f"{self.resolved.address} port {self.spec.port}"
-        self.emit(
-            ErrorEvent(
-                code="send_failed",
-                message=f"{self.prober.method} {where}: {reason}",
-                agent=self.agent,
-                target=self.target,
-            )
-        )
+            return " (too many probes in flight: lengthen -i or shorten -W)"
+        return ""
 
-    def _handle(self, answer: PortAnswer) -> None:
+    def handle(self, answer: PortAnswer) -> None:
         self.flights.pop(answer.seq, None)
-        outcome = self.schedule.answer(answer.seq, is_reply=answer.state is not None)
+        outcome = self.settle(answer.seq, is_reply=answer.state is not None, rtt_ms=answer.rtt_ms)
         if outcome is Outcome.UNKNOWN:
             return
-        if outcome is Outcome.REPLY:
-            self.stats.add(answer.rtt_ms)
-        elif outcome is Outcome.ERROR:
-            self.errors += 1
-        self.emit(self._reply_event(answer, outcome))
-
-    def _reply_event(self, answer: PortAnswer, outcome: Outcome) -> ReplyEvent:
-        return ReplyEvent(
-            agent=self.agent,
-            target=self.target,
-            seq=answer.seq,
-            address=answer.address,
-            rtt_ms=round(answer.rtt_ms, 4),
-            size=answer.size,
-            ttl=answer.ttl,
-            duplicate=outcome is Outcome.DUPLICATE,
-            late=outcome is Outcome.LATE,
-            icmp_error=answer.icmp_error,
-            mtu=answer.mtu,
-            port=self.spec.port,
-            state=answer.state,
+        self.emit(
+            ReplyEvent(
+                agent=self.agent,
+                target=self.target,
+                seq=answer.seq,
+                address=answer.address,
+                rtt_ms=round(answer.rtt_ms, 4),
+                size=answer.size,
+                ttl=answer.ttl,
+                duplicate=outcome is Outcome.DUPLICATE,
+                late=outcome is Outcome.LATE,
+                icmp_error=answer.icmp_error,
+                mtu=answer.mtu,
+                port=self.spec.port,
+                state=answer.state,
+            )
         )
-
-    def _summary(self, duration_ms: float) -> PingSummaryEvent:
-        sent, s = self.schedule.sent, self.stats
-        return PingSummaryEvent(
-            agent=self.agent,
-            target=self.target,
-            address=self.resolved.address,
-            sent=sent,
-            received=s.count,
-            loss=_percent(sent - s.count, sent),
-            errors=self.errors,
-            min_ms=_ms(s.minimum),
-            avg_ms=_ms(s.avg),
-            max_ms=_ms(s.maximum),
-            stddev_ms=_ms(s.mdev),
-            jitter_ms=_ms(s.jitter),
-            duration_ms=round(duration_ms, 3),
-            port=self.spec.port,
-            probe=self.spec.probe,
-        )
-
-
-def _percent(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 4) if whole else 0.0
-
-
-def _ms(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)

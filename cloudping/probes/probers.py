@@ -14,10 +14,11 @@ import errno
 import socket
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Literal, Protocol
 
-from cloudping.errors import ProbeEnvironmentError
-from cloudping.probes.env import Resolved
+from cloudping.errors import CloudpingError, ProbeEnvironmentError
+from cloudping.events import Emit, ErrorEvent
+from cloudping.probes.env import ProbeEnv, Resolved, resolve
 from cloudping.probes.icmp import codec
 from cloudping.probes.icmp.codec import EchoReply, IcmpError
 from cloudping.probes.icmp.endpoint import FlowKey, IcmpEndpoint, Receiver
@@ -91,6 +92,51 @@ def _send_or_mtu(send: Callable[[], int], resolved: Resolved) -> int:
         if exc.errno == errno.EMSGSIZE:
             raise LocalMtuError(route_mtu(resolved)) from exc
         raise
+
+
+def make_prober(
+    cmd_proto: str,
+    env: ProbeEnv,
+    resolved: Resolved,
+    *,
+    timeout: float,
+    port: int | None,
+    paris: bool,
+    df: bool,
+) -> Prober:
+    """The prober of a protocol, on the environment's shared ICMP socket.
+
+    Raises:
+        ProbeEnvironmentError: no ICMP socket, or UDP/TCP without a raw one.
+    """
+    endpoint = env.icmp(resolved.family)
+    if cmd_proto == "udp":
+        return UdpProber(endpoint, resolved, timeout=timeout, port=port, paris=paris, df=df)
+    if cmd_proto == "tcp":
+        return TcpProber(endpoint, resolved, timeout=timeout, port=port, df=df)
+    return IcmpProber(endpoint, resolved, timeout=timeout, df=df)
+
+
+async def open_path(
+    target: str,
+    family: Literal[4, 6] | None,
+    env: ProbeEnv,
+    emit: Emit,
+    *,
+    proto: str,
+    timeout: float,
+    port: int | None,
+    paris: bool,
+    df: bool,
+) -> tuple[Resolved, Prober] | None:
+    """Resolve ``target`` and open its prober; ``None`` after an ``error`` event saying why."""
+    try:
+        resolved = await resolve(target, family)
+        prober = make_prober(proto, env, resolved, timeout=timeout, port=port, paris=paris, df=df)
+    except CloudpingError as exc:
+        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target))
+        return None
+    return resolved, prober
 
 
 class IcmpProber:

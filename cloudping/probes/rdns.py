@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 DEFAULT_TTL = 300.0
@@ -34,6 +35,12 @@ class ReverseNames:
         if task is None:
             task = self._pending[address] = loop.create_task(self._lookup(address))
         return await asyncio.shield(task)
+
+    async def names(self, addresses: Iterable[str]) -> dict[str, str | None]:
+        """The names of several addresses, looked up at once."""
+        unique = list(dict.fromkeys(addresses))
+        found = await asyncio.gather(*(self.name(address) for address in unique))
+        return dict(zip(unique, found, strict=True))
 
     def cached(self, address: str, now: float) -> tuple[str | None] | None:
         """``(name,)`` when a fresh answer is cached, else ``None``."""

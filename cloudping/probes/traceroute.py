@@ -13,44 +13,18 @@ import asyncio
 from dataclasses import dataclass, field
 
 from cloudping.commands import TracerouteCommand
-from cloudping.errors import CloudpingError
 from cloudping.events import Emit, ErrorEvent, HopEvent, HopProbe, PathSummaryEvent, StartEvent
-from cloudping.probes.env import ProbeEnv, Resolved, resolve
+from cloudping.probes.env import ProbeEnv, Resolved
 from cloudping.probes.path import Answers, HopAnswer, PathTrace, hop_stats, path_mtu
 from cloudping.probes.probers import (
     MTU_ERRORS,
-    IcmpProber,
     LocalMtuError,
     Prober,
-    TcpProber,
-    UdpProber,
+    open_path,
 )
 
 IN_FLIGHT = 16  # traceroute(8)'s default number of simultaneous probes
 _MAX_SHRINKS = 8
-
-
-def make_prober(
-    cmd_proto: str,
-    env: ProbeEnv,
-    resolved: Resolved,
-    *,
-    timeout: float,
-    port: int | None,
-    paris: bool,
-    df: bool,
-) -> Prober:
-    """The prober of a protocol, on the environment's shared ICMP socket.
-
-    Raises:
-        ProbeEnvironmentError: no ICMP socket, or UDP/TCP without a raw one.
-    """
-    endpoint = env.icmp(resolved.family)
-    if cmd_proto == "udp":
-        return UdpProber(endpoint, resolved, timeout=timeout, port=port, paris=paris, df=df)
-    if cmd_proto == "tcp":
-        return TcpProber(endpoint, resolved, timeout=timeout, port=port, df=df)
-    return IcmpProber(endpoint, resolved, timeout=timeout, df=df)
 
 
 def header_bytes(family: int, proto: str) -> int:
@@ -74,14 +48,20 @@ class PacketSize:
 
 async def run(cmd: TracerouteCommand, env: ProbeEnv, emit: Emit) -> list[PathSummaryEvent]:
     """Trace the path to ``cmd.target``; emits ``start``, ``hop`` events in order, ``summary``."""
-    try:
-        resolved = await resolve(cmd.target, cmd.family)
-        prober = make_prober(
-            cmd.proto, env, resolved, timeout=cmd.timeout, port=cmd.port, paris=cmd.paris, df=cmd.df
-        )
-    except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=cmd.target))
+    opened = await open_path(
+        cmd.target,
+        cmd.family,
+        env,
+        emit,
+        proto=cmd.proto,
+        timeout=cmd.timeout,
+        port=cmd.port,
+        paris=cmd.paris,
+        df=cmd.df,
+    )
+    if opened is None:
         return []
+    resolved, prober = opened
     try:
         return [await _Trace(cmd, resolved, prober, env, emit).run()]
     finally:
@@ -198,9 +178,7 @@ class _Trace:
                 self.finished.set()
 
     async def _name(self, answers: Answers) -> None:
-        addresses = {a.address for a in answers if a is not None} - self.names.keys()
-        found = await asyncio.gather(*(self.env.names.name(a) for a in addresses))
-        self.names.update(zip(addresses, found, strict=True))
+        self.names.update(await self.env.names.names(a.address for a in answers if a is not None))
 
     def _summary(self, duration_ms: float) -> PathSummaryEvent:
         summary = PathSummaryEvent(
