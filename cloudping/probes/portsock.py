@@ -10,7 +10,6 @@ stamps it, like a received datagram, with the kernel's receive time (socket(7)).
 from __future__ import annotations
 
 import socket
-import struct
 from dataclasses import dataclass
 
 from cloudping.probes.env import Family
@@ -24,6 +23,7 @@ from cloudping.probes.icmp.transport import (
     IPV6_MTU_DISCOVER,
     IPV6_RECVERR,
     SO_TIMESTAMPNS,
+    parse_ancillary,
 )
 
 _ANCILLARY = 512
@@ -94,8 +94,8 @@ def read_queued_error(sock: socket.socket, family: Family) -> QueuedError | None
         _, ancdata, _, _ = sock.recvmsg(_BUFFER, _ANCILLARY, socket.MSG_ERRQUEUE)
     except (BlockingIOError, InterruptedError):
         return None
-    rx_ns, _, ee_data = _ancillary(ancdata, family)
-    error = codec.parse_extended_err(family, ee_data) if ee_data else None
+    rx_ns, _, ee_data = parse_ancillary(ancdata)
+    error = codec.parse_extended_err(ee_data) if ee_data else None
     return QueuedError(error, rx_ns) if error is not None else None
 
 
@@ -109,21 +109,5 @@ def read_datagram(sock: socket.socket, family: Family) -> Received | None:
         data, ancdata, _, _ = sock.recvmsg(_BUFFER, _ANCILLARY)
     except (BlockingIOError, InterruptedError):
         return None
-    rx_ns, ttl, _ = _ancillary(ancdata, family)
+    rx_ns, ttl, _ = parse_ancillary(ancdata)
     return Received(data, rx_ns, ttl)
-
-
-def _ancillary(
-    ancdata: list[tuple[int, int, bytes]], family: Family
-) -> tuple[int | None, int | None, bytes]:
-    """(kernel receive time ns, TTL or hop limit, extended error data) from control messages."""
-    rx_ns = ttl = None
-    ee_data = b""
-    for level, kind, data in ancdata:
-        if (level, kind) == (socket.SOL_SOCKET, SO_TIMESTAMPNS):
-            rx_ns = codec.parse_timespec(data)
-        elif (level, kind) in _TTL_CMSGS and len(data) >= 4:
-            ttl = struct.unpack_from("=i", data)[0]
-        elif (level, kind) == _RECVERR[family]:
-            ee_data = data
-    return rx_ns, ttl, ee_data

@@ -54,8 +54,8 @@ def test_only_the_targets_own_port_unreachable_means_closed() -> None:
 
 
 def test_kernel_error_queue_data_decodes_to_the_error_and_the_router_that_sent_it() -> None:
-    v4 = codec.parse_extended_err(4, KERNEL_EE_V4)
-    v6 = codec.parse_extended_err(6, KERNEL_EE_V6)
+    v4 = codec.parse_extended_err(KERNEL_EE_V4)
+    v6 = codec.parse_extended_err(KERNEL_EE_V6)
     assert v4 is not None
     assert v6 is not None
     assert (v4.name, v4.icmp_type, v4.code, v4.sender) == ("host_unreachable", 3, 1, R2)

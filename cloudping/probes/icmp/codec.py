@@ -262,7 +262,7 @@ def parse_queued_error(family: int, request: bytes, ee_data: bytes) -> IcmpError
         ee_data: the ``IP_RECVERR``/``IPV6_RECVERR`` control data: ``struct sock_extended_err``
             followed by the offender's ``sockaddr`` (``SO_EE_OFFENDER``).
     """
-    error = parse_extended_err(family, ee_data) if len(request) >= 8 else None
+    error = parse_extended_err(ee_data) if len(request) >= 8 else None
     if error is None:
         return None
     _, _, _, ident, seq = _ICMP_HEADER.unpack_from(request)
@@ -270,7 +270,7 @@ def parse_queued_error(family: int, request: bytes, ee_data: bytes) -> IcmpError
     return replace(error, ident=ident, seq=seq, proto=proto)
 
 
-def parse_extended_err(family: int, ee_data: bytes) -> IcmpError | None:
+def parse_extended_err(ee_data: bytes) -> IcmpError | None:
     """Decode the ``IP_RECVERR``/``IPV6_RECVERR`` control data of one error-queue message.
 
     Every socket with the option queues these (ICMP datagram, UDP and TCP sockets: ip(7),
@@ -278,9 +278,9 @@ def parse_extended_err(family: int, ee_data: bytes) -> IcmpError | None:
     decoded here: ``ident``, ``seq`` and ``proto`` stay 0 for the caller to fill in.
 
     Args:
-        family: 4 or 6.
         ee_data: ``struct sock_extended_err`` followed by the offender's ``sockaddr``
-            (``SO_EE_OFFENDER``), as linux/errqueue.h lays them out.
+            (``SO_EE_OFFENDER``), as linux/errqueue.h lays them out; its origin tells ICMP
+            from ICMPv6.
     """
     if len(ee_data) < _EXTENDED_ERR.size:
         return None
@@ -289,7 +289,7 @@ def parse_extended_err(family: int, ee_data: bytes) -> IcmpError | None:
         return IcmpError("local_error", 0, errno_, 0, 0, None, None, mtu=info or None)
     if origin not in (_SO_EE_ORIGIN_ICMP, _SO_EE_ORIGIN_ICMP6):
         return None
-    name = error_name(family, ee_type, ee_code)
+    name = error_name(6 if origin == _SO_EE_ORIGIN_ICMP6 else 4, ee_type, ee_code)
     mtu = info or None if name in ("frag_needed", "packet_too_big") else None
     sender = _sockaddr_address(ee_data[_EXTENDED_ERR.size :])
     return IcmpError(name, ee_type, ee_code, 0, 0, None, sender, mtu=mtu)

@@ -173,7 +173,7 @@ class IcmpSocket:
     def _dispatch(
         self, data: bytes, ancdata: list[tuple[int, int, bytes]], source: object, flags: int
     ) -> None:
-        received_at, ttl, ee_data = _ancillary(ancdata)
+        received_at, ttl, ee_data = parse_ancillary(ancdata)
         if received_at is None:
             received_at = time.time_ns()
         message: codec.Message | None
@@ -197,7 +197,9 @@ def _with_ttl(message: codec.Message | None, ttl: int | None) -> codec.Message |
     return dataclasses.replace(message, ttl=ttl)
 
 
-def _ancillary(ancdata: list[tuple[int, int, bytes]]) -> tuple[int | None, int | None, bytes]:
+def parse_ancillary(
+    ancdata: list[tuple[int, int, bytes]],
+) -> tuple[int | None, int | None, bytes]:
     """(kernel receive time ns, TTL or hop limit, extended error data) from control messages."""
     received_at = ttl = None
     ee_data = b""
@@ -208,7 +210,7 @@ def _ancillary(ancdata: list[tuple[int, int, bytes]]) -> tuple[int | None, int |
             (socket.IPPROTO_IP, socket.IP_TTL),
             (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT),
         ):
-            ttl = struct.unpack("=i", data[:4])[0]
+            ttl = struct.unpack_from("=i", data)[0] if len(data) >= 4 else None
         elif (level, kind) in (
             (socket.IPPROTO_IP, IP_RECVERR),
             (socket.IPPROTO_IPV6, IPV6_RECVERR),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-import struct
 import time
 
 from cloudping.probes.icmp import codec
@@ -24,8 +23,6 @@ from cloudping.probes.sweep.ranges import Network, offset_of
 DEFAULT_PORT = 33434  # traceroute's first port: nobody listens there
 PAYLOAD = b"cloudping scan\n"
 MAX_IN_FLIGHT = 65536
-_EXTENDED_ERR = struct.Struct("=IBBBxII")  # struct sock_extended_err
-_ORIGINS = {2: 4, 3: 6}  # SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6 -> IP version
 # A send can fail with the error of an earlier datagram (sk_err, set by IP_RECVERR's ICMP
 # handling); that send did not happen and is tried once more.
 _EARLIER_ERRORS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
@@ -33,22 +30,10 @@ _EARLIER_ERRORS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETU
 
 def parse_recverr(ee_data: bytes) -> tuple[str, str | None] | None:
     """(error name, sender) of one ``IP_RECVERR`` control message; ``None`` unless from ICMP."""
-    if len(ee_data) < _EXTENDED_ERR.size:
+    error = codec.parse_extended_err(ee_data)
+    if error is None or error.name == "local_error":
         return None
-    _, origin, ee_type, ee_code, _, _ = _EXTENDED_ERR.unpack_from(ee_data)
-    family = _ORIGINS.get(origin)
-    if family is None:
-        return None
-    return codec.error_name(family, ee_type, ee_code), _offender(ee_data[_EXTENDED_ERR.size :])
-
-
-def _offender(raw: bytes) -> str | None:
-    """The address of the ``sockaddr_in``/``sockaddr_in6`` after the extended error."""
-    if len(raw) >= 8 and struct.unpack_from("=H", raw)[0] == socket.AF_INET:
-        return socket.inet_ntop(socket.AF_INET, raw[4:8])
-    if len(raw) >= 24 and struct.unpack_from("=H", raw)[0] == socket.AF_INET6:
-        return socket.inet_ntop(socket.AF_INET6, raw[8:24])
-    return None
+    return error.name, error.sender
 
 
 class UdpSweep:
