@@ -16,7 +16,7 @@ from cloudping.commands import Command, format_command
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit, EndEvent, ErrorEvent, Event, MeasurementEvent
 from cloudping.probes.env import ProbeEnv
-from cloudping.probes.registry import PROBES
+from cloudping.probes.registry import PROBE_NAMES, probe_for
 
 log = logging.getLogger(__name__)
 Status = Literal["ok", "error", "cancelled"]
@@ -41,9 +41,9 @@ async def run_measurement(cmd: Command, env: ProbeEnv, emit: Emit) -> Status:
 
     tracked(MeasurementEvent(id=measurement_id, command=format_command(cmd), agents=(env.agent,)))
     try:
-        probe = PROBES.get(cmd.command)
+        probe = probe_for(cmd.command)
         if probe is None:
-            available = ", ".join(sorted(PROBES))
+            available = ", ".join(PROBE_NAMES)
             raise CloudpingError(
                 f"{cmd.command} is not available yet in this version (available: {available})",
                 code="not_implemented",

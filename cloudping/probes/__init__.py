@@ -1,1 +1,1 @@
-"""Probes: the code that sends packets. Found by command name in ``registry.PROBES``."""
+"""Probes: the code that sends packets. Found by command name through ``registry.probe_for``."""

@@ -1,25 +1,38 @@
-"""The probe registry: one module per kind, one signature.
+"""The probe registry: one module per kind, one signature, imported on first use.
 
-``async def run(cmd, env, emit) -> list[summary]``: the probe emits ``start``, per-packet and
-``summary`` events for each of its jobs; expected failures (timeouts, ICMP errors, a name that
-does not resolve) are events, never exceptions.
+``async def run(cmd, env, emit) -> list[result]``: the probe emits ``start``, per-packet and
+``summary`` (or ``dns``/``http``) events for each of its jobs; expected failures (timeouts, ICMP
+errors, a name that does not resolve) are events, never exceptions. Modules load lazily, so a
+``cloudping ping`` does not pay for the HTTP/3 and DNS libraries at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from cloudping.events import Emit, SummaryEvent
-from cloudping.probes import mtr, ping, scan, tcping, traceroute
+from cloudping.events import Emit
 from cloudping.probes.env import ProbeEnv
 
-Probe = Callable[[Any, ProbeEnv, Emit], Awaitable[Sequence[SummaryEvent]]]
+Probe = Callable[[Any, ProbeEnv, Emit], Awaitable[Sequence[object]]]
 
-PROBES: dict[str, Probe] = {
-    "ping": ping.run,
-    "traceroute": traceroute.run,
-    "mtr": mtr.run,
-    "scan": scan.run,
-    "tcping": tcping.run,
+_MODULES: dict[str, str] = {
+    "ping": "cloudping.probes.ping",
+    "traceroute": "cloudping.probes.traceroute",
+    "mtr": "cloudping.probes.mtr",
+    "tcping": "cloudping.probes.tcping",
+    "scan": "cloudping.probes.scan",
+    "dns": "cloudping.probes.dns",
+    "http": "cloudping.probes.http",
 }
+PROBE_NAMES: tuple[str, ...] = tuple(_MODULES)
+
+
+def probe_for(command: str) -> Probe | None:
+    """The probe that runs ``command`` (a canonical command name), or ``None``."""
+    module = _MODULES.get(command)
+    if module is None:
+        return None
+    run: Probe = importlib.import_module(module).run
+    return run
