@@ -168,17 +168,29 @@ def test_mtr_text_is_a_report_table(lab: Lab) -> None:
     assert [line.split()[1] for line in out[2:]] == lab.hops(4)
 
 
-def test_traceroute_with_df_finds_the_path_mtu() -> None:
+@pytest.fixture(scope="module")
+def small_mtu_lab() -> Iterator[Lab]:
+    """A lab whose r1 - r2 link has an MTU of 1400 (the others keep 1500)."""
     with Lab.build() as small:
         links: tuple[tuple[Role, Role], ...] = (("r1", "r2"), ("r2", "r1"))
         for router, peer in links:
-            small.run(
-                router, ["ip", "link", "set", small.iface(router, peer), "mtu", "1400"], timeout=10
-            )
-        stream = cloudping(
-            small, "traceroute", "--df", "--size", "1472", "-q", "1", small.addr("target", 4)
-        )
+            argv = ["ip", "link", "set", small.iface(router, peer), "mtu", "1400"]
+            small.run(router, argv, timeout=10)
+        yield small
+
+
+def test_traceroute_with_df_finds_the_path_mtu(small_mtu_lab: Lab) -> None:
+    target = small_mtu_lab.addr("target", 4)
+    stream = cloudping(small_mtu_lab, "traceroute", "--df", "--size", "1472", "-q", "1", target)
     [summary] = [e for e in stream if e["type"] == "summary"]
     assert summary["reached"] is True
     assert summary["path_mtu"] == 1400
-    assert [set(h) for h in hops(stream)] == [{a} for a in small.hops(4)]
+    assert [set(h) for h in hops(stream)] == [{a} for a in small_mtu_lab.hops(4)]
+
+
+def test_ping_with_df_names_the_router_and_the_next_hop_mtu(small_mtu_lab: Lab) -> None:
+    target = small_mtu_lab.addr("target", 6)
+    stream = cloudping(small_mtu_lab, "ping", "-c", "1", "--df", "--size", "1452", target)
+    [reply] = [e for e in stream if e["type"] == "reply"]
+    assert (reply["icmp_error"], reply["mtu"]) == ("packet_too_big", 1400)
+    assert reply["address"] == small_mtu_lab.addr("r1", 6)
