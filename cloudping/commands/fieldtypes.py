@@ -87,6 +87,7 @@ AsPath = Annotated[
 ]
 Flag = StrictBool
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
+FilePath = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_text)]
 
 ProtoField = Annotated[Proto, BeforeValidator(lowercase)]
 TransportField = Annotated[Transport, BeforeValidator(lowercase)]

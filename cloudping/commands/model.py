@@ -26,6 +26,7 @@ from cloudping.commands.fieldtypes import (
     DnsNames,
     DnsServer,
     Family,
+    FilePath,
     Flag,
     Headers,
     Host,
@@ -180,6 +181,7 @@ class DnsCommand(CommandModel):
     server: DnsServer | None = None
     transport: TransportField = "udp"
     sni: Hostname | None = None
+    ca: FilePath | None = None
     dnssec: Flag = False
     trace: Flag = False
     from_: From = None
@@ -216,6 +218,7 @@ class HttpCommand(CommandModel):
     http: HttpVersionField | None = None
     follow: Flag = False
     insecure: Flag = False
+    ca: FilePath | None = None
     max_body: Count | None = None
     timeout: Seconds = 10.0
     family: Family | None = None
@@ -225,6 +228,8 @@ class HttpCommand(CommandModel):
     def _consistent(self) -> Self:
         if self.data is not None and self.method in ("GET", "HEAD"):
             raise cross_field("data", "a body needs {method} POST, PUT, PATCH, DELETE or OPTIONS")
+        if self.http == "3" and any(urlsplit(url).scheme.lower() != "https" for url in self.urls):
+            raise cross_field("http", "HTTP/3 runs over QUIC: https:// URLs only (RFC 9114)")
         _family_fits(self.family, (urlsplit(url).hostname or "" for url in self.urls))
         return self
 

@@ -177,14 +177,19 @@ DNS = CommandSpec(
         OptionSpec(
             "server",
             ("--server",),
-            "resolver: ADDR[:PORT], or an https:// URL for DoH",
+            "resolver: ADDR[:PORT], or an https:// URL for DoH (POST; GET if it ends {?dns})",
             kinds.string(),
             "SERVER",
         ),
         OptionSpec(
-            "transport", ("--transport",), "how to ask", kinds.choice(Transport), "udp|tcp|dot|doh"
+            "transport",
+            ("--transport",),
+            "how to ask (DNS over QUIC: not yet)",
+            kinds.choice(Transport),
+            "udp|tcp|dot|doh",
         ),
         OptionSpec("sni", ("--sni",), "TLS server name (dot, doh)", kinds.string(), "NAME"),
+        OptionSpec("ca", ("--ca",), "trust this CA certificate file (PEM)", kinds.string(), "FILE"),
         _flag("dnssec", ("--dnssec",), "ask for DNSSEC records and validation"),
         _flag("trace", ("--trace",), "follow the delegation from the root"),
         *FROM,
@@ -214,6 +219,7 @@ HTTP = CommandSpec(
         OptionSpec("http", ("--http",), "HTTP version", kinds.choice(HttpVersion), "1.1|2|3"),
         _flag("follow", ("-L", "--follow", "--location"), "follow redirects"),
         _flag("insecure", ("-k", "--insecure"), "do not verify the TLS certificate"),
+        OptionSpec("ca", ("--ca",), "trust this CA certificate file (PEM)", kinds.string(), "FILE"),
         OptionSpec(
             "max_body",
             ("--max-body",),
