@@ -14,13 +14,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package `benchmarks` and 
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import path, ping_rtt, scan  # noqa: E402
+from benchmarks import dns, http, path, ping_rtt, scan  # noqa: E402
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "ping": [ping_rtt.bench],
     "path": [path.traceroute_table, path.mtr_table],
     "scan": [scan.fping_table, scan.sweep_table],
+    "dns": [dns.bench],
+    "http": [http.bench],
 }
 
 

@@ -20,8 +20,8 @@ from typing import TextIO
 from cloudping import __version__
 from cloudping.commands import Command, HelpCommand, VersionCommand, help_text, parse_args
 from cloudping.errors import UsageError
-from cloudping.events import ErrorEvent, Event, PathSummaryEvent, PingSummaryEvent, to_json_line
-from cloudping.events.model import ScanSummaryEvent
+from cloudping.events import ErrorEvent, Event, to_json_line
+from cloudping.events.verdict import answered
 from cloudping.measurement import run_measurement
 from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.probes.env import ProbeEnv
@@ -41,23 +41,15 @@ class Printer:
     style: TextStyle
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
-    received: int = 0
-    summaries: int = 0
-    errors: int = 0
+    with_answer: int = 0
+    results: int = 0
     events: list[Event] | None = None  # kept when a picture is drawn at the end
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, PingSummaryEvent):
-            self.summaries += 1
-            self.received += event.received
-        elif isinstance(event, ScanSummaryEvent):
-            self.summaries += 1
-            self.received += event.alive
-        elif isinstance(event, PathSummaryEvent):
-            self.summaries += 1
-            self.received += event.reached  # traceroute and mtr: 0 when the target answered
-        elif isinstance(event, ErrorEvent):
-            self.errors += 1
+        verdict = answered(event)
+        if verdict is not None:
+            self.results += 1
+            self.with_answer += verdict
         if self.events is not None:
             self.events.append(event)
         if self.as_json:
@@ -68,9 +60,10 @@ class Printer:
             print(text, file=self.err if isinstance(event, ErrorEvent) else self.out, flush=True)
 
     def exit_status(self) -> int:
-        if self.received:
+        """0: some job got an answer; 1: jobs ran, none did; 2: no job ran at all."""
+        if self.with_answer:
             return EXIT_REPLIES
-        return EXIT_NO_REPLY if self.summaries else EXIT_ERROR
+        return EXIT_NO_REPLY if self.results else EXIT_ERROR
 
 
 def split_cli_flags(argv: Sequence[str]) -> tuple[set[str], list[str]]:

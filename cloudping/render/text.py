@@ -22,8 +22,8 @@ from cloudping.events import (
     StartEvent,
     TimeoutEvent,
 )
-from cloudping.events.model import ScanEvent, ScanSummaryEvent
-from cloudping.render import path_text, scan_text, tcping_text
+from cloudping.events.model import DnsEvent, HttpEvent, ScanEvent, ScanSummaryEvent
+from cloudping.render import dns_text, http_text, path_text, scan_text, tcping_text
 from cloudping.render.icmp_words import ICMP_ERRORS as _ICMP_ERRORS
 from cloudping.render.numbers import format_rtt
 
@@ -127,4 +127,6 @@ _DRAW: dict[tuple[type, str | None], Callable[[Any], str | None]] = {
     (StartEvent, "scan"): scan_text.start,
     (ScanEvent, None): scan_text.line,
     (ScanSummaryEvent, None): scan_text.summary,
+    (DnsEvent, None): dns_text.dns_event,
+    (HttpEvent, None): http_text.http,
 }
