@@ -1,9 +1,8 @@
-"""Plain text, as the Unix tools print it: pure functions of events.
+"""Plain text, as the Unix tools print it: pure functions of events, one module per probe.
 
-Ping reads like iputils ping: a header per target, a line per reply (``(DUP!)`` for duplicates),
-``no answer yet for icmp_seq=N`` for a timeout (iputils' ``-O``), ``From ADDR icmp_seq=N ...``
-for an ICMP error, and the statistics block. When a measurement has several jobs (targets or
-agents), each line starts with ``[agent target]`` so interleaved streams stay readable.
+This module picks the drawer of each event by (event class, probe kind) and, when a
+measurement has several jobs (targets or agents), starts each line with ``[agent target]`` so
+interleaved streams stay readable.
 """
 
 from __future__ import annotations
@@ -23,9 +22,7 @@ from cloudping.events import (
     TimeoutEvent,
 )
 from cloudping.events.model import DnsEvent, HttpEvent, ScanEvent, ScanSummaryEvent
-from cloudping.render import dns_text, http_text, path_text, scan_text, tcping_text
-from cloudping.render.icmp_words import ICMP_ERRORS as _ICMP_ERRORS
-from cloudping.render.numbers import format_rtt
+from cloudping.render import dns_text, http_text, path_text, ping_text, scan_text, tcping_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,66 +56,18 @@ def _probe_kind(event: Event) -> str | None:
     return probe
 
 
-def _timeout(event: TimeoutEvent) -> str:
-    return f"no answer yet for icmp_seq={event.seq}"
-
-
-def _error(event: ErrorEvent) -> str:
-    return f"cloudping: {event.message}"  # messages name their target, as ping's do
-
-
-def _start(event: StartEvent) -> str:
-    if event.family == 4:
-        return (
-            f"PING {event.target} ({event.address}) {event.size}({event.size + 28}) bytes of data."
-        )
-    return f"PING {event.target} ({event.address}) {event.size} data bytes"
-
-
-def _reply(event: ReplyEvent) -> str:
-    if event.icmp_error is not None:
-        text = _ICMP_ERRORS.get(event.icmp_error, event.icmp_error.replace("_", " "))
-        return f"From {event.address} icmp_seq={event.seq} {text.format(mtu=event.mtu)}"
-    ttl = f" ttl={event.ttl}" if event.ttl is not None else ""
-    time = format_rtt(event.rtt_ms)
-    line = f"{event.size} bytes from {event.address}: icmp_seq={event.seq}{ttl} time={time} ms"
-    if event.duplicate:
-        line += " (DUP!)"
-    if event.late:
-        line += " (late)"
-    return line
-
-
-def _ping_summary(event: PingSummaryEvent) -> str:
-    counts = [f"{event.sent} packets transmitted", f"{event.received} received"]
-    if event.duplicates:
-        counts.append(f"+{event.duplicates} duplicates")
-    if event.late:
-        counts.append(f"+{event.late} late")
-    if event.errors:
-        counts.append(f"+{event.errors} errors")
-    counts += [f"{event.loss:g}% packet loss", f"time {event.duration_ms:.0f}ms"]
-    lines = ["", f"--- {event.target} ping statistics ---", ", ".join(counts)]
-    if event.received and None not in (event.min_ms, event.avg_ms, event.max_ms, event.stddev_ms):
-        lines.append(
-            f"rtt min/avg/max/mdev = {event.min_ms:.3f}/{event.avg_ms:.3f}/"
-            f"{event.max_ms:.3f}/{event.stddev_ms:.3f} ms"
-        )
-    return "\n".join(lines)
-
-
 # What draws each kind of event, by (class, probe kind); (class, None) serves any probe kind.
 # A kind not listed prints nothing (measurement, end, ...).
 _DRAW: dict[tuple[type, str | None], Callable[[Any], str | None]] = {
-    (StartEvent, None): _start,
-    (ReplyEvent, None): _reply,
-    (TimeoutEvent, None): _timeout,
-    (PingSummaryEvent, None): _ping_summary,
+    (StartEvent, None): ping_text.start,
+    (ReplyEvent, None): ping_text.reply,
+    (TimeoutEvent, None): ping_text.timeout,
+    (PingSummaryEvent, None): ping_text.summary,
     (StartEvent, "tcping"): tcping_text.start,
     (ReplyEvent, "tcping"): tcping_text.reply,
     (TimeoutEvent, "tcping"): tcping_text.timeout,
     (PingSummaryEvent, "tcping"): tcping_text.summary,
-    (ErrorEvent, None): _error,
+    (ErrorEvent, None): ping_text.error,
     (StartEvent, "traceroute"): path_text.start,
     (StartEvent, "mtr"): path_text.start,
     (HopEvent, "traceroute"): path_text.hop,
