@@ -112,7 +112,17 @@ def local_limits() -> Limits:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cloudping`` with ``argv`` (default: the process arguments); returns the exit status."""
-    flags, words = split_cli_flags(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    if list(args[:2]) == ["token", "issue"]:  # an operator's tool, not the grammar's `token`
+        from cloudping.cli import token_cmd  # noqa: PLC0415 (the JWT libraries only here)
+
+        return token_cmd.main(args[2:])
+    return _command(args)
+
+
+def _command(argv: Sequence[str]) -> int:
+    """Run one command of the grammar, or answer the CLI's own ``--help``/``--version``."""
+    flags, words = split_cli_flags(argv)
     if not words or words[0] in ("-h", "--help"):
         print(_overview())
         return 0

@@ -1,0 +1,43 @@
+"""Authentication: Ed25519-signed JWTs with key ids, a JWKS, scopes and revocation.
+
+The hub builds one :class:`TokenService` from the keys of its data directory
+(:meth:`KeyDirectory.load`), its issuer URL and a :class:`Revocations` store, then calls
+:meth:`TokenService.verify` on every request and agent hello. Failures are
+:class:`AuthError` with a stable code.
+"""
+
+from cloudping.auth.errors import AuthCode, AuthError, KeyStoreError
+from cloudping.auth.keys import ALGORITHM, KeyDirectory, KeyRing, SigningKey, thumbprint
+from cloudping.auth.principal import AUDIENCES, SCOPES, Audience, Principal, Scope
+from cloudping.auth.revocations import MemoryRevocations, Revocations, SqliteRevocations
+from cloudping.auth.tokens import (
+    DEFAULT_ISSUER,
+    DEFAULT_LEEWAY,
+    MAX_TTL,
+    TokenService,
+    bearer_token,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "AUDIENCES",
+    "DEFAULT_ISSUER",
+    "DEFAULT_LEEWAY",
+    "MAX_TTL",
+    "SCOPES",
+    "Audience",
+    "AuthCode",
+    "AuthError",
+    "KeyDirectory",
+    "KeyRing",
+    "KeyStoreError",
+    "MemoryRevocations",
+    "Principal",
+    "Revocations",
+    "Scope",
+    "SigningKey",
+    "SqliteRevocations",
+    "TokenService",
+    "bearer_token",
+    "thumbprint",
+]

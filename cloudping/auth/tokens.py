@@ -1,0 +1,235 @@
+"""The token service: Ed25519-signed JWTs for the API and for agents.
+
+A token is a JWT (RFC 7519) signed with EdDSA over Ed25519 (RFC 8037), carrying ``iss``,
+``sub``, ``aud`` (``api`` or ``agent``), ``iat``, ``exp``, ``jti`` and the RFC 8693
+``scope`` claim. Verification follows RFC 8725 (JWT best current practice): one algorithm is
+accepted and it is fixed here, never taken from the token (section 3.1: no ``alg: none``, no
+HS256 made with the public key as the secret); the key is chosen by ``kid`` among our own
+keys only (``jku``, ``jwk`` and ``x5u`` headers are never followed); issuer and audience are
+always checked (sections 3.8, 3.9); every claim above is required.
+
+Time is an argument: :meth:`TokenService.issue` and :meth:`TokenService.verify` take ``now``
+(POSIX seconds) and PyJWT's own clock checks are switched off in favour of ours.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import jwt
+from jwt.types import Options
+
+from cloudping.auth.errors import AuthError
+from cloudping.auth.keys import ALGORITHM, KeyRing, SigningKey
+from cloudping.auth.principal import (
+    AUDIENCES,
+    SCOPES,
+    Audience,
+    Principal,
+    Scope,
+    format_scope,
+    parse_scope,
+)
+from cloudping.auth.revocations import MemoryRevocations, Revocations
+
+DEFAULT_ISSUER = "http://127.0.0.1:8080"  # the hub of `cloudping up`
+DEFAULT_LEEWAY = 30.0  # seconds of clock skew tolerated on iat, nbf and exp (RFC 7519 4.1.4)
+MAX_TTL = 366 * 86_400
+MAX_TOKEN_CHARS = 8_192  # far above ours (~400): refuse before parsing anything bigger
+REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti")
+
+
+@dataclass
+class TokenService:
+    """Issues and verifies tokens with the keys of one hub.
+
+    Args:
+        keys: the signing keys; replace the attribute with the new ring after a rotation.
+        issuer: ``iss``, the hub's public URL (a setting).
+        revocations: where revoked tokens and subjects are looked up.
+        leeway: seconds of clock skew accepted.
+    """
+
+    keys: KeyRing
+    issuer: str = DEFAULT_ISSUER
+    revocations: Revocations = field(default_factory=MemoryRevocations)
+    leeway: float = DEFAULT_LEEWAY
+
+    def jwks(self) -> dict[str, Any]:
+        """The JWK Set of the public keys (RFC 7517 section 5), for ``/auth/jwks.json``."""
+        return self.keys.jwks()
+
+    def issue(
+        self,
+        sub: str,
+        aud: Audience,
+        *,
+        scopes: Iterable[Scope] = (),
+        ttl: int,
+        now: float,
+        jti: str | None = None,
+    ) -> str:
+        """A token for ``sub``, signed with the active key.
+
+        Args:
+            sub: the subject: a user, or the agent's name for audience ``agent``.
+            aud: ``api`` or ``agent``.
+            scopes: what the token allows (``measure``, ``private``, ``admin``).
+            ttl: lifetime in seconds, 1 to :data:`MAX_TTL`.
+            now: the issue time, POSIX seconds.
+            jti: the token id; 128 random bits when not given.
+
+        Raises:
+            ValueError: an empty subject, an unknown audience or scope, a ttl out of range.
+        """
+        granted = _checked_grant(sub, aud, scopes, ttl)
+        issued_at = int(now)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": aud,
+            "iat": issued_at,
+            "exp": issued_at + ttl,
+            "jti": jti or secrets.token_urlsafe(16),
+        }
+        if granted:
+            claims["scope"] = format_scope(granted)
+        key = self.keys.active
+        headers = {"kid": key.kid, "typ": "JWT"}
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers=headers)
+
+    def verify(self, token: str | None, audience: Audience, now: float) -> Principal:
+        """The principal of a valid token meant for ``audience``.
+
+        Raises:
+            AuthError: ``token_missing``, ``token_invalid`` (malformed, bad signature, unknown
+                key, wrong issuer, a required claim missing, not valid yet),
+                ``token_expired``, ``token_wrong_audience`` or ``token_revoked``.
+        """
+        if not token:
+            raise AuthError("no token was given", code="token_missing")
+        if audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {audience!r}")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise AuthError("the token is too long to be one of ours", code="token_invalid")
+        claims = self._decode(token, self._key_for(token), audience)
+        _check_times(claims, now, self.leeway)
+        principal = _principal(claims, audience)
+        if self.revocations.is_revoked(
+            jti=principal.token_id, subject=principal.subject, issued_at=principal.issued_at
+        ):
+            raise AuthError("the token has been revoked", code="token_revoked")
+        return principal
+
+    def _key_for(self, token: str) -> SigningKey:
+        """Our key named by the token's ``kid``, once its header asks for EdDSA."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise AuthError("the token is not a well-formed JWT", code="token_invalid") from exc
+        # RFC 8725 section 3.1: the algorithm is ours to choose, not the token's.
+        if header.get("alg") != ALGORITHM:
+            raise AuthError(f"only {ALGORITHM} tokens are accepted", code="token_invalid")
+        kid = header.get("kid")
+        key = self.keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            message = "the token is signed by a key this hub does not know"
+            raise AuthError(message, code="token_invalid")
+        return key
+
+    def _decode(self, token: str, key: SigningKey, audience: Audience) -> dict[str, Any]:
+        """The claims, once signature, issuer, audience and the required claims are checked."""
+        options: Options = {
+            "require": list(REQUIRED_CLAIMS),
+            "strict_aud": True,  # one audience per token, as we issue them
+            "verify_exp": False,  # checked against the `now` we are given instead
+            "verify_nbf": False,
+            "verify_iat": False,
+        }
+        try:
+            return jwt.decode(
+                token,
+                key.public_key,
+                algorithms=[ALGORITHM],
+                audience=audience,
+                issuer=self.issuer,
+                options=options,
+            )
+        except jwt.InvalidAudienceError as exc:
+            raise AuthError(
+                f"the token is not meant for the {audience!r} audience",
+                code="token_wrong_audience",
+                audience=audience,
+            ) from exc
+        except jwt.MissingRequiredClaimError as exc:
+            message = f"the token lacks the {exc.claim!r} claim"
+            raise AuthError(message, code="token_invalid", claim=exc.claim) from exc
+        except jwt.InvalidIssuerError as exc:
+            raise AuthError("the token was issued by another issuer", code="token_invalid") from exc
+        except jwt.PyJWTError as exc:
+            message = "the token's signature or claims are invalid"
+            raise AuthError(message, code="token_invalid") from exc
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer TOKEN`` header (RFC 6750 section 2.1).
+
+    Raises:
+        AuthError: ``token_missing`` when there is no header or it is not a Bearer one.
+    """
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    # RFC 9110 section 11.1: the scheme name is case-insensitive.
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("no bearer token was given", code="token_missing")
+    return token.strip()
+
+
+def _checked_grant(sub: str, aud: str, scopes: Iterable[str], ttl: int) -> frozenset[Scope]:
+    if not sub:
+        raise ValueError("a token needs a subject")
+    if aud not in AUDIENCES:
+        raise ValueError(f"unknown audience {aud!r} (one of: {', '.join(AUDIENCES)})")
+    granted = frozenset(scopes)
+    unknown = sorted(granted.difference(SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scope {unknown[0]!r} (known: {', '.join(SCOPES)})")
+    if not 0 < ttl <= MAX_TTL:
+        raise ValueError(f"ttl must be 1 to {MAX_TTL} seconds, not {ttl}")
+    return cast(frozenset[Scope], granted)
+
+
+def _number(claims: dict[str, Any], name: str) -> float:
+    """A NumericDate claim (RFC 7519 section 2): a JSON number of seconds."""
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AuthError(f"the token's {name!r} claim is not a number", code="token_invalid")
+    return float(value)
+
+
+def _check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
+    """RFC 7519 sections 4.1.4-4.1.6, with ``leeway`` seconds of clock skew."""
+    if _number(claims, "exp") <= now - leeway:
+        raise AuthError("the token has expired", code="token_expired")
+    if _number(claims, "iat") > now + leeway:
+        raise AuthError("the token is not valid yet (issued in the future)", code="token_invalid")
+    if "nbf" in claims and _number(claims, "nbf") > now + leeway:
+        raise AuthError("the token is not valid yet (nbf)", code="token_invalid")
+
+
+def _principal(claims: dict[str, Any], audience: Audience) -> Principal:
+    sub, jti, scope = claims["sub"], claims["jti"], claims.get("scope", "")
+    if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti):
+        raise AuthError("the token's 'sub' or 'jti' claim is empty", code="token_invalid")
+    if not isinstance(scope, str):
+        raise AuthError("the token's 'scope' claim is not a string", code="token_invalid")
+    return Principal(
+        subject=sub,
+        audience=audience,
+        scopes=parse_scope(scope),
+        token_id=jti,
+        issued_at=_number(claims, "iat"),
+        expires_at=_number(claims, "exp"),
+    )

@@ -1,0 +1,31 @@
+"""The measurement store: every measurement with its command, requester, agents and events.
+
+:class:`MeasurementStore` is the seam; :class:`MemoryStore` is its twin and
+:class:`SqliteStore` the data directory's file (a PostgreSQL backend can join them later).
+"""
+
+from cloudping.store.base import MeasurementStore
+from cloudping.store.memory import MemoryStore
+from cloudping.store.model import (
+    FINAL_STATUSES,
+    FinalStatus,
+    MeasurementNotFoundError,
+    Status,
+    StoredEvent,
+    StoredMeasurement,
+    StoreError,
+)
+from cloudping.store.sqlite import SqliteStore
+
+__all__ = [
+    "FINAL_STATUSES",
+    "FinalStatus",
+    "MeasurementNotFoundError",
+    "MeasurementStore",
+    "MemoryStore",
+    "SqliteStore",
+    "Status",
+    "StoreError",
+    "StoredEvent",
+    "StoredMeasurement",
+]

@@ -1,0 +1,106 @@
+"""What the measurement store keeps, its errors, and the rules every backend applies.
+
+A measurement is created when the hub accepts a command, gets its events appended with
+sequence numbers that start at 1 and only grow, and is finished once, with a final status.
+The rules live here, as pure functions, so the in-memory twin, SQLite and any later backend
+(PostgreSQL) refuse the same things with the same codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from cloudping.errors import CloudpingError
+
+Status = Literal["running", "done", "failed", "cancelled"]
+FinalStatus = Literal["done", "failed", "cancelled"]
+FINAL_STATUSES: tuple[FinalStatus, ...] = get_args(FinalStatus)
+
+
+class StoreError(CloudpingError):
+    """A store operation that breaks the rules (or a store file this version cannot use)."""
+
+    code = "store_error"
+
+
+class MeasurementNotFoundError(StoreError):
+    """No measurement with this id (never made, or purged by retention)."""
+
+    code = "not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One event of a measurement: its sequence number and its JSON object (``to_dict``)."""
+
+    seq: int
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMeasurement:
+    """A measurement as stored: the request, who asked, where it ran, and what came back.
+
+    Times are POSIX seconds. ``status`` is ``running`` until :meth:`finish`; ``summary`` and
+    ``ended_at`` are ``None`` until then.
+    """
+
+    id: str
+    command: str
+    command_json: dict[str, Any]
+    subject: str | None
+    agents: tuple[str, ...]
+    created_at: float
+    status: Status
+    summary: dict[str, Any] | None
+    ended_at: float | None
+    events: tuple[StoredEvent, ...]
+
+
+def not_found(measurement_id: str) -> MeasurementNotFoundError:
+    """The error for an unknown measurement id."""
+    return MeasurementNotFoundError(
+        f"no measurement {measurement_id!r} (unknown, or removed after the retention time)",
+        id=measurement_id,
+    )
+
+
+def check_append(measurement_id: str, status: Status, last_seq: int, seq: int) -> None:
+    """Refuse an event for a finished measurement, or one whose ``seq`` does not grow.
+
+    Growing sequence numbers are what make replay-then-follow exact: a follower that has
+    seen ``seq`` N can never miss an event stored later with a smaller number.
+    """
+    if status != "running":
+        raise StoreError(
+            f"measurement {measurement_id!r} is finished ({status}): no more events",
+            code="measurement_finished",
+            id=measurement_id,
+        )
+    if seq <= last_seq:
+        raise StoreError(
+            f"event seq {seq} of measurement {measurement_id!r} does not follow {last_seq}",
+            code="event_out_of_order",
+            id=measurement_id,
+            seq=seq,
+            last_seq=last_seq,
+        )
+
+
+def check_finish(measurement_id: str, status: Status, final: str) -> None:
+    """Refuse a second finish, or a final status that is not one."""
+    if final not in FINAL_STATUSES:
+        raise ValueError(f"final status must be one of {FINAL_STATUSES}, not {final!r}")
+    if status != "running":
+        raise StoreError(
+            f"measurement {measurement_id!r} is already finished ({status})",
+            code="measurement_finished",
+            id=measurement_id,
+        )
+
+
+def exists(measurement_id: str) -> StoreError:
+    """The error for a second measurement with the same id."""
+    message = f"measurement {measurement_id!r} already exists"
+    return StoreError(message, code="measurement_exists", id=measurement_id)

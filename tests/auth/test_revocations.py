@@ -1,0 +1,93 @@
+"""Revocations by jti and by subject, in memory and in SQLite (the same behaviour)."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from cloudping.auth import MemoryRevocations, Revocations, SqliteRevocations
+from cloudping.errors import CloudpingError
+
+NOW = 1_750_000_000.0
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def revocations(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Revocations]:
+    if request.param == "memory":
+        yield MemoryRevocations()
+        return
+    store = SqliteRevocations.open(tmp_path / "state.sqlite3")
+    yield store
+    store.close()
+
+
+def test_a_revoked_jti_is_revoked_for_any_subject(revocations: Revocations) -> None:
+    revocations.revoke_token("t1", expires_at=NOW + 60)
+    assert revocations.is_revoked(jti="t1", subject="alice", issued_at=NOW)
+    assert not revocations.is_revoked(jti="t2", subject="alice", issued_at=NOW)
+
+
+def test_a_revoked_subject_covers_tokens_issued_until_the_cutoff(revocations: Revocations) -> None:
+    revocations.revoke_subject("alice", issued_until=NOW)
+    assert revocations.is_revoked(jti="a", subject="alice", issued_at=NOW - 10)
+    assert revocations.is_revoked(jti="b", subject="alice", issued_at=NOW)
+    assert not revocations.is_revoked(jti="c", subject="alice", issued_at=NOW + 1)
+    assert not revocations.is_revoked(jti="d", subject="bob", issued_at=NOW - 10)
+
+
+def test_a_later_subject_cutoff_wins_and_an_earlier_one_does_not_undo_it(
+    revocations: Revocations,
+) -> None:
+    revocations.revoke_subject("alice", issued_until=NOW + 100)
+    revocations.revoke_subject("alice", issued_until=NOW)
+    assert revocations.is_revoked(jti="a", subject="alice", issued_at=NOW + 50)
+
+
+def test_a_ban_is_a_cutoff_at_infinity(revocations: Revocations) -> None:
+    revocations.revoke_subject("mallory", issued_until=math.inf)
+    assert revocations.is_revoked(jti="a", subject="mallory", issued_at=NOW + 1e9)
+
+
+def test_purge_forgets_jtis_of_expired_tokens_only(revocations: Revocations) -> None:
+    revocations.revoke_token("old", expires_at=NOW - 1)
+    revocations.revoke_token("live", expires_at=NOW + 60)
+    assert revocations.purge(NOW) == 1
+    assert not revocations.is_revoked(jti="old", subject="a", issued_at=NOW - 100)
+    assert revocations.is_revoked(jti="live", subject="a", issued_at=NOW - 100)
+
+
+def test_sqlite_revocations_survive_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    first = SqliteRevocations.open(path)
+    first.revoke_token("t1", expires_at=NOW + 60)
+    first.revoke_subject("alice", issued_until=NOW)
+    first.close()
+    second = SqliteRevocations.open(path)
+    try:
+        assert second.is_revoked(jti="t1", subject="bob", issued_at=NOW)
+        assert second.is_revoked(jti="x", subject="alice", issued_at=NOW)
+    finally:
+        second.close()
+
+
+def test_sqlite_revocations_record_their_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteRevocations.open(path).close()
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT component, version FROM schema_version").fetchall()
+    assert rows == [("revocations", 1)]
+
+
+def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteRevocations.open(path).close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(CloudpingError, match="newer") as caught:
+        SqliteRevocations.open(path)
+    assert caught.value.code == "state_too_new"

@@ -1,0 +1,250 @@
+"""The measurement store: one set of behaviours, run against the twin and SQLite alike."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudping.auth import SqliteRevocations
+from cloudping.store import (
+    MeasurementNotFoundError,
+    MeasurementStore,
+    MemoryStore,
+    SqliteStore,
+    StoreError,
+)
+
+pytestmark = pytest.mark.anyio
+T0 = 1_750_000_000.0
+COMMAND_JSON = {"command": "ping", "count": 3, "targets": ["example.com"]}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MeasurementStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    async with SqliteStore.open(tmp_path / "measurements.sqlite3") as opened:
+        yield opened
+
+
+def reply(seq: int, agent: str = "fra1") -> dict[str, Any]:
+    return {"type": "reply", "agent": agent, "target": "example.com", "seq": seq, "rtt_ms": 1.5}
+
+
+async def create(store: MeasurementStore, mid: str = "m1", created_at: float = T0) -> None:
+    await store.create(
+        mid,
+        command="ping -c 3 example.com",
+        command_json=COMMAND_JSON,
+        subject="alice",
+        agents=["fra1", "ams1"],
+        created_at=created_at,
+    )
+
+
+async def test_a_measurement_is_stored_with_its_events_and_summary(store: MeasurementStore) -> None:
+    await create(store)
+    for seq in (1, 2, 3):
+        await store.append_event("m1", seq, reply(seq))
+    await store.finish("m1", status="done", summary={"sent": 3, "received": 3}, ended_at=T0 + 3)
+    got = await store.get("m1")
+    assert (got.id, got.command, got.subject) == ("m1", "ping -c 3 example.com", "alice")
+    assert got.command_json == COMMAND_JSON
+    assert got.agents == ("fra1", "ams1")
+    assert (got.created_at, got.ended_at, got.status) == (T0, T0 + 3, "done")
+    assert got.summary == {"sent": 3, "received": 3}
+    assert [(event.seq, event.event) for event in got.events] == [(s, reply(s)) for s in (1, 2, 3)]
+
+
+async def test_a_running_measurement_has_no_summary_yet(store: MeasurementStore) -> None:
+    await create(store)
+    got = await store.get("m1")
+    assert (got.status, got.summary, got.ended_at, got.events) == ("running", None, None, ())
+
+
+async def test_what_get_returns_shares_nothing_with_what_was_stored(
+    store: MeasurementStore,
+) -> None:
+    event = reply(1)
+    await create(store)
+    await store.append_event("m1", 1, event)
+    event["rtt_ms"] = 99.0
+    got = await store.get("m1")
+    got.events[0].event["rtt_ms"] = 42.0
+    assert (await store.get("m1")).events[0].event["rtt_ms"] == 1.5
+
+
+async def test_replay_gives_the_events_after_a_sequence_number(store: MeasurementStore) -> None:
+    await create(store)
+    for seq in range(1, 6):
+        await store.append_event("m1", seq, reply(seq))
+    assert [event.seq for event in await store.events_since("m1", 0)] == [1, 2, 3, 4, 5]
+    assert [event.seq for event in await store.events_since("m1", 3)] == [4, 5]
+    assert await store.events_since("m1", 5) == ()
+
+
+async def test_replay_then_follow_misses_nothing_appended_in_between(
+    store: MeasurementStore,
+) -> None:
+    await create(store)
+    await store.append_event("m1", 1, reply(1))
+    seen = [event.seq for event in await store.events_since("m1", 0)]
+    await store.append_event("m1", 2, reply(2))
+    seen += [event.seq for event in await store.events_since("m1", seen[-1])]
+    assert seen == [1, 2]
+
+
+async def test_an_unknown_measurement_is_not_found_everywhere(store: MeasurementStore) -> None:
+    for attempt in (
+        store.get("nope"),
+        store.events_since("nope", 0),
+        store.append_event("nope", 1, reply(1)),
+        store.finish("nope", status="done", summary=None, ended_at=T0),
+    ):
+        with pytest.raises(MeasurementNotFoundError) as caught:
+            await attempt
+        assert caught.value.code == "not_found"
+
+
+async def test_an_id_cannot_be_created_twice(store: MeasurementStore) -> None:
+    await create(store)
+    with pytest.raises(StoreError) as caught:
+        await create(store)
+    assert caught.value.code == "measurement_exists"
+
+
+@pytest.mark.parametrize("seq", [0, 2])
+async def test_an_event_whose_seq_does_not_grow_is_refused(
+    store: MeasurementStore, seq: int
+) -> None:
+    await create(store)
+    await store.append_event("m1", 1, reply(1))
+    await store.append_event("m1", 2, reply(2))
+    with pytest.raises(StoreError) as caught:
+        await store.append_event("m1", seq, reply(seq))
+    assert caught.value.code == "event_out_of_order"
+    assert [event.seq for event in (await store.get("m1")).events] == [1, 2]
+
+
+async def test_a_finished_measurement_takes_no_more_events_nor_a_second_finish(
+    store: MeasurementStore,
+) -> None:
+    await create(store)
+    await store.finish("m1", status="cancelled", summary=None, ended_at=T0 + 1)
+    with pytest.raises(StoreError) as appending:
+        await store.append_event("m1", 1, reply(1))
+    with pytest.raises(StoreError) as finishing:
+        await store.finish("m1", status="done", summary=None, ended_at=T0 + 2)
+    assert appending.value.code == finishing.value.code == "measurement_finished"
+    assert (await store.get("m1")).status == "cancelled"
+
+
+async def test_retention_purges_measurements_created_before_the_cutoff(
+    store: MeasurementStore,
+) -> None:
+    await create(store, "old", created_at=T0 - 86_400)
+    await store.append_event("old", 1, reply(1))
+    await create(store, "new", created_at=T0)
+    assert await store.purge_older_than(T0 - 1) == 1
+    with pytest.raises(MeasurementNotFoundError):
+        await store.get("old")
+    assert (await store.get("new")).id == "new"
+    assert await store.purge_older_than(T0 - 1) == 0
+
+
+async def test_concurrent_appends_keep_each_measurements_order(store: MeasurementStore) -> None:
+    ids = [f"m{n}" for n in range(5)]
+    for mid in ids:
+        await create(store, mid)
+
+    async def writer(mid: str) -> None:
+        for seq in range(1, 41):
+            await store.append_event(mid, seq, reply(seq, agent=mid))
+            await asyncio.sleep(0)  # let the other writers interleave
+
+    async with asyncio.timeout(20), asyncio.TaskGroup() as tasks:
+        for mid in ids:
+            tasks.create_task(writer(mid))
+    for mid in ids:
+        events = (await store.get(mid)).events
+        assert [event.seq for event in events] == list(range(1, 41))
+        assert {event.event["agent"] for event in events} == {mid}
+
+
+async def test_appends_issued_at_once_to_one_measurement_land_in_issue_order(
+    store: MeasurementStore,
+) -> None:
+    """Several agents' events merged into one measurement: seq is taken, then the append is
+    issued; many are in flight together, and none may overtake another."""
+    await create(store)
+    async with asyncio.timeout(20), asyncio.TaskGroup() as tasks:
+        for seq in range(1, 101):
+            tasks.create_task(store.append_event("m1", seq, reply(seq, agent=f"a{seq % 3}")))
+    assert [event.seq for event in await store.events_since("m1", 0)] == list(range(1, 101))
+
+
+async def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "measurements.sqlite3"
+    async with SqliteStore.open(path) as first:
+        await create(first)
+        await first.append_event("m1", 1, reply(1))
+        await first.finish("m1", status="done", summary={"sent": 1}, ended_at=T0 + 1)
+    async with SqliteStore.open(path) as second:
+        got = await second.get("m1")
+    assert (got.status, got.summary, [event.seq for event in got.events]) == (
+        "done",
+        {"sent": 1},
+        [1],
+    )
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "measurements.sqlite3"
+    async with SqliteStore.open(path) as opened:
+        assert await opened.journal_mode() == "wal"
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        versions = db.execute("SELECT component, version FROM schema_version").fetchall()
+    assert versions == [("measurements", 1)]
+
+
+async def test_sqlite_refuses_a_file_from_a_newer_version(tmp_path: Path) -> None:
+    path = tmp_path / "measurements.sqlite3"
+    async with SqliteStore.open(path):
+        pass
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(StoreError) as caught:
+        async with SqliteStore.open(path):
+            pass
+    assert caught.value.code == "state_too_new"
+
+
+async def test_sqlite_shares_a_file_with_the_revocations(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteRevocations.open(path).close()
+    async with SqliteStore.open(path) as opened:
+        await create(opened)
+    with closing(sqlite3.connect(path)) as db:
+        versions = dict(db.execute("SELECT component, version FROM schema_version"))
+    assert versions == {"revocations": 1, "measurements": 1}
+
+
+async def test_a_closed_sqlite_store_refuses_calls(tmp_path: Path) -> None:
+    async with SqliteStore.open(tmp_path / "m.sqlite3") as opened:
+        pass
+    with pytest.raises(StoreError) as caught:
+        await opened.get("m1")
+    assert caught.value.code == "store_unavailable"
