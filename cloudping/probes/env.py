@@ -14,7 +14,7 @@ from cloudping.errors import ResolveError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint
 from cloudping.probes.icmp.transport import IcmpSocket
 from cloudping.probes.rdns import ReverseNames
-from cloudping.probes.targets import TargetPolicy
+from cloudping.probes.targets import Network, TargetPolicy
 
 Family = Literal[4, 6]
 RESOLVE_TIMEOUT = 5.0
@@ -94,6 +94,15 @@ class ProbeEnv(AbstractAsyncContextManager["ProbeEnv"]):
         """
         if self.policy is not None:
             self.policy.check(address, what=what)
+
+    def check_network(self, network: Network) -> None:
+        """Refuse a range the policy does not allow (no-op without a policy).
+
+        Raises:
+            PolicyDeniedError: some address of ``network`` is special-purpose and not served.
+        """
+        if self.policy is not None:
+            self.policy.check_network(network)
 
     def icmp(self, family: Family) -> IcmpEndpoint:
         """The shared ICMP endpoint of ``family``, opened on first use.

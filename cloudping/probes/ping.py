@@ -36,6 +36,7 @@ async def _ping_target(
 ) -> PingSummaryEvent | None:
     try:
         resolved = await resolve(target, cmd.family)
+        env.check_target(resolved.address)
         endpoint = env.icmp(resolved.family)
     except CloudpingError as exc:
         emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target))

@@ -71,6 +71,7 @@ async def _run_target(
 ) -> PingSummaryEvent | None:
     try:
         resolved = await resolve(target.host, family)
+        env.check_target(resolved.address)
     except CloudpingError as exc:
         emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target.target))
         return None

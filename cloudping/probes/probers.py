@@ -132,6 +132,7 @@ async def open_path(
     """Resolve ``target`` and open its prober; ``None`` after an ``error`` event saying why."""
     try:
         resolved = await resolve(target, family)
+        env.check_target(resolved.address)
         prober = make_prober(proto, env, resolved, timeout=timeout, port=port, paris=paris, df=df)
     except CloudpingError as exc:
         emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target))

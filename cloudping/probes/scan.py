@@ -50,6 +50,7 @@ async def run(cmd: ScanCommand, env: ProbeEnv, emit: Emit) -> list[ScanSummaryEv
     network = _checked(cmd)
     job = _ScanJob(cmd, network, env.agent, emit, scan_rate(cmd, scan_limits(env)))
     try:
+        env.check_network(network)
         transport = _transport(cmd, network, env, job.on_verdict)
     except (CloudpingError, OSError) as exc:
         error = exc if isinstance(exc, CloudpingError) else _unavailable(cmd, exc)

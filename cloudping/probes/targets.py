@@ -46,6 +46,22 @@ class TargetPolicy:
             address=address,
         )
 
+    def check_network(self, network: Network) -> None:
+        """Raise unless every address of ``network`` may be contacted (a sweep's range).
+
+        Raises:
+            PolicyDeniedError: the range is not wholly public nor inside a served range.
+        """
+        if any(network.version == net.version and network.subnet_of(net) for net in self.served):  # type: ignore[arg-type]
+            return
+        if network.is_global and not network.is_multicast:
+            return
+        raise PolicyDeniedError(
+            f"range {network} is not wholly public: refused (only public ranges, or ranges this "
+            "agent serves, may be swept)",
+            address=str(network),
+        )
+
 
 def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     for test, name in (

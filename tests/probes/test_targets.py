@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 import pytest
 
+from cloudping.commands import parse
+from cloudping.events import ErrorEvent, Event, HopEvent, ReplyEvent, ScanEvent
+from cloudping.probes.env import ProbeEnv
+from cloudping.probes.registry import probe_for
 from cloudping.probes.targets import PolicyDeniedError, TargetPolicy
 
 
@@ -47,3 +52,32 @@ def test_a_served_range_is_allowed_and_only_that_range() -> None:
     dn42.check("fd42::1")
     with pytest.raises(PolicyDeniedError):
         dn42.check("10.0.0.1")
+
+
+def test_a_range_is_allowed_only_when_wholly_public_or_served() -> None:
+    TargetPolicy().check_network(ipaddress.ip_network("8.8.8.0/24"))
+    served = TargetPolicy(served=(ipaddress.ip_network("172.20.0.0/14"),))
+    served.check_network(ipaddress.ip_network("172.20.1.0/24"))
+    for cidr in ("10.0.0.0/24", "172.16.0.0/12", "198.18.3.0/24", "2001:db8::/120"):
+        with pytest.raises(PolicyDeniedError, match="not wholly public"):
+            served.check_network(ipaddress.ip_network(cidr))
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ping -c 1 127.0.0.1", "traceroute 127.0.0.1", "mtr -c 1 127.0.0.1", "tcping 127.0.0.1:22",
+     "ping --proto udp -c 1 127.0.0.1", "scan 198.18.250.0/30"],
+)  # fmt: skip
+def test_every_probe_refuses_a_loopback_target_under_a_policy(command: str) -> None:
+    events: list[Event] = []
+
+    async def measure() -> None:
+        async with ProbeEnv(policy=TargetPolicy()) as env:
+            probe = probe_for(parse(command).command)
+            assert probe is not None
+            await probe(parse(command), env, events.append)
+
+    asyncio.run(asyncio.wait_for(measure(), 30))
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert [e.code for e in errors] == ["policy_denied"]
+    assert not any(isinstance(e, ReplyEvent | HopEvent | ScanEvent) for e in events)
