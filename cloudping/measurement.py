@@ -9,22 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from typing import Literal
 
 from cloudping.commands import Command, format_command
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit, EndEvent, ErrorEvent, Event, MeasurementEvent
+from cloudping.ids import new_measurement_id
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.registry import PROBE_NAMES, probe_for
 
 log = logging.getLogger(__name__)
 Status = Literal["ok", "error", "cancelled"]
-
-
-def new_measurement_id() -> str:
-    """A new measurement id: sortable by creation time, unique (time prefix + random)."""
-    return f"{time.time_ns() // 1_000_000:012x}{uuid.uuid4().hex[:12]}"
 
 
 async def run_measurement(cmd: Command, env: ProbeEnv, emit: Emit) -> Status:

@@ -1,0 +1,129 @@
+"""The agents the hub knows about: who each one is, where it is, and how to reach it.
+
+The registry is a seam (:class:`AgentRegistry`) so that a Redis-backed registry shared by
+several hubs is an added backend, not a rewrite; :class:`MemoryRegistry` is the one-hub
+implementation and the twin tests use. The hub never holds a connection: it talks to an agent
+through its :class:`AgentLink` (the QUIC connection in production, an in-memory twin in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from cloudping.errors import CloudpingError
+from cloudping.wire.messages import AgentAttributes, JobLimits
+
+
+class RegistryError(CloudpingError):
+    """An agent the registry refuses; ``code`` is the wire ``Refuse`` code to answer with."""
+
+    code = "registry_error"
+
+
+class AgentLink(Protocol):
+    """How the hub reaches one connected agent. Both calls are fire-and-forget: what the
+    agent does comes back through the hub's ``job_event``/``job_end``/``link_lost``."""
+
+    def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:
+        """Send a job offer (``command`` is the structured JSON form, one target)."""
+        ...
+
+    def cancel(self, job_id: str) -> None:
+        """Tell the agent to stop the job: the hub wants no more of its events."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEntry:
+    """One connected agent: its name, the identity that proved it, its attributes, its link.
+
+    ``connected_at`` is POSIX seconds, as the caller's clock gave it.
+    """
+
+    name: str
+    identity: str
+    attributes: AgentAttributes
+    link: AgentLink
+    connected_at: float
+
+
+class AgentRegistry(Protocol):
+    """The live agents, by name. Methods are async so a networked backend fits behind them."""
+
+    async def register(
+        self, name: str, identity: str, attributes: AgentAttributes, link: AgentLink, now: float
+    ) -> AgentEntry:
+        """Add a connected agent whose hello was accepted.
+
+        Raises:
+            RegistryError: ``unauthorized`` when ``identity`` is not ``name`` (a token's
+                subject is the agent's name), ``name_in_use`` when another live connection
+                holds the name.
+        """
+        ...
+
+    async def unregister(self, name: str, link: AgentLink) -> bool:
+        """Remove the agent if ``link`` is still its connection; whether it was removed."""
+        ...
+
+    async def update(self, name: str, link: AgentLink, attributes: AgentAttributes) -> AgentEntry:
+        """Replace the attributes the agent announced (``not_found`` if it is not live)."""
+        ...
+
+    async def get(self, name: str) -> AgentEntry | None:
+        """The live agent of that name, if any."""
+        ...
+
+    async def list(self) -> tuple[AgentEntry, ...]:
+        """Every live agent, sorted by name."""
+        ...
+
+
+class MemoryRegistry:
+    """Live agents in a dict; each method runs without awaiting, so each is atomic."""
+
+    def __init__(self) -> None:
+        self._agents: dict[str, AgentEntry] = {}
+
+    async def register(
+        self, name: str, identity: str, attributes: AgentAttributes, link: AgentLink, now: float
+    ) -> AgentEntry:
+        """See :meth:`AgentRegistry.register`."""
+        if identity != name:
+            message = f"agent {name!r} presented the identity of {identity!r}"
+            raise RegistryError(message, code="unauthorized", name=name)
+        if name in self._agents:
+            message = f"an agent named {name!r} is already connected"
+            raise RegistryError(message, code="name_in_use", name=name)
+        entry = AgentEntry(name, identity, attributes, link, now)
+        self._agents[name] = entry
+        return entry
+
+    async def unregister(self, name: str, link: AgentLink) -> bool:
+        """See :meth:`AgentRegistry.unregister`."""
+        # Matching the link keeps a late disconnect of an old connection from removing the
+        # agent's new one.
+        entry = self._agents.get(name)
+        if entry is None or entry.link is not link:
+            return False
+        del self._agents[name]
+        return True
+
+    async def update(self, name: str, link: AgentLink, attributes: AgentAttributes) -> AgentEntry:
+        """See :meth:`AgentRegistry.update`."""
+        entry = self._agents.get(name)
+        if entry is None or entry.link is not link:
+            raise RegistryError(f"no live agent {name!r}", code="not_found", name=name)
+        updated = replace(entry, attributes=attributes)
+        self._agents[name] = updated
+        return updated
+
+    async def get(self, name: str) -> AgentEntry | None:
+        """See :meth:`AgentRegistry.get`."""
+        return self._agents.get(name)
+
+    async def list(self) -> tuple[AgentEntry, ...]:
+        """See :meth:`AgentRegistry.list`."""
+        return tuple(self._agents[name] for name in sorted(self._agents))

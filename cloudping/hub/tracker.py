@@ -1,0 +1,276 @@
+"""One measurement in flight: its jobs, the events coming back, and the stream it writes.
+
+A :class:`MeasurementRun` is driven by one task (:meth:`MeasurementRun.execute`); everything
+else reaches it through its inbox, put from synchronous callbacks (the QUIC glue, the caller's
+cancellation), so the stream is written by one writer in one order: the store gets every
+event with a growing ``seq`` before the caller sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from pydantic import ValidationError
+
+from cloudping.commands import Command, format_command, to_json
+from cloudping.errors import CloudpingError
+from cloudping.events import (
+    Emit,
+    EndEvent,
+    ErrorEvent,
+    Event,
+    MeasurementEvent,
+    from_dict,
+    to_dict,
+)
+from cloudping.hub.jobs import JobPlan
+from cloudping.hub.registry import AgentLink
+from cloudping.store.base import MeasurementStore
+from cloudping.store.model import FinalStatus
+from cloudping.wire.messages import JobLimits, JobStatus
+
+log = logging.getLogger(__name__)
+EndStatus = Literal["ok", "error", "cancelled"]
+_FINAL: dict[EndStatus, FinalStatus] = {"ok": "done", "error": "failed", "cancelled": "cancelled"}
+# An agent speaks for its own jobs only: the hub writes the stream's first and last events.
+_HUB_ONLY = frozenset({"measurement", "end"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """An event an agent sent for one of its jobs, still in its JSON form."""
+
+    job_id: str
+    event: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The agent ended a job (``completed``/``failed``/``cancelled``)."""
+
+    job_id: str
+    status: JobStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A job that will send nothing more, and why (``agent_lost``, ``job_aborted``)."""
+
+    job_id: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """Stop every open job: the caller went away, or the hub is shutting down."""
+
+    reason: str
+
+
+Inbound = Reported | Ended | Failed | Cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """What a run needs from the hub: where to write, the clock, and the job bounds."""
+
+    store: MeasurementStore
+    clock: Callable[[], float]
+    limits: JobLimits
+    deadline_s: float
+
+
+class MeasurementRun:
+    """The jobs of one measurement and the stream they make (one task drives it)."""
+
+    def __init__(
+        self,
+        measurement_id: str,
+        command: Command,
+        jobs: tuple[JobPlan, ...],
+        *,
+        subject: str | None,
+        links: Mapping[str, AgentLink],
+        context: RunContext,
+        emit: Emit | None,
+    ) -> None:
+        self.id = measurement_id
+        self.command = command
+        self.subject = subject
+        self.jobs = {job.job_id: job for job in jobs}
+        self.links = dict(links)
+        self.agents = tuple(dict.fromkeys(job.agent for job in jobs))
+        self.open: set[str] = set(self.jobs)
+        self.inbox: asyncio.Queue[Inbound] = asyncio.Queue()
+        self._context = context
+        self._emit = emit
+        self._seq = 0
+        self._status: EndStatus = "ok"
+        self._summaries: list[dict[str, Any]] = []
+        self._started = context.clock()
+
+    def detach(self) -> None:
+        """The caller is gone: the stream still goes to the store, no longer to the caller."""
+        self._emit = None
+
+    def jobs_on(self, link: AgentLink) -> tuple[str, ...]:
+        """The open jobs running through ``link``, in the order they were offered."""
+        return tuple(j for j in self.open_jobs() if self.link_of(j) is link)
+
+    def open_jobs(self) -> tuple[str, ...]:
+        """The jobs not over yet, in the order they were offered."""
+        return tuple(job_id for job_id in self.jobs if job_id in self.open)
+
+    def link_of(self, job_id: str) -> AgentLink:
+        """The link the job was offered through."""
+        return self.links[self.jobs[job_id].agent]
+
+    async def execute(self) -> None:
+        """Open the stream, offer the jobs, merge what comes back, end the stream.
+
+        Never raises for what happens to a job or to the store: the hub's task group would
+        cancel every other measurement.
+        """
+        try:
+            await self._open()
+            self._offer_all()
+            await self._follow()
+        except asyncio.CancelledError:  # the hub's task group is going down: still end
+            await self._safely(self._cancel("the hub is shutting down"))
+            await self._safely(self._end())
+            raise
+        except Exception as exc:  # a bug: say so in the stream, keep the traceback in the log
+            log.exception("measurement %s failed", self.id)
+            await self._safely(self._internal_error(exc))
+        await self._safely(self._end())
+
+    async def _open(self) -> None:
+        text = format_command(self.command)
+        await self._context.store.create(
+            self.id,
+            command=text,
+            command_json=to_json(self.command),
+            subject=self.subject,
+            agents=self.agents,
+            created_at=self._started,
+        )
+        await self._write(MeasurementEvent(id=self.id, command=text, agents=self.agents))
+
+    def _offer_all(self) -> None:
+        for job in self.jobs.values():
+            try:
+                self.link_of(job.job_id).offer(
+                    job.job_id, to_json(job.command), self._context.limits
+                )
+            except CloudpingError as exc:  # the link died between selection and offer
+                self.inbox.put_nowait(Failed(job.job_id, "agent_lost", exc.message))
+
+    async def _follow(self) -> None:
+        try:
+            async with asyncio.timeout(self._context.deadline_s):
+                while self.open:
+                    await self._handle(await self.inbox.get())
+        except TimeoutError:
+            await self._time_out()
+
+    async def _handle(self, item: Inbound) -> None:
+        if isinstance(item, Cancelled):
+            await self._cancel(item.reason)
+        elif item.job_id not in self.open:
+            return  # a late word about a job already over (after a cancel, a timeout)
+        elif isinstance(item, Reported):
+            await self._write(self._checked(item))
+        elif isinstance(item, Ended):
+            self.open.discard(item.job_id)
+        else:
+            await self._fail(item.job_id, item.code, item.message)
+
+    def _checked(self, item: Reported) -> Event:
+        """The typed event, named after the agent that really sent it; junk becomes an error."""
+        agent = self.jobs[item.job_id].agent
+        try:
+            event = from_dict(item.event)
+        except ValidationError as exc:
+            message = f"agent {agent} sent a malformed event ({exc.error_count()} errors)"
+            return ErrorEvent(code="bad_event", message=message, agent=agent)
+        if event.type in _HUB_ONLY:
+            message = f"agent {agent} sent a {event.type!r} event, which only the hub writes"
+            return ErrorEvent(code="bad_event", message=message, agent=agent)
+        return _named(event, agent)
+
+    async def _fail(self, job_id: str, code: str, message: str) -> None:
+        self.open.discard(job_id)
+        job = self.jobs[job_id]
+        await self._write(
+            ErrorEvent(code=code, message=message, agent=job.agent, target=job.target)
+        )
+
+    async def _cancel(self, reason: str) -> None:
+        for job_id in self.open_jobs():
+            self._tell_cancel(job_id, reason)
+        self.open.clear()
+        self._status = "cancelled"
+
+    def _tell_cancel(self, job_id: str, reason: str) -> None:
+        try:
+            self.link_of(job_id).cancel(job_id)
+        except CloudpingError as exc:  # the agent is gone already: nothing to stop
+            log.info("cancel of job %s (%s) not sent: %s", job_id, reason, exc.message)
+
+    async def _time_out(self) -> None:
+        for job_id in self.open_jobs():
+            self._tell_cancel(job_id, "deadline")
+            message = f"job {job_id} sent no end within {self._context.deadline_s:g} s"
+            await self._fail(job_id, "timeout", message)
+
+    async def _internal_error(self, exc: Exception) -> None:
+        message = f"internal error: {type(exc).__name__}"
+        await self._write(ErrorEvent(code="internal_error", message=message))
+
+    async def _end(self) -> None:
+        elapsed = round((self._context.clock() - self._started) * 1000, 3)
+        await self._write(EndEvent(id=self.id, status=self._status, duration_ms=elapsed))
+        await self._context.store.finish(
+            self.id,
+            status=_FINAL[self._status],
+            summary={"jobs": len(self.jobs), "summaries": self._summaries},
+            ended_at=self._context.clock(),
+        )
+
+    async def _write(self, event: Event) -> None:
+        """Store the event with the next ``seq``, then hand it to the caller."""
+        if isinstance(event, ErrorEvent) and self._status == "ok":
+            self._status = "error"
+        if event.type == "summary":
+            self._summaries.append(to_dict(event))
+        self._seq += 1
+        await self._context.store.append_event(self.id, self._seq, to_dict(event))
+        self._deliver(event)
+
+    def _deliver(self, event: Event) -> None:
+        if self._emit is None:
+            return
+        try:
+            self._emit(event)
+        except Exception:  # a broken sink must not stop the jobs or the store
+            log.exception("measurement %s: the caller's sink failed; detaching it", self.id)
+            self._emit = None
+
+    async def _safely(self, step: Awaitable[None]) -> None:
+        try:
+            await step
+        except Exception:  # the store failed: nothing more to tell anyone, keep the log
+            log.exception("measurement %s: could not record its end", self.id)
+
+
+def _named(event: Event, agent: str) -> Event:
+    """``event`` as sent by ``agent``: the hub, not the agent, says who an event is from."""
+    # Every event an agent may send has an ``agent`` field (the hub-only ones were refused).
+    renamed: Event = dataclasses.replace(cast("Any", event), agent=agent)
+    return renamed
