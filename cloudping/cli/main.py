@@ -117,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cloudping.cli import token_cmd  # noqa: PLC0415 (the JWT libraries only here)
 
         return token_cmd.main(args[2:])
+    if list(args[:1]) == ["agent"]:  # a long-running service, not a command of the grammar
+        from cloudping.agent import cli as agent_cli  # noqa: PLC0415 (aioquic only here)
+
+        return agent_cli.main(args[1:])
     return _command(args)
 
 
