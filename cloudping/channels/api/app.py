@@ -1,0 +1,45 @@
+"""The Starlette app of the HTTP API, built from a hub, a store and a token service."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Route
+
+from cloudping.auth import TokenService
+from cloudping.channels.api import agents, measurements, seed
+from cloudping.channels.api.admission import Admission
+from cloudping.channels.api.context import Api
+from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
+from cloudping.channels.api.openapi import PREFIX, openapi
+from cloudping.channels.api.settings import ApiSettings
+from cloudping.errors import CloudpingError
+from cloudping.hub import Hub
+from cloudping.store import MeasurementStore
+
+
+def app(
+    hub: Hub, store: MeasurementStore, tokens: TokenService, settings: ApiSettings | None = None
+) -> Starlette:
+    """The API: ``/api/v1/...``, ``/healthz`` and the seed's ``/ping``.
+
+    The hub's lifetime is the caller's (``async with hub``); the app only uses it.
+    """
+    routes = [
+        Route(f"{PREFIX}/agents", agents.list_agents, methods=["GET"]),
+        Route(f"{PREFIX}/measurements", measurements.create, methods=["POST"]),
+        Route(f"{PREFIX}/measurements/{{id}}", measurements.read, methods=["GET"]),
+        Route(f"{PREFIX}/measurements/{{id}}/events", measurements.events, methods=["GET"]),
+        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", agents.healthz, methods=["GET"]),
+        Route("/ping", seed.seed_ping, methods=["GET"]),
+    ]
+    handlers = {
+        CloudpingError: on_cloudping_error,
+        HTTPException: on_http_error,
+        Exception: on_unexpected,
+    }
+    application = Starlette(routes=routes, exception_handlers=handlers)
+    chosen = settings or ApiSettings()
+    application.state.api = Api(hub, store, tokens, chosen, Admission(hub))
+    return application

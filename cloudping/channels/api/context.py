@@ -1,0 +1,35 @@
+"""What every route of the API shares: the hub, the store, the tokens, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from cloudping.auth import TokenService
+from cloudping.channels.api.admission import Admission
+from cloudping.channels.api.caller import Caller, authenticate
+from cloudping.channels.api.settings import ApiSettings
+from cloudping.hub import Hub
+from cloudping.store import MeasurementStore
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """The API's collaborators, kept on ``app.state.api``."""
+
+    hub: Hub
+    store: MeasurementStore
+    tokens: TokenService
+    settings: ApiSettings
+    admission: Admission
+
+    def caller(self, request: Request) -> Caller:
+        """The verified caller of ``request`` (see :func:`authenticate`)."""
+        return authenticate(request, self.tokens, self.settings)
+
+
+def api_of(request: Request) -> Api:
+    """The :class:`Api` of the app serving ``request``."""
+    api: Api = request.app.state.api
+    return api

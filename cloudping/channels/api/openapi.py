@@ -1,0 +1,180 @@
+"""The OpenAPI 3.1 document of the API, written from the command table and the event schema.
+
+Request bodies of ``POST /measurements`` are the commands' own JSON Schemas
+(:func:`cloudping.commands.json_schema`), so the document cannot drift from the parser.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from cloudping.channels.api.schemas import fixed_schemas
+from cloudping.commands import json_schema
+from cloudping.hub import MEASUREMENT_COMMANDS
+
+PREFIX = "/api/v1"
+_REF = "#/components/schemas/"
+_ERROR_TEXT = {
+    400: "A bad command or request (the error names the word and shows the usage).",
+    401: "No token (anonymous access off), or a bad, expired or revoked one.",
+    403: "The token lacks the scope.",
+    404: "No such measurement (or not yours).",
+    422: "No agent matches the selection (no_agent_matched).",
+    429: "Over a quota: the numbers, and Retry-After when waiting helps.",
+}
+
+
+async def openapi(request: Request) -> Response:
+    """``GET /api/v1/openapi.json``."""
+    return JSONResponse(document())
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "cloudping API", "version": "1"},
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}, {}],
+    }
+
+
+def _paths() -> dict[str, Any]:
+    measurement_id = _path_param("id", "The measurement id.")
+    return {
+        f"{PREFIX}/agents": {"get": _op("listAgents", "The live agents.", _json("AgentList"))},
+        f"{PREFIX}/measurements": {"post": _create()},
+        f"{PREFIX}/measurements/{{id}}": {
+            "get": _op("getMeasurement", "A stored measurement.", _json("Measurement"), 401, 404)
+            | {"parameters": [measurement_id]}
+        },
+        f"{PREFIX}/measurements/{{id}}/events": {
+            "get": _op("followMeasurement", "Replay, then follow.", _ndjson(), 400, 401, 404)
+            | {"parameters": [measurement_id, _after()]}
+        },
+        f"{PREFIX}/openapi.json": {
+            "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
+        },
+        "/healthz": {"get": _op("healthz", "Liveness.", _json_any("ok"))},
+        "/ping": {"get": _seed()},
+    }
+
+
+def _create() -> dict[str, Any]:
+    body = {"anyOf": [{"$ref": _REF + "CommandText"}, *_command_refs()]}
+    operation = _op(
+        "createMeasurement",
+        "Run a command: NDJSON events while it runs, or 202 with its id when background.",
+        _ndjson(),
+        400,
+        401,
+        403,
+        422,
+        429,
+    )
+    operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    operation["responses"]["202"] = _json("Started", "Started in the background.")
+    return operation
+
+
+def _seed() -> dict[str, Any]:
+    text = {"type": "string"}
+    number = {"type": "string", "pattern": "^[0-9]+$"}
+    parameters = [
+        _query("targets", text, "Targets, comma-separated.", required=True),
+        _query("from", text, "A selector (fra1, DE, AS13335, ...)."),
+        _query("count", number, "Packets per target."),
+        _query("intervalMs", number, "Milliseconds between packets."),
+        _query("pktTimeoutMs", number, "Milliseconds to wait for each reply."),
+    ]
+    operation = _op("seedPing", "Seed-compatible ping.", _ndjson(), 400, 401, 403, 422, 429)
+    return operation | {"parameters": parameters}
+
+
+def _op(op_id: str, summary: str, ok: dict[str, Any], *errors: int) -> dict[str, Any]:
+    responses = {"200": ok} | {str(status): _error(status) for status in errors}
+    return {"operationId": op_id, "summary": summary, "responses": responses}
+
+
+def _error(status: int) -> dict[str, Any]:
+    response = _json("Error", _ERROR_TEXT[status])
+    if status == 429:
+        seconds = {"schema": {"type": "string"}, "description": "Seconds until a retry helps."}
+        response["headers"] = {"Retry-After": seconds}
+    return response
+
+
+def _json(name: str, description: str = "OK") -> dict[str, Any]:
+    content = {"application/json": {"schema": {"$ref": _REF + name}}}
+    return {"description": description, "content": content}
+
+
+def _json_any(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {}}}}
+
+
+def _ndjson() -> dict[str, Any]:
+    schema = {"$ref": _REF + "Event"}
+    return {
+        "description": "One event per line (see the Event schema), from measurement to end.",
+        "content": {"application/x-ndjson": {"schema": schema}},
+    }
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    schema = {"type": "string"}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _after() -> dict[str, Any]:
+    schema = {"type": "integer", "minimum": 0, "default": 0}
+    return _query("after", schema, "Skip the events up to this seq.")
+
+
+def _query(
+    name: str, schema: dict[str, Any], description: str, *, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _command_refs() -> list[dict[str, str]]:
+    return [{"$ref": _REF + _command_schema_name(name)} for name in sorted(MEASUREMENT_COMMANDS)]
+
+
+def _command_schema_name(name: str) -> str:
+    return name.capitalize() + "Command"
+
+
+def _schemas() -> dict[str, Any]:
+    schemas = fixed_schemas()
+    for name in sorted(MEASUREMENT_COMMANDS):
+        schemas[_command_schema_name(name)] = _with_background(json_schema(name))
+    return schemas
+
+
+def _with_background(schema: dict[str, Any]) -> dict[str, Any]:
+    """A command's schema plus the API's ``background`` flag (its schema is closed)."""
+    schema = {key: value for key, value in schema.items() if key != "$schema"}
+    background = {"type": "boolean", "default": False, "description": "Answer 202 at once."}
+    return schema | {"properties": schema["properties"] | {"background": background}}

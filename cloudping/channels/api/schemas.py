@@ -1,0 +1,102 @@
+"""The fixed JSON Schemas of the OpenAPI document: errors, agents, stored measurements, events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cloudping.events import published_schema
+
+_REF = "#/components/schemas/"
+_TEXT: dict[str, Any] = {"type": "string"}
+_NULLABLE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+
+
+def fixed_schemas() -> dict[str, Any]:
+    """Every schema the document names except the commands'."""
+    return {
+        "Error": _error(),
+        "Agent": _agent(),
+        "AgentList": _object({"agents": {"type": "array", "items": {"$ref": _REF + "Agent"}}}),
+        "Measurement": _measurement(),
+        "Started": _object({"id": _TEXT}),
+        "CommandText": _command_text(),
+        **event_schemas(),
+    }
+
+
+def event_schemas() -> dict[str, Any]:
+    """The published event schema as components: ``Event`` and its ``$defs`` beside it.
+
+    The discriminator is left out: its nested mapping (summary by probe) is JSON Schema
+    vocabulary OpenAPI's discriminator object cannot say; ``oneOf`` alone is exact.
+    """
+    text = json.dumps(published_schema()).replace('"#/$defs/', f'"{_REF}')
+    schema = json.loads(text)
+    defs: dict[str, Any] = schema.pop("$defs")
+    event = {"oneOf": schema["oneOf"], "description": schema["title"]}
+    return {"Event": event, **defs}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def _error() -> dict[str, Any]:
+    inner = {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": _TEXT, "message": _TEXT},
+        "additionalProperties": True,
+    }
+    return _object({"error": inner})
+
+
+def _agent() -> dict[str, Any]:
+    strings = {"type": "array", "items": _TEXT}
+    schema = _object(
+        {
+            "name": _TEXT,
+            "country": _NULLABLE_TEXT,
+            "city": _NULLABLE_TEXT,
+            "asn": {"type": ["integer", "null"]},
+            "isp": _NULLABLE_TEXT,
+            "tags": strings,
+            "capabilities": strings,
+        }
+    )
+    number = {"type": ["number", "null"], "description": "Only when the hub exposes them."}
+    schema["properties"] |= {"lat": number, "lon": number}
+    return schema
+
+
+def _measurement() -> dict[str, Any]:
+    status = {"enum": ["running", "done", "failed", "cancelled"]}
+    number = {"type": ["number", "null"]}
+    return _object(
+        {
+            "id": _TEXT,
+            "command": _TEXT,
+            "command_json": {"type": "object"},
+            "subject": _NULLABLE_TEXT,
+            "agents": {"type": "array", "items": _TEXT},
+            "status": status,
+            "created_at": {"type": "number"},
+            "ended_at": number,
+            "summary": {"type": ["object", "null"]},
+            "events": {"type": "array", "items": {"$ref": _REF + "Event"}},
+        }
+    )
+
+
+def _command_text() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "A command line in the shared grammar.",
+        "required": ["command"],
+        "properties": {
+            "command": {"type": "string", "examples": ["ping -c 3 example.com"]},
+            "background": {"type": "boolean", "default": False},
+        },
+        "additionalProperties": False,
+    }

@@ -1,0 +1,101 @@
+"""Measurements as NDJSON: live from the hub, or replayed and followed from the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from cloudping.commands import Command
+from cloudping.events import Event, to_json_line
+from cloudping.hub import Hub
+from cloudping.store import MeasurementStore
+
+NDJSON = "application/x-ndjson"
+
+
+class LiveResponse(StreamingResponse):
+    """The NDJSON stream of a running measurement, cancelled however the response ends.
+
+    The generator's own ``finally`` does not run when it was never started (a client gone
+    before the first chunk), so the response cancels the run as well.
+    """
+
+    def __init__(self, lines: AsyncIterator[bytes], task: asyncio.Task[str]) -> None:
+        super().__init__(lines, media_type=NDJSON)
+        self._task = task
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the stream; then make sure the measurement's caller is gone."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self._task.done():
+                self._task.cancel()
+
+
+async def live(hub: Hub, command: Command, subject: str) -> LiveResponse:
+    """Start ``command`` and answer with its stream, once its first event is there.
+
+    Waiting for the first event means errors the hub raises before any event
+    (``no_agent_matched``, ``quota_exceeded``, ...) surface here, as an exception the API
+    answers with a JSON error, not in the middle of a 200 stream.
+
+    Raises:
+        CloudpingError: as :meth:`Hub.run` before its first event.
+    """
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    task = asyncio.create_task(hub.run(command, subject, queue.put_nowait))
+    task.add_done_callback(lambda _: queue.put_nowait(None))
+    first = await queue.get()
+    if first is None:
+        task.result()  # raises the hub's error
+        raise RuntimeError("the hub ended a measurement without any event")
+    return LiveResponse(_lines(first, queue, task), task)
+
+
+async def _lines(
+    first: Event, queue: asyncio.Queue[Event | None], task: asyncio.Task[str]
+) -> AsyncIterator[bytes]:
+    try:
+        event: Event | None = first
+        while event is not None:
+            yield (to_json_line(event) + "\n").encode()
+            event = await queue.get()
+    finally:
+        # A client that went away cancels this generator (Starlette's StreamingResponse
+        # watches for http.disconnect); cancelling hub.run cancels the jobs and stores the
+        # measurement as cancelled. Not awaited: an anyio cancel scope would cancel the await.
+        if not task.done():
+            task.cancel()
+
+
+async def follow(
+    store: MeasurementStore, measurement_id: str, after: int, interval_s: float
+) -> AsyncIterator[bytes]:
+    """The stored events after ``after``, then new ones until the measurement is finished.
+
+    Polls :meth:`MeasurementStore.events_since` every ``interval_s`` while nothing is new:
+    simple, and exact because stored ``seq`` only grows. The stored status is read only when a
+    poll brings nothing, and one last poll after ``finished`` catches the final events.
+    """
+    seq = after
+    while True:
+        events = await store.events_since(measurement_id, seq)
+        for stored in events:
+            seq = stored.seq
+            yield _line(stored.event)
+        if events:
+            continue
+        if (await store.get(measurement_id)).status != "running":
+            for stored in await store.events_since(measurement_id, seq):
+                yield _line(stored.event)
+            return
+        await asyncio.sleep(interval_s)
+
+
+def _line(event: dict[str, object]) -> bytes:
+    return (json.dumps(event, separators=(",", ":")) + "\n").encode()

@@ -1,0 +1,64 @@
+"""The OpenAPI document is valid, and the whole API answers as it says (schemathesis).
+
+The app under schemathesis has no agents and a guest anywhere: every well-formed command ends
+in ``no_agent_matched`` before any job starts, so the run is bounded and needs no network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+from schemathesis.core.result import Ok
+
+from cloudping.auth import KeyRing, SigningKey, TokenService
+from cloudping.channels.api import ApiSettings, app, document
+from cloudping.hub import Hub, MemoryRegistry
+from cloudping.store import MemoryStore
+
+_TOKENS = TokenService(KeyRing.of(SigningKey.generate()))
+_STORE = MemoryStore()
+_APP = app(
+    Hub(MemoryRegistry(), _STORE),
+    _STORE,
+    _TOKENS,
+    ApiSettings(anonymous="guest", guest_loopback_only=False),
+)
+schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP)
+
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
+
+
+def test_the_document_is_openapi_3_1_with_every_measurement_command() -> None:
+    doc = document()
+    assert doc["openapi"] == "3.1.0"
+    body = doc["paths"]["/api/v1/measurements"]["post"]["requestBody"]
+    refs = [item["$ref"] for item in body["content"]["application/json"]["schema"]["anyOf"]]
+    assert "#/components/schemas/PingCommand" in refs
+    assert "background" in doc["components"]["schemas"]["PingCommand"]["properties"]
+
+
+def test_schemathesis_loads_every_operation() -> None:
+    results = list(schema.get_all_operations())
+    paths = {result.ok().path for result in results if isinstance(result, Ok)}
+    assert len(paths) == len(results)
+    # schemathesis leaves out the document's own path (it loaded it already).
+    assert paths == set(document()["paths"]) - {"/api/v1/openapi.json"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_answer_matches_the_document(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate(checks=CHECKS)

@@ -1,0 +1,107 @@
+"""An API over a real hub with in-memory agents, store and keys, and an httpx client on it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from hub.helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from starlette.applications import Starlette
+
+from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
+from cloudping.channels.api import ApiSettings, app
+from cloudping.hub import Hub, HubSettings, MemoryRegistry
+from cloudping.store import MemoryStore
+from cloudping.wire.messages import AgentAttributes
+
+NOW = 1_750_000_000.0
+BASE = "http://testserver"
+WAIT = 5.0  # seconds: every wait in these tests is bounded by it
+
+
+@dataclass
+class World:
+    """The app, what it is built on, and a client that speaks to it in-process."""
+
+    hub: Hub
+    store: MemoryStore
+    tokens: TokenService
+    client: httpx.AsyncClient
+    links: dict[str, FakeLink]
+    app: Starlette
+    now: list[float] = field(default_factory=lambda: [NOW])
+
+    def token(self, *scopes: Scope, sub: str = "alice", ttl: int = 3600) -> str:
+        """A token issued now."""
+        return self.tokens.issue(sub, "api", scopes=scopes, ttl=ttl, now=self.now[0])
+
+    def auth(self, *scopes: Scope, sub: str = "alice") -> dict[str, str]:
+        """The Authorization header of a fresh token."""
+        return {"Authorization": f"Bearer {self.token(*scopes, sub=sub)}"}
+
+
+async def connect(hub: Hub, link: FakeLink, asn: int, city: str) -> None:
+    """Register ``link`` as a live agent in Germany."""
+    attributes = AgentAttributes(
+        country="DE",
+        city=city,
+        asn=asn,
+        lat=52.5,
+        lon=13.4,
+        tags=("datacenter",),
+        capabilities=ALL,
+    )
+    await hub.registry.register(link.name, link.name, attributes, link, 0.0)
+    link.hub = hub
+
+
+@contextlib.asynccontextmanager
+async def world(
+    settings: ApiSettings | None = None,
+    *,
+    client: tuple[str, int] = ("127.0.0.1", 4000),
+    **options: Any,
+) -> AsyncIterator[World]:
+    """A hub with agents ``fra1`` (finishes its jobs) and ``ams1`` (waits to be told).
+
+    ``client`` is the address requests come from; ``options`` go to :class:`ApiSettings`.
+    """
+    store = MemoryStore()
+    hub = Hub(
+        MemoryRegistry(),
+        store,
+        settings=HubSettings(max_jobs=10),
+        clock=ticking_clock(),
+        new_id=counter("m"),
+        rng=seeded(1),
+    )
+    tokens = TokenService(KeyRing.of(SigningKey.generate()))
+    now = [NOW]
+    chosen = settings or ApiSettings(clock=lambda: now[0], follow_interval_s=0.01, **options)
+    links = {"fra1": FakeLink("fra1"), "ams1": FakeLink("ams1", finishes=False)}
+    async with hub:
+        for asn, (name, link) in enumerate(links.items(), start=1):
+            await connect(hub, link, asn, name)
+        api = app(hub, store, tokens, chosen)
+        transport = httpx.ASGITransport(app=api, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+            yield World(hub, store, tokens, http, links, api, now)
+
+
+def lines(response: httpx.Response) -> list[dict[str, Any]]:
+    """The JSON objects of an NDJSON body."""
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The ``error`` object of a JSON error answer (checking its shape)."""
+    body = response.json()
+    assert set(body) == {"error"}
+    error: dict[str, Any] = body["error"]
+    assert isinstance(error["code"], str)
+    assert isinstance(error["message"], str)
+    return error
