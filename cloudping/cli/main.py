@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cloudping.agent import cli as agent_cli  # noqa: PLC0415 (aioquic only here)
 
         return agent_cli.main(args[1:])
+    if list(args[:1]) == ["hub"]:  # a long-running service, not a command of the grammar
+        from cloudping.hub import cli as hub_cli  # noqa: PLC0415 (aioquic, SQLite only here)
+
+        return hub_cli.main(args[1:])
     return _command(args)
 
 

@@ -1,0 +1,129 @@
+"""``cloudping hub``: run the hub until SIGINT or SIGTERM.
+
+It prints what an operator needs to add an agent (the certificate's fingerprint and the
+``cloudping agent`` line), then serves. Stopping is graceful: running measurements are
+cancelled and their streams still end with ``end``; agents are told the hub is going.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shlex
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from cloudping.auth import DEFAULT_ISSUER
+from cloudping.commands import split_host_port
+from cloudping.errors import CloudpingError
+from cloudping.hub.server import HubServer, HubServerSettings
+
+EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
+log = logging.getLogger(__name__)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options of ``cloudping hub``."""
+    p = argparse.ArgumentParser(
+        prog="cloudping hub", description="Run a cloudping hub that agents dial into."
+    )
+    p.add_argument("--data-dir", required=True, type=Path, help="keys, certificate, store")
+    p.add_argument(
+        "--agent-listen",
+        required=True,
+        metavar="HOST:PORT",
+        help="UDP address agents dial (QUIC), 0.0.0.0:PORT for every address",
+    )
+    p.add_argument(
+        "--issuer",
+        default=os.environ.get("CLOUDPING_ISSUER", DEFAULT_ISSUER),
+        help=f"iss of the tokens, the hub's URL (env CLOUDPING_ISSUER; default {DEFAULT_ISSUER})",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
+    return p
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT``); the port is required: the hub has no well-known one.
+
+    Raises:
+        ValueError: malformed, or no port.
+    """
+    host, port = split_host_port(text, default_port=0)
+    if port == 0:
+        raise ValueError(f"--agent-listen {text!r} needs a port: HOST:PORT")
+    return host, port
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``cloudping hub`` with ``argv`` (the words after ``hub``)."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        host, port = listen_address(args.agent_listen)
+    except ValueError as exc:
+        sys.stderr.write(f"cloudping hub: {exc}\n")
+        return EXIT_USAGE
+    settings = HubServerSettings(
+        data_dir=args.data_dir, agent_host=host, agent_port=port, issuer=args.issuer
+    )
+    try:
+        asyncio.run(serve(settings))
+    except CloudpingError as exc:
+        sys.stderr.write(f"cloudping hub: {exc.message}\n")
+        return EXIT_ERROR
+    except OSError as exc:  # the port is taken, the data directory cannot be made
+        sys.stderr.write(f"cloudping hub: {exc}\n")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+async def serve(
+    settings: HubServerSettings, out: TextIO | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
+
+    A signal sets an event rather than cancelling the task, so the hub leaves through its
+    normal path: every running measurement is cancelled and ends its stream with ``end``.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with HubServer(settings) as server:
+            print(welcome(server), file=out or sys.stdout, flush=True)
+            await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    log.info("the hub has stopped")
+
+
+def welcome(server: HubServer) -> str:
+    """What an operator needs to connect an agent to this hub."""
+    settings = server.settings
+    host = settings.agent_host
+    shown_host = f"[{host}]" if ":" in host else host
+    issue = ["cloudping", "token", "issue", "--data-dir", str(settings.data_dir)]
+    issue += ["--sub", "NAME", "--aud", "agent"]
+    if settings.issuer != DEFAULT_ISSUER:
+        issue += ["--issuer", settings.issuer]
+    token = f"$({shlex.join(issue)})"
+    return (
+        f"cloudping hub: agents dial udp {shown_host}:{server.agent_port}\n"
+        f"hub certificate: {server.cert_path}\n"
+        f"SHA-256 fingerprint: {server.fingerprint}\n\n"
+        "Run an agent (replace NAME; use this host's public address for 0.0.0.0):\n"
+        f"  cloudping agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"
+        f'    --token "{token}" \\\n'
+        f"    --hub-fingerprint {server.fingerprint}"
+    )

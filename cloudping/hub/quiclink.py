@@ -1,0 +1,225 @@
+"""The glue between the QUIC listener (:func:`cloudping.wire.quic.serve_agents`) and the hub.
+
+:class:`QuicAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
+connection. :class:`AgentDoor` is the listener's ``on_event``: it checks each hello (the
+token's audience is ``agent`` and its subject is the name the agent claims), registers the
+agent, accepts it, then routes its job messages to the :class:`~cloudping.hub.Hub`; when the
+connection ends, its jobs end ``agent_lost`` and its name is free again.
+
+The listener calls ``on_event`` synchronously while the registry is async (a Redis registry
+must fit behind it), so events go through one queue drained by one task: they are handled in
+the order they arrived, and a hello is settled before anything else of its connection is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from cloudping.auth import AuthError, TokenService
+from cloudping.errors import CloudpingError
+from cloudping.hub.measurements import Hub
+from cloudping.hub.registry import AgentRegistry, RegistryError
+from cloudping.wire import (
+    Accept,
+    Attributes,
+    Cancel,
+    Disconnected,
+    Hello,
+    JobAborted,
+    JobEnd,
+    JobEvent,
+    JobLimits,
+    JobOffer,
+    LocalProtocolError,
+    Refuse,
+)
+from cloudping.wire.quic import AgentConnection
+from cloudping.wire.quiclink import LinkEvent
+
+log = logging.getLogger(__name__)
+MAX_REASON = 1024  # Refuse.reason's bound
+
+
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """The liveness contract every accepted agent gets (in its ``Accept``).
+
+    Attributes:
+        heartbeat_interval_s: how often the agent sends a heartbeat.
+        idle_timeout_s: silence after which either side gives the other up; the hub drops
+            silent agents after it (design.md "Hub and agents").
+    """
+
+    heartbeat_interval_s: float = 15.0
+    idle_timeout_s: float = 45.0
+
+    def __post_init__(self) -> None:
+        # Checked here rather than when the first agent says hello (Accept checks it too).
+        if not 0 < self.heartbeat_interval_s < self.idle_timeout_s <= 86_400:
+            raise ValueError("need 0 < heartbeat_interval_s < idle_timeout_s <= 86400")
+
+    def accept(self) -> Accept:
+        """A fresh ``Accept`` carrying this contract and a new session id."""
+        return Accept(
+            session_id=secrets.token_urlsafe(12),
+            heartbeat_interval_ms=round(self.heartbeat_interval_s * 1000),
+            idle_timeout_ms=round(self.idle_timeout_s * 1000),
+        )
+
+
+class QuicAgentLink:
+    """The hub's way to one accepted agent: offers and cancels become wire messages."""
+
+    def __init__(self, connection: AgentConnection, name: str) -> None:
+        self.connection = connection
+        self.name = name
+
+    def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:
+        """Send the job offer (it opens the job's stream).
+
+        Raises:
+            CloudpingError: ``agent_lost`` when the connection cannot take it any more.
+        """
+        self._send(JobOffer(job_id=job_id, command=dict(command), limits=limits))
+
+    def cancel(self, job_id: str) -> None:
+        """Ask the agent to stop the job (a cancel of a finished job is ignored by the wire).
+
+        Raises:
+            CloudpingError: ``agent_lost`` when the connection is gone.
+        """
+        self._send(Cancel(job_id=job_id, reason="cancelled by the hub"))
+
+    def _send(self, message: JobOffer | Cancel) -> None:
+        try:
+            self.connection.send(message)
+        except LocalProtocolError as exc:  # closed under us; its Disconnected is on its way
+            message_text = f"agent {self.name} cannot be reached: {exc.message}"
+            raise CloudpingError(message_text, code="agent_lost", agent=self.name) from exc
+
+
+class AgentDoor:
+    """``serve_agents``' ``on_event``: who gets in, and where their messages go.
+
+    Use :meth:`open` to run its queue; events that arrive outside it are dropped (the hub is
+    starting or stopping).
+
+    Args:
+        hub: where job messages and lost links go.
+        registry: the live agents (the same the hub selects from).
+        tokens: verifies the hello's token.
+        liveness: the contract sent in every ``Accept``.
+        clock: POSIX seconds, for token expiry and ``connected_at``.
+    """
+
+    def __init__(
+        self,
+        hub: Hub,
+        registry: AgentRegistry,
+        tokens: TokenService,
+        *,
+        liveness: Liveness,
+        clock: Callable[[], float],
+    ) -> None:
+        self._hub, self._registry, self._tokens = hub, registry, tokens
+        self._liveness, self._clock = liveness, clock
+        self._links: dict[AgentConnection, QuicAgentLink] = {}
+        self._queue: asyncio.Queue[tuple[AgentConnection, LinkEvent]] | None = None
+
+    @property
+    def links(self) -> tuple[QuicAgentLink, ...]:
+        """The links of the agents accepted and still connected."""
+        return tuple(self._links.values())
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[None]:
+        """Handle events while the block runs (one task, drained in arrival order)."""
+        self._queue = asyncio.Queue()
+        task = asyncio.create_task(self._drain(self._queue), name="agent door")
+        try:
+            yield
+        finally:
+            queue, self._queue = self._queue, None
+            await queue.join()  # what arrived before the end is still handled
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def __call__(self, connection: AgentConnection, event: LinkEvent) -> None:
+        """Queue one event of ``connection`` (called by the listener, on the event loop)."""
+        if self._queue is not None:
+            self._queue.put_nowait((connection, event))
+
+    async def _drain(self, queue: asyncio.Queue[tuple[AgentConnection, LinkEvent]]) -> None:
+        while True:
+            connection, event = await queue.get()
+            try:
+                await self._handle(connection, event)
+            except Exception:  # a bug must not stop every other agent's messages
+                log.exception("agent event %s not handled", type(event).__name__)
+            finally:
+                queue.task_done()
+
+    async def _handle(self, connection: AgentConnection, event: LinkEvent) -> None:
+        if isinstance(event, Hello):
+            await self._hello(connection, event)
+            return
+        link = self._links.get(connection)
+        if link is None:
+            return  # nothing counts before the hello is accepted (design.md "Hub and agents")
+        if isinstance(event, JobEvent):
+            self._hub.job_event(link, event.job_id, event.event)
+        elif isinstance(event, JobEnd):
+            self._hub.job_end(link, event.job_id, event.status)
+        elif isinstance(event, JobAborted):
+            self._hub.job_aborted(link, event.job_id, event.reason)
+        elif isinstance(event, Attributes):
+            await self._update(link, event)
+        elif isinstance(event, Disconnected):
+            await self._lost(connection, link, event)
+
+    async def _hello(self, connection: AgentConnection, hello: Hello) -> None:
+        """Verify, register, accept; or refuse, saying why (never the token itself)."""
+        link = QuicAgentLink(connection, hello.name)
+        try:
+            principal = self._tokens.verify(hello.token, "agent", self._clock())
+            await self._registry.register(
+                hello.name, principal.subject, hello.attributes, link, self._clock()
+            )
+        except (AuthError, RegistryError) as exc:
+            code = "name_in_use" if exc.code == "name_in_use" else "unauthorized"
+            log.info("agent %r refused (%s): %s", hello.name, exc.code, exc.message)
+            self._answer(connection, Refuse(code=code, reason=exc.message[:MAX_REASON]))
+            return
+        self._links[connection] = link
+        log.info("agent %r connected", hello.name)
+        self._answer(connection, self._liveness.accept())
+        if connection.closed.done():  # gone while we were registering: undo it now
+            await self._lost(connection, link, connection.closed.result())
+
+    async def _update(self, link: QuicAgentLink, event: Attributes) -> None:
+        try:
+            await self._registry.update(link.name, link, event.attributes)
+        except RegistryError as exc:  # it left meanwhile (its Disconnected is queued)
+            log.info("attributes of agent %r not updated: %s", link.name, exc.message)
+
+    async def _lost(
+        self, connection: AgentConnection, link: QuicAgentLink, gone: Disconnected
+    ) -> None:
+        if self._links.pop(connection, None) is None:
+            return
+        log.info("agent %r disconnected: %s", link.name, gone.reason)
+        self._hub.link_lost(link, link.name)
+        await self._registry.unregister(link.name, link)
+
+    @staticmethod
+    def _answer(connection: AgentConnection, message: Accept | Refuse) -> None:
+        try:
+            connection.send(message)
+        except LocalProtocolError as exc:  # the agent left before hearing the answer
+            log.info("answer to an agent not sent: %s", exc.message)

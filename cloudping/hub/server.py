@@ -1,0 +1,180 @@
+"""The hub process: its data directory, the agents' QUIC listener and the :class:`Hub`.
+
+:class:`HubServer` owns everything long-lived, as one async context manager: the signing
+keys and token service, the SQLite store, the hub certificate, the listener, the optional
+in-process ``local`` agent and the hub itself. Channels (the HTTP API, MCP, ...) are built on
+top of it from ``.hub``, ``.registry``, ``.tokens`` and ``.store`` inside the block.
+
+Shutdown runs in the reverse order of start: the hub first (every running measurement is
+cancelled and its stream still ends with ``end``), then the agents are told the hub is
+going, then the store closes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Self, TypeVar
+
+from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, SqliteRevocations, TokenService
+from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
+from cloudping.hub.local import LocalAgentLink, LocalAgentSettings, local_agent
+from cloudping.hub.measurements import Hub, HubSettings
+from cloudping.hub.quiclink import AgentDoor, Liveness
+from cloudping.hub.registry import MemoryRegistry
+from cloudping.store.sqlite import SqliteStore
+from cloudping.wire.quic import AgentServer, LinkSettings, serve_agents
+
+STORE_FILE = "measurements.db"
+REVOCATIONS_FILE = "revocations.db"
+DEFAULT_CERT_NAME = "cloudping-hub"
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class HubServerSettings:
+    """Where the hub keeps its state and listens, and what it asks of agents.
+
+    Attributes:
+        data_dir: keys, certificate, store (created if missing).
+        agent_host: the UDP address agents dial.
+        agent_port: its port (0 picks a free one; see :attr:`HubServer.agent_port`).
+        issuer: ``iss`` of the tokens the hub accepts and issues.
+        hub: bounds on measurements.
+        liveness: heartbeat interval and idle timeout agents are given.
+        local_agent: run an in-process agent named ``local`` (``cloudping up``).
+        cert_names: names put in a new certificate (the listen host when it is specific).
+    """
+
+    data_dir: Path
+    agent_host: str = "127.0.0.1"
+    agent_port: int = 0
+    issuer: str = DEFAULT_ISSUER
+    hub: HubSettings = field(default_factory=HubSettings)
+    liveness: Liveness = field(default_factory=Liveness)
+    local_agent: LocalAgentSettings | None = None
+    cert_names: tuple[str, ...] = ()
+
+    def certificate_names(self) -> tuple[str, ...]:
+        """The names for a new certificate; pinning does not need them, a CA file does."""
+        if self.cert_names:
+            return self.cert_names
+        if _is_unspecified(self.agent_host):
+            return (DEFAULT_CERT_NAME,)
+        return (self.agent_host,)
+
+
+class HubServer:
+    """A running hub: ``async with HubServer(settings) as server``.
+
+    Args:
+        settings: see :class:`HubServerSettings`.
+        clock: POSIX seconds (token expiry, timestamps); tests may pass a fake.
+    """
+
+    def __init__(
+        self, settings: HubServerSettings, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._stack: AsyncExitStack | None = None
+        self.registry = MemoryRegistry()
+        self._store: SqliteStore | None = None
+        self._tokens: TokenService | None = None
+        self._hub: Hub | None = None
+        self._listener: AgentServer | None = None
+        self.fingerprint = ""
+        self.local: LocalAgentLink | None = None
+        self.door: AgentDoor | None = None
+
+    @property
+    def hub(self) -> Hub:
+        """The hub measurements run on (inside the block)."""
+        return _started(self._hub)
+
+    @property
+    def store(self) -> SqliteStore:
+        """The measurement store (``DATA_DIR/measurements.db``)."""
+        return _started(self._store)
+
+    @property
+    def tokens(self) -> TokenService:
+        """Verifies (and issues) tokens with the data directory's keys."""
+        return _started(self._tokens)
+
+    @property
+    def agent_port(self) -> int:
+        """The UDP port agents dial (the bound one, also after asking for port 0)."""
+        return _started(self._listener).port
+
+    @property
+    def cert_path(self) -> Path:
+        """``DATA_DIR/hub.crt``: what ``--hub-ca`` can name instead of the fingerprint."""
+        return self.settings.data_dir / CERT_FILE
+
+    async def __aenter__(self) -> Self:
+        async with AsyncExitStack() as stack:
+            await self._start(stack)
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.__aexit__(kind, error, trace)
+
+    async def _start(self, stack: AsyncExitStack) -> None:
+        settings, data_dir = self.settings, self.settings.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
+        stack.callback(revocations.close)
+        keys = KeyDirectory.in_data_dir(data_dir).load()
+        self._tokens = TokenService(keys, settings.issuer, revocations)
+        certificate = hub_certificate(data_dir, settings.certificate_names())
+        self.fingerprint = certificate.fingerprint
+        self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))
+        hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
+        self.door = AgentDoor(
+            hub, self.registry, self._tokens, liveness=settings.liveness, clock=self._clock
+        )
+        await stack.enter_async_context(self.door.open())
+        self._listener = await stack.enter_async_context(
+            serve_agents(
+                settings.agent_host,
+                settings.agent_port,
+                certificate=data_dir / CERT_FILE,
+                private_key=data_dir / KEY_FILE,
+                on_event=self.door,
+                # QUIC's own idle timeout stays above the protocol's, which says why.
+                settings=LinkSettings(quic_idle_timeout=2 * settings.liveness.idle_timeout_s),
+            )
+        )
+        if settings.local_agent is not None:
+            self.local = await stack.enter_async_context(
+                local_agent(hub, self.registry, settings.local_agent, self._clock())
+            )
+        self._hub = await stack.enter_async_context(hub)
+
+
+def _is_unspecified(host: str) -> bool:
+    """Whether ``host`` is ``0.0.0.0``/``::`` (every address: no name to certify)."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def _started(value: _T | None) -> _T:
+    if value is None:
+        raise RuntimeError("use the hub server inside `async with HubServer(...)`")
+    return value

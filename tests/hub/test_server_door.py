@@ -1,0 +1,93 @@
+"""The agent door without a network: a connection twin feeds it events in order."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import cast
+
+from cloudping.auth import KeyRing, SigningKey, TokenService
+from cloudping.hub import Hub, MemoryRegistry
+from cloudping.hub.quiclink import AgentDoor, Liveness
+from cloudping.store.memory import MemoryStore
+from cloudping.wire import (
+    Accept,
+    AgentAttributes,
+    Attributes,
+    Disconnected,
+    Hello,
+    Message,
+    Refuse,
+)
+from cloudping.wire.quic import AgentConnection
+
+from .test_server import run
+
+LIVENESS = Liveness(heartbeat_interval_s=2.0, idle_timeout_s=7.0)
+PLACE = AgentAttributes(country="DE", city="Berlin")
+
+
+class ConnectionTwin:
+    """The part of an agent connection the door uses: ``send`` and ``closed``."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.closed: asyncio.Future[Disconnected] = asyncio.get_running_loop().create_future()
+
+    def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
+def door_of(tokens: TokenService, registry: MemoryRegistry) -> AgentDoor:
+    return AgentDoor(
+        Hub(registry, MemoryStore()), registry, tokens, liveness=LIVENESS, clock=time.time
+    )
+
+
+async def attributes_of(registry: MemoryRegistry, name: str) -> AgentAttributes | None:
+    entry = await registry.get(name)
+    return None if entry is None else entry.attributes
+
+
+def test_the_door_ignores_an_agent_until_its_hello_is_accepted_then_tracks_it() -> None:
+    async def scenario() -> None:
+        tokens = TokenService(KeyRing.of(SigningKey.generate()))
+        registry = MemoryRegistry()
+        door = door_of(tokens, registry)
+        twin = ConnectionTwin()
+        connection = cast("AgentConnection", twin)
+        secret = tokens.issue("a1", "agent", ttl=60, now=time.time())
+        async with door.open():
+            door(connection, Attributes(attributes=PLACE))  # before any hello: not counted
+            door(connection, Hello(name="a1", token=secret))
+        assert await attributes_of(registry, "a1") == AgentAttributes()
+        (accept,) = twin.sent
+        assert isinstance(accept, Accept)
+        assert (accept.heartbeat_interval_ms, accept.idle_timeout_ms) == (2000, 7000)
+        async with door.open():
+            door(connection, Attributes(attributes=PLACE))
+        assert await attributes_of(registry, "a1") == PLACE
+        async with door.open():
+            door(connection, Disconnected(reason="gone", by_peer=True))
+            door(connection, Attributes(attributes=AgentAttributes()))  # after: not counted
+        assert await registry.list() == ()
+        assert door.links == ()
+
+    run(scenario())
+
+
+def test_the_door_refuses_a_hello_whose_token_is_for_someone_else() -> None:
+    async def scenario() -> None:
+        tokens = TokenService(KeyRing.of(SigningKey.generate()))
+        registry = MemoryRegistry()
+        door = door_of(tokens, registry)
+        twin = ConnectionTwin()
+        secret = tokens.issue("a2", "agent", ttl=60, now=time.time())
+        async with door.open():
+            door(cast("AgentConnection", twin), Hello(name="a1", token=secret))
+        (refuse,) = twin.sent
+        assert isinstance(refuse, Refuse)
+        assert refuse.code == "unauthorized"
+        assert await registry.list() == ()
+
+    run(scenario())

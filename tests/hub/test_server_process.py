@@ -1,0 +1,150 @@
+"""The hub's in-process ``local`` agent, and ``cloudping hub`` as an operator runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from cloudping.commands import parse
+from cloudping.hub.cli import serve, welcome
+from cloudping.hub.local import LocalAgentSettings
+from cloudping.hub.server import HubServer
+
+from .test_server import (
+    LONG_PING,
+    SERVING_LOOPBACK,
+    SHORT_PING,
+    WAIT,
+    Dialler,
+    Stream,
+    hello,
+    run,
+    running_agent,
+    settings,
+)
+
+LOCAL = LocalAgentSettings(rules=SERVING_LOOPBACK)
+
+
+class Written(io.StringIO):
+    """Text output that says when something was written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = asyncio.Event()
+
+    def write(self, text: str, /) -> int:
+        self.written.set()
+        return super().write(text)
+
+
+def test_the_local_agent_runs_a_ping_in_process_without_quic(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        config = dataclasses.replace(settings(tmp_path), local_agent=LOCAL)
+        async with HubServer(config) as server:
+            assert [entry.name for entry in await server.registry.list()] == ["local"]
+            stream = Stream()
+            measurement = await server.hub.run(parse(SHORT_PING), None, stream)
+            stored = await server.store.get(measurement)
+        assert stream.types() == ["measurement", "start", "reply", "reply", "summary", "end"]
+        assert {e["agent"] for e in stream.events[1:-1]} == {"local"}
+        assert stored.status == "done"
+
+    run(scenario())
+
+
+def test_cancelling_a_measurement_on_the_local_agent_ends_it_cancelled(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        config = dataclasses.replace(settings(tmp_path), local_agent=LOCAL)
+        async with HubServer(config) as server:
+            stream = Stream()
+            runner = asyncio.create_task(server.hub.run(parse(LONG_PING), None, stream))
+            await stream.wait_for("reply")
+            runner.cancel()  # the caller went away
+            await asyncio.gather(runner, return_exceptions=True)
+            measurement = stream.events[0]["id"]
+            await server.hub.wait(measurement)
+            stored = await server.store.get(measurement)
+        assert stored.status == "cancelled"
+        assert stored.events[-1].event["type"] == "end"
+
+    run(scenario())
+
+
+def test_serve_prints_the_pin_and_agent_line_then_stops_gracefully(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        out, stop = Written(), asyncio.Event()
+        task = asyncio.create_task(serve(settings(tmp_path), out, stop))
+        async with asyncio.timeout(WAIT):
+            await out.written.wait()
+        stop.set()
+        async with asyncio.timeout(WAIT):
+            await task
+        text = out.getvalue()
+        async with HubServer(settings(tmp_path)) as server:
+            assert server.fingerprint in text
+            assert welcome(server).splitlines()[-1] in text
+        assert "cloudping agent --hub 127.0.0.1:" in text
+        assert "--aud agent" in text
+
+    run(scenario())
+
+
+def test_cloudping_hub_serves_agents_and_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cloudping", "hub",
+            "--data-dir", str(tmp_path), "--agent-listen", f"127.0.0.1:{free_udp_port()}",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            async with asyncio.timeout(WAIT):
+                first = (await process.stdout.readline()).decode()
+                pin_line = ""
+                while "fingerprint" not in pin_line:
+                    pin_line = (await process.stdout.readline()).decode()
+                    assert pin_line, "cloudping hub stopped before printing its fingerprint"
+            port = int(first.rsplit(":", 1)[1])
+            pin = pin_line.split()[-1]
+            secret = await _agent_token(tmp_path)
+            dial = Dialler(port, pin, hello("a1", secret))
+            async with running_agent(dial):
+                await dial.next_accept()
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(WAIT):
+                _, err = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        assert process.returncode == 0, err.decode()
+        assert secret.encode() not in err
+
+    run(scenario())
+
+
+def free_udp_port() -> int:
+    """A UDP port nobody holds right now (the kernel's pick for port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def _agent_token(data_dir: Path) -> str:
+    """An agent token from the data directory's key, as `cloudping token issue` makes it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cloudping", "token", "issue",
+        "--data-dir", str(data_dir), "--sub", "a1", "--aud", "agent",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(WAIT):
+        out, _ = await process.communicate()
+    assert process.returncode == 0
+    return out.decode().strip()
