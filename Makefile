@@ -23,9 +23,9 @@ test: lint
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
-# A placeholder main job until the hub exists: loopback only.
+# The main job on embedded defaults: hub, local agent and the HTTP API on 127.0.0.1:8080.
 run: setup
-	$(BIN)/cloudping ping -c 4 127.0.0.1
+	$(BIN)/cloudping up
 
 # Regenerate the published event schema after changing cloudping/events/model.py.
 schema: setup

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cloudping import __version__
+from cloudping.cli.remote import HubError, HubTarget, run_via_hub, take_hub
 from cloudping.commands import Command, HelpCommand, VersionCommand, help_text, parse_args
 from cloudping.errors import UsageError
 from cloudping.events import ErrorEvent, Event, to_json_line
@@ -125,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cloudping.hub import cli as hub_cli  # noqa: PLC0415 (aioquic, SQLite only here)
 
         return hub_cli.main(args[1:])
+    if list(args[:1]) == ["up"]:  # the main job: a hub, its local agent and the API
+        from cloudping.cli import up  # noqa: PLC0415 (aioquic, SQLite, uvicorn only here)
+
+        return up.main(args[1:])
     return _command(args)
 
 
@@ -138,6 +143,7 @@ def _command(argv: Sequence[str]) -> int:
         print(f"cloudping {__version__}")
         return 0
     try:
+        hub, words = take_hub(words, os.environ)
         png, words = take_png(words)
         cmd = parse_args(words, limits=local_limits())
     except UsageError as exc:
@@ -151,10 +157,12 @@ def _command(argv: Sequence[str]) -> int:
     if isinstance(cmd, VersionCommand):
         print(f"cloudping {__version__}")
         return 0
-    return _measure(cmd, as_json="--json" in flags, png=png)
+    return _measure(cmd, as_json="--json" in flags, png=png, hub=hub)
 
 
-def _measure(cmd: Command, *, as_json: bool, png: str | None = None) -> int:
+def _measure(
+    cmd: Command, *, as_json: bool, png: str | None = None, hub: HubTarget | None = None
+) -> int:
     if png is not None and cmd.command not in PICTURES:
         have = ", ".join(sorted(PICTURES))
         print(
@@ -165,8 +173,12 @@ def _measure(cmd: Command, *, as_json: bool, png: str | None = None) -> int:
     printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
     printer.events = [] if png is not None else None
     # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(cmd, printer))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(cmd, printer) if hub is None else run_via_hub(hub, cmd, printer))
+    except HubError as exc:
+        print(f"cloudping: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if png is not None and printer.events is not None:
         return _write_picture(cmd.command, printer.events, png) or printer.exit_status()
     return printer.exit_status()
@@ -191,11 +203,14 @@ async def _run(cmd: Command, printer: Printer) -> None:
 def _overview() -> str:
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
-        "usage: cloudping [--json] COMMAND [OPTIONS] ...\n\n"
+        "usage: cloudping [--json] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
+        "       cloudping up | hub | agent | token issue ...\n\n"
         f"{help_text()}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
         "  --png FILE     also draw the result as a PNG picture (scan)\n"
+        "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB)\n"
+        "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"
         "  -V, --version  print the version\n\n"
         "`cloudping help COMMAND` or `cloudping COMMAND --help` explains a command."
     )

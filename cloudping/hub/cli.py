@@ -1,8 +1,9 @@
 """``cloudping hub``: run the hub until SIGINT or SIGTERM.
 
 It prints what an operator needs to add an agent (the certificate's fingerprint and the
-``cloudping agent`` line), then serves. Stopping is graceful: running measurements are
-cancelled and their streams still end with ``end``; agents are told the hub is going.
+``cloudping agent`` line), then serves; with ``--listen HOST:PORT`` the HTTP API too.
+Stopping is graceful: running measurements are cancelled and their streams still end with
+``end``; agents are told the hub is going.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from cloudping.auth import DEFAULT_ISSUER
+from cloudping.channels.api import ApiSettings
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.hub.web import ApiListen, serve_api
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
 log = logging.getLogger(__name__)
@@ -40,6 +44,11 @@ def parser() -> argparse.ArgumentParser:
         help="UDP address agents dial (QUIC), 0.0.0.0:PORT for every address",
     )
     p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="also serve the HTTP API on this TCP address (tokens required)",
+    )
+    p.add_argument(
         "--issuer",
         default=os.environ.get("CLOUDPING_ISSUER", DEFAULT_ISSUER),
         help=f"iss of the tokens, the hub's URL (env CLOUDPING_ISSUER; default {DEFAULT_ISSUER})",
@@ -48,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def listen_address(text: str) -> tuple[str, int]:
+def listen_address(text: str, option: str = "--agent-listen") -> tuple[str, int]:
     """``HOST:PORT`` (``[v6]:PORT``); the port is required: the hub has no well-known one.
 
     Raises:
@@ -56,7 +65,7 @@ def listen_address(text: str) -> tuple[str, int]:
     """
     host, port = split_host_port(text, default_port=0)
     if port == 0:
-        raise ValueError(f"--agent-listen {text!r} needs a port: HOST:PORT")
+        raise ValueError(f"{option} {text!r} needs a port: HOST:PORT")
     return host, port
 
 
@@ -69,43 +78,85 @@ def main(argv: Sequence[str]) -> int:
     )
     try:
         host, port = listen_address(args.agent_listen)
+        api = None
+        if args.listen:
+            api_host, api_port = listen_address(args.listen, "--listen")
+            api = ApiListen(api_host, api_port, ApiSettings())
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
     settings = HubServerSettings(
         data_dir=args.data_dir, agent_host=host, agent_port=port, issuer=args.issuer
     )
+    return run_service("cloudping hub", serve(settings, api=api))
+
+
+def run_service(name: str, service: Coroutine[Any, Any, None]) -> int:
+    """Run ``service`` to its end; an error that stops it is one line on stderr, exit 1."""
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(service)
     except CloudpingError as exc:
-        sys.stderr.write(f"cloudping hub: {exc.message}\n")
+        sys.stderr.write(f"{name}: {exc.message}\n")
         return EXIT_ERROR
-    except OSError as exc:  # the port is taken, the data directory cannot be made
-        sys.stderr.write(f"cloudping hub: {exc}\n")
+    except OSError as exc:  # a port is taken, the data directory cannot be made
+        sys.stderr.write(f"{name}: {exc}\n")
         return EXIT_ERROR
     return EXIT_OK
 
 
 async def serve(
-    settings: HubServerSettings, out: TextIO | None = None, stop: asyncio.Event | None = None
+    settings: HubServerSettings,
+    out: TextIO | None = None,
+    stop: asyncio.Event | None = None,
+    *,
+    api: ApiListen | None = None,
+    greeting: Callable[[HubServer, int | None], str] | None = None,
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
 
     A signal sets an event rather than cancelling the task, so the hub leaves through its
-    normal path: every running measurement is cancelled and ends its stream with ``end``.
+    normal path: the API stops taking requests, every running measurement is cancelled and
+    ends its stream with ``end``.
+
+    Args:
+        settings: the hub's.
+        out: where the welcome text goes (default stdout).
+        stop: set it to stop (tests); signals set it too.
+        api: also serve the HTTP API there.
+        greeting: the welcome text from the server and the API's bound port (default:
+            :func:`welcome`).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with HubServer(settings) as server:
-            print(welcome(server), file=out or sys.stdout, flush=True)
+        async with HubServer(settings) as server, AsyncExitStack() as stack:
+            api_port = None
+            if api is not None:
+                api_port = await stack.enter_async_context(serve_api(server, api))
+            if greeting is not None:
+                text = greeting(server, api_port)
+            else:
+                text = _welcome_with_api(server, api, api_port)
+            print(text, file=out or sys.stdout, flush=True)
             await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     log.info("the hub has stopped")
+
+
+def _welcome_with_api(server: HubServer, api: ApiListen | None, api_port: int | None) -> str:
+    if api is None or api_port is None:
+        return welcome(server)
+    url = api_url(api.host, api_port)
+    return f"{welcome(server)}\n\nHTTP API: {url}/api/v1 (bearer tokens, audience api)"
+
+
+def api_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` for a listen address (brackets around IPv6)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def welcome(server: HubServer) -> str:

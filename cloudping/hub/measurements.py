@@ -13,7 +13,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
@@ -107,9 +107,7 @@ class Hub:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        # Callers still listening get the end of their stream (design.md "Operations").
-        for run in list(self._runs.values()):
-            run.inbox.put_nowait(Cancelled("the hub is shutting down"))
+        self.cancel_all("the hub is shutting down")
         group, self._group = self._group, None
         if group is not None:
             await group.__aexit__(kind, error, trace)
@@ -117,19 +115,26 @@ class Hub:
     # -- callers ------------------------------------------------------------------------------
 
     async def run(
-        self, command: Command, subject: str | None, emit: Emit, *, background: bool = False
+        self,
+        command: Command,
+        subject: str | None,
+        emit: Emit,
+        *,
+        background: bool = False,
+        private: bool = False,
     ) -> str:
         """Run ``command``, emitting its whole stream; returns the measurement id.
 
         If the caller is cancelled (its client disconnected), its jobs are cancelled and the
         stream ends ``cancelled`` in the store, unless ``background``: then the measurement
-        goes on, stored, without the caller.
+        goes on, stored, without the caller. ``private``: the caller has the ``private``
+        scope, so agents may probe the ranges they serve for it.
 
         Raises:
             CloudpingError: before any event, ``no_agent_matched``, ``quota_exceeded`` or
                 ``not_a_measurement``; nothing is stored then.
         """
-        run = await self._prepare(command, subject, emit)
+        run = await self._prepare(command, subject, emit, private=private)
         task = self._launch(run)
         try:
             await asyncio.shield(task)
@@ -140,13 +145,13 @@ class Hub:
             raise
         return run.id
 
-    async def start(self, command: Command, subject: str | None) -> str:
+    async def start(self, command: Command, subject: str | None, *, private: bool = False) -> str:
         """Start a background measurement and return its id at once (``{"id": ...}``).
 
         Raises:
             CloudpingError: as :meth:`run`.
         """
-        run = await self._prepare(command, subject, None)
+        run = await self._prepare(command, subject, None, private=private)
         self._launch(run)
         return run.id
 
@@ -155,6 +160,12 @@ class Hub:
         task = self._tasks.get(measurement_id)
         if task is not None:
             await asyncio.shield(task)
+
+    def cancel_all(self, reason: str) -> None:
+        """Cancel every running measurement; callers still listening get the end of their
+        stream (design.md "Operations": graceful shutdown ends streams with ``end``)."""
+        for run in list(self._runs.values()):
+            run.inbox.put_nowait(Cancelled(reason))
 
     def cancel(self, measurement_id: str) -> bool:
         """Cancel a running measurement (a user's cancel button); whether it was running."""
@@ -187,7 +198,7 @@ class Hub:
     # -- inside -------------------------------------------------------------------------------
 
     async def _prepare(
-        self, command: Command, subject: str | None, emit: Emit | None
+        self, command: Command, subject: str | None, emit: Emit | None, *, private: bool
     ) -> MeasurementRun:
         targets_of(command)  # refuse list/help/... before choosing agents
         entries = await self.registry.list()
@@ -196,9 +207,10 @@ class Hub:
         names = [entry.name for entry in chosen]
         jobs = plan_jobs(measurement_id, command, names, self.settings.max_jobs)
         links = {entry.name: entry.link for entry in chosen}
-        context = RunContext(
-            self.store, self._clock, self.settings.job_limits, self.settings.deadline_s
-        )
+        limits = self.settings.job_limits
+        if private:
+            limits = replace(limits, private=True)
+        context = RunContext(self.store, self._clock, limits, self.settings.deadline_s)
         return MeasurementRun(
             measurement_id, command, jobs, subject=subject, links=links, context=context, emit=emit
         )

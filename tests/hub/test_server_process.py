@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import json
 import signal
 import socket
 import sys
 from pathlib import Path
 
+import httpx
+
+from cloudping.channels.api import ApiSettings
 from cloudping.commands import parse
 from cloudping.hub.cli import serve, welcome
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer
+from cloudping.hub.web import ApiListen
 
 from .test_server import (
     LONG_PING,
@@ -148,3 +153,48 @@ async def _agent_token(data_dir: Path) -> str:
         out, _ = await process.communicate()
     assert process.returncode == 0
     return out.decode().strip()
+
+
+def test_serve_with_listen_also_serves_the_http_api_until_stopped(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        out, stop = Written(), asyncio.Event()
+        api = ApiListen("127.0.0.1", 0, ApiSettings())
+        task = asyncio.create_task(serve(settings(tmp_path), out, stop, api=api))
+        async with asyncio.timeout(WAIT):
+            await out.written.wait()
+        url = out.getvalue().split("HTTP API: ", 1)[1].split()[0].removesuffix("/api/v1")
+        async with httpx.AsyncClient(timeout=WAIT) as client:
+            assert (await client.get(f"{url}/healthz")).status_code == 200
+            refused = await client.post(f"{url}/api/v1/measurements", json={"command": "ping x"})
+            assert refused.status_code == 401  # the hub's API wants a token
+        stop.set()
+        async with asyncio.timeout(WAIT):
+            await task
+
+    run(scenario())
+
+
+def test_stopping_the_hub_ends_an_open_api_stream_with_end(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        out, stop = Written(), asyncio.Event()
+        config = dataclasses.replace(settings(tmp_path), local_agent=LOCAL)
+        api = ApiListen("127.0.0.1", 0, ApiSettings(anonymous="guest"))
+        task = asyncio.create_task(serve(config, out, stop, api=api))
+        async with asyncio.timeout(WAIT):
+            await out.written.wait()
+        url = out.getvalue().split("HTTP API: ", 1)[1].split()[0]
+        types: list[str] = []
+        async with (
+            asyncio.timeout(WAIT),
+            httpx.AsyncClient(timeout=WAIT) as client,
+            client.stream("POST", f"{url}/measurements", json={"command": LONG_PING}) as answer,
+        ):
+            async for line in answer.aiter_lines():
+                types.append(json.loads(line)["type"])
+                if types[-1] == "reply":
+                    stop.set()  # as SIGTERM does
+            await task
+        assert types[0] == "measurement"
+        assert types[-1] == "end"
+
+    run(scenario())

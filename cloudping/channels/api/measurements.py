@@ -35,10 +35,11 @@ async def create(request: Request) -> Response:
 async def run(api: Api, caller: Caller, command: Command, *, background: bool) -> Response:
     """Admit ``command`` for ``caller`` and answer with its stream or its id."""
     await api.admission.admit(caller, command, api.settings.clock())
+    private = "private" in caller.scopes
     if background:
-        measurement_id = await api.hub.start(command, caller.subject)
+        measurement_id = await api.hub.start(command, caller.subject, private=private)
         return JSONResponse({"id": measurement_id}, status_code=202)
-    return await live(api.hub, command, caller.subject)
+    return await live(api.hub, command, caller.subject, private=private)
 
 
 async def read(request: Request) -> Response:

@@ -37,8 +37,10 @@ class LiveResponse(StreamingResponse):
                 self._task.cancel()
 
 
-async def live(hub: Hub, command: Command, subject: str) -> LiveResponse:
+async def live(hub: Hub, command: Command, subject: str, *, private: bool = False) -> LiveResponse:
     """Start ``command`` and answer with its stream, once its first event is there.
+
+    ``private``: the caller has the ``private`` scope (agents may probe what they serve).
 
     Waiting for the first event means errors the hub raises before any event
     (``no_agent_matched``, ``quota_exceeded``, ...) surface here, as an exception the API
@@ -48,7 +50,7 @@ async def live(hub: Hub, command: Command, subject: str) -> LiveResponse:
         CloudpingError: as :meth:`Hub.run` before its first event.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
-    task = asyncio.create_task(hub.run(command, subject, queue.put_nowait))
+    task = asyncio.create_task(hub.run(command, subject, queue.put_nowait, private=private))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     first = await queue.get()
     if first is None:
