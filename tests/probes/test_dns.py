@@ -351,7 +351,9 @@ def run_probe(cmd: DnsCommand, env: ProbeEnv) -> list[Event]:
     return seen
 
 
-@pytest.mark.parametrize("server", ["127.0.0.1", "[::1]:53", "198.18.3.53", "https://198.18.250.1/q"])
+@pytest.mark.parametrize(
+    "server", ["127.0.0.1", "[::1]:53", "198.18.3.53", "https://198.18.250.1/q"]
+)
 def test_a_private_server_is_refused_by_the_policy_before_any_packet(server: str) -> None:
     cmd = dns_cmd("--server", server, "www.lab", "mail.lab")
     events = run_probe(cmd, ProbeEnv(policy=TargetPolicy()))
