@@ -22,7 +22,7 @@ ROUND_TIMEOUT = 2.0  # seconds a round waits for its slowest hop
 
 async def run(cmd: MtrCommand, env: ProbeEnv, emit: Emit) -> list[PathSummaryEvent]:
     """Run ``cmd.count`` rounds towards ``cmd.target``; emits rounds of hops, then the report."""
-    opened = await open_path(
+    async with open_path(
         cmd.target,
         cmd.family,
         env,
@@ -32,14 +32,8 @@ async def run(cmd: MtrCommand, env: ProbeEnv, emit: Emit) -> list[PathSummaryEve
         port=cmd.port,
         paris=False,
         df=False,
-    )
-    if opened is None:
-        return []
-    resolved, prober = opened
-    try:
-        return [await _Mtr(cmd, resolved, prober, env, emit).run()]
-    finally:
-        prober.close()
+    ) as opened:
+        return [] if opened is None else [await _Mtr(cmd, *opened, env, emit).run()]
 
 
 class _Mtr:

@@ -13,7 +13,8 @@ import asyncio
 import errno
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Literal, Protocol
 
 from cloudping.errors import CloudpingError, ProbeEnvironmentError
@@ -117,6 +118,7 @@ def make_prober(
     return IcmpProber(endpoint, resolved, timeout=timeout, df=df)
 
 
+@asynccontextmanager
 async def open_path(
     target: str,
     family: Literal[4, 6] | None,
@@ -128,16 +130,21 @@ async def open_path(
     port: int | None,
     paris: bool,
     df: bool,
-) -> tuple[Resolved, Prober] | None:
-    """Resolve ``target`` and open its prober; ``None`` after an ``error`` event saying why."""
+) -> AsyncIterator[tuple[Resolved, Prober] | None]:
+    """Resolve ``target`` and open its prober for the block, closed after it; ``None`` (after
+    an ``error`` event saying why) when it cannot be opened."""
     try:
         resolved = await resolve(target, family)
         env.check_target(resolved.address)
         prober = make_prober(proto, env, resolved, timeout=timeout, port=port, paris=paris, df=df)
     except CloudpingError as exc:
         emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target))
-        return None
-    return resolved, prober
+        yield None
+        return
+    try:
+        yield resolved, prober
+    finally:
+        prober.close()
 
 
 class IcmpProber:

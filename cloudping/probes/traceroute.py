@@ -48,7 +48,7 @@ class PacketSize:
 
 async def run(cmd: TracerouteCommand, env: ProbeEnv, emit: Emit) -> list[PathSummaryEvent]:
     """Trace the path to ``cmd.target``; emits ``start``, ``hop`` events in order, ``summary``."""
-    opened = await open_path(
+    async with open_path(
         cmd.target,
         cmd.family,
         env,
@@ -58,14 +58,8 @@ async def run(cmd: TracerouteCommand, env: ProbeEnv, emit: Emit) -> list[PathSum
         port=cmd.port,
         paris=cmd.paris,
         df=cmd.df,
-    )
-    if opened is None:
-        return []
-    resolved, prober = opened
-    try:
-        return [await _Trace(cmd, resolved, prober, env, emit).run()]
-    finally:
-        prober.close()
+    ) as opened:
+        return [] if opened is None else [await _Trace(cmd, *opened, env, emit).run()]
 
 
 class _Trace:
