@@ -26,16 +26,6 @@ pytestmark = pytest.mark.lab
 FAMILIES = [4, 6]
 PORT = 8080
 
-# A dual-stack TCP server that accepts and closes connections until it is stopped.
-LISTENER = """
-import socket, sys
-s = socket.socket(socket.AF_INET6)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", int(sys.argv[1])))
-s.listen()
-while True:
-    s.accept()[0].close()
-"""
 # Prints how a TCP connect ends: open, refused, timeout or error ERRNO.
 CONNECT = """
 import socket, sys
@@ -247,8 +237,7 @@ def test_admin_prohibited_on_a_router_is_reported_by_ping(lab: Lab, family: Fami
 
 @pytest.fixture(scope="module")
 def tcp_listener(lab: Lab) -> Iterator[None]:
-    server = lab.popen("target", [sys.executable, "-c", LISTENER, str(PORT)])
-    lab.wait_listening("target", PORT, timeout=10)
+    server = lab.tcp_listener("target", PORT)
     yield
     lab.stop(server)
 

@@ -81,6 +81,16 @@ UNREACHABLE_SUBNET = 98  # r2 answers with ICMP host/address unreachable (an nft
 # Processes in the lab resolve through loopback only (nothing listens: lookups fail at once).
 LAB_RESOLV_CONF = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
 LAB_HOSTS = "127.0.0.1 localhost\n::1 localhost\n"
+# An accept-and-close TCP server on IPv4 and IPv6 (a dual-stack socket), for `tcp_listener`.
+_TCP_LISTENER = """
+import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+s.listen()
+while True:
+    s.accept()[0].close()
+"""
 REASON_NOT_ROOT = "needs root to build network namespaces (run as root or in CI)"
 
 
@@ -491,6 +501,15 @@ class Lab:
             if stream is not None:
                 stream.close()
         return proc.returncode
+
+    def tcp_listener(
+        self, ns_role: Role, port: int, *, timeout: float = 10
+    ) -> subprocess.Popen[Any]:
+        """Start a dual-stack TCP server on `port` that accepts and closes every connection;
+        returns once it listens (stop it with `stop`, or it goes at teardown)."""
+        server = self.popen(ns_role, [sys.executable, "-c", _TCP_LISTENER, str(port)])
+        self.wait_listening(ns_role, port, timeout=timeout)
+        return server
 
     def wait_listening(
         self, ns_role: Role, port: int, *, proto: Literal["tcp", "udp"] = "tcp", timeout: float

@@ -17,16 +17,6 @@ from cloudping.events import published_schema
 
 FAMILIES: tuple[Family, ...] = (4, 6)
 OPEN_PORT = 8443  # the listener's; other ports of the target have nothing behind them
-# Accepts and closes every connection, on IPv4 and IPv6 (a dual-stack socket).
-LISTENER = """
-import socket, sys
-s = socket.socket(socket.AF_INET6)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", int(sys.argv[1])))
-s.listen()
-while True:
-    s.accept()[0].close()
-"""
 UDP_ECHO = """
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -58,8 +48,7 @@ def of_type(stream: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def listener(lab: Lab) -> Iterator[None]:
-    server = lab.popen("target", [sys.executable, "-c", LISTENER, str(OPEN_PORT)])
-    lab.wait_listening("target", OPEN_PORT, timeout=10)
+    server = lab.tcp_listener("target", OPEN_PORT)
     yield
     lab.stop(server)
 
