@@ -24,6 +24,7 @@ from cloudping.auth import DEFAULT_ISSUER
 from cloudping.channels.api import ApiSettings
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
+from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.hub.web import ApiListen, serve_api
 
@@ -53,8 +54,42 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("CLOUDPING_ISSUER", DEFAULT_ISSUER),
         help=f"iss of the tokens, the hub's URL (env CLOUDPING_ISSUER; default {DEFAULT_ISSUER})",
     )
+    p.add_argument(
+        "--anonymous",
+        choices=("off", "guest"),
+        default="off",
+        help="API calls without a token: refused (off, default) or run with the guest quota",
+    )
+    p.add_argument(
+        "--guest-anywhere",
+        action="store_true",
+        help="let guests in from any address (default: loopback only)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=_days,
+        default=30.0,
+        metavar="DAYS",
+        help="keep measurements this long; 0 keeps them forever (default 30)",
+    )
+    p.add_argument(
+        "--expose-coordinates",
+        action="store_true",
+        help="show agents' exact lat/lon in the public agent list",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
+
+
+def _days(text: str) -> float:
+    """A non-negative number of days (argparse type)."""
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 <= days <= 36_500:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 (forever) to 36500 days")
+    return days
 
 
 def listen_address(text: str, option: str = "--agent-listen") -> tuple[str, int]:
@@ -77,18 +112,38 @@ def main(argv: Sequence[str]) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        host, port = listen_address(args.agent_listen)
-        api = None
-        if args.listen:
-            api_host, api_port = listen_address(args.listen, "--listen")
-            api = ApiListen(api_host, api_port, ApiSettings())
+        settings, api = configure(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    settings = HubServerSettings(
-        data_dir=args.data_dir, agent_host=host, agent_port=port, issuer=args.issuer
-    )
     return run_service("cloudping hub", serve(settings, api=api))
+
+
+def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
+    """The hub's and the API's settings from parsed options.
+
+    Raises:
+        ValueError: a malformed listen address.
+    """
+    host, port = listen_address(args.agent_listen)
+    api = None
+    if args.listen:
+        api_host, api_port = listen_address(args.listen, "--listen")
+        api_settings = ApiSettings(
+            anonymous=args.anonymous,
+            guest_loopback_only=not args.guest_anywhere,
+            expose_coordinates=args.expose_coordinates,
+        )
+        api = ApiListen(api_host, api_port, api_settings)
+    keep_s = args.retention_days * DAY_S if args.retention_days else None
+    settings = HubServerSettings(
+        data_dir=args.data_dir,
+        agent_host=host,
+        agent_port=port,
+        issuer=args.issuer,
+        retention=Retention(keep_s=keep_s),
+    )
+    return settings, api
 
 
 def run_service(name: str, service: Coroutine[Any, Any, None]) -> int:

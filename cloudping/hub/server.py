@@ -27,6 +27,7 @@ from cloudping.hub.local import LocalAgentLink, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
 from cloudping.hub.quiclink import AgentDoor, Liveness
 from cloudping.hub.registry import MemoryRegistry
+from cloudping.hub.retention import Retention, retention
 from cloudping.store.sqlite import SqliteStore
 from cloudping.wire.quic import AgentServer, LinkSettings, serve_agents
 
@@ -49,6 +50,7 @@ class HubServerSettings:
         liveness: heartbeat interval and idle timeout agents are given.
         local_agent: run an in-process agent named ``local`` (``cloudping up``).
         cert_names: names put in a new certificate (the listen host when it is specific).
+        retention: how long measurements are kept in the store.
     """
 
     data_dir: Path
@@ -59,6 +61,7 @@ class HubServerSettings:
     liveness: Liveness = field(default_factory=Liveness)
     local_agent: LocalAgentSettings | None = None
     cert_names: tuple[str, ...] = ()
+    retention: Retention = field(default_factory=Retention)
 
     def certificate_names(self) -> tuple[str, ...]:
         """The names for a new certificate; pinning does not need them, a CA file does."""
@@ -143,6 +146,7 @@ class HubServer:
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))
+        await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
         hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
         self.door = AgentDoor(
             hub, self.registry, self._tokens, liveness=settings.liveness, clock=self._clock

@@ -1,0 +1,136 @@
+"""Retention: old measurements leave the store on start and on every sweep; the hub's options."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from cloudping.hub.cli import configure, parser
+from cloudping.hub.retention import DAY_S, Retention, retention
+from cloudping.store.base import MeasurementStore
+from cloudping.store.memory import MemoryStore
+from cloudping.store.model import MeasurementNotFoundError
+
+NOW = 1_800_000_000.0
+WAIT_S = 5.0
+
+
+async def _create(store: MeasurementStore, mid: str, created_at: float) -> None:
+    await store.create(
+        mid,
+        command="ping 127.0.0.1",
+        command_json={"command": "ping", "targets": ["127.0.0.1"]},
+        subject=None,
+        agents=("local",),
+        created_at=created_at,
+    )
+
+
+async def _exists(store: MeasurementStore, mid: str) -> bool:
+    try:
+        await store.get(mid)
+    except MeasurementNotFoundError:
+        return False
+    return True
+
+
+def test_the_first_sweep_runs_on_start_and_keeps_what_is_recent() -> None:
+    async def scenario() -> tuple[bool, bool]:
+        store = MemoryStore()
+        await _create(store, "old", NOW - 31 * DAY_S)
+        await _create(store, "new", NOW - 29 * DAY_S)
+        async with retention(store, Retention(keep_s=30 * DAY_S), lambda: NOW):
+            return await _exists(store, "old"), await _exists(store, "new")
+
+    assert asyncio.run(scenario()) == (False, True)
+
+
+def test_later_sweeps_remove_what_has_aged_since() -> None:
+    async def scenario() -> bool:
+        store = MemoryStore()
+        clock = [NOW]
+        await _create(store, "m", NOW - 10)
+        async with retention(store, Retention(keep_s=60, interval_s=0.01), lambda: clock[0]):
+            assert await _exists(store, "m")
+            clock[0] = NOW + 120  # the measurement is now older than the retention
+            async with asyncio.timeout(WAIT_S):
+                while await _exists(store, "m"):
+                    await asyncio.sleep(0.01)
+            return True
+
+    assert asyncio.run(scenario())
+
+
+def test_no_retention_keeps_everything() -> None:
+    async def scenario() -> bool:
+        store = MemoryStore()
+        await _create(store, "ancient", 0.0)
+        async with retention(store, Retention(keep_s=None), lambda: NOW):
+            return await _exists(store, "ancient")
+
+    assert asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("keep_s", [0.0, -1.0])
+def test_a_retention_that_is_not_positive_is_refused(keep_s: float) -> None:
+    with pytest.raises(ValueError, match="retention must be positive"):
+        Retention(keep_s=keep_s)
+
+
+def test_hub_options_set_guests_coordinates_and_retention(tmp_path: Path) -> None:
+    args = parser().parse_args(
+        [
+            "--data-dir",
+            str(tmp_path),
+            "--agent-listen",
+            "127.0.0.1:9443",
+            "--listen",
+            "127.0.0.1:9080",
+            "--anonymous",
+            "guest",
+            "--guest-anywhere",
+            "--expose-coordinates",
+            "--retention-days",
+            "7",
+        ]
+    )
+    settings, api = configure(args)
+    assert api is not None
+    assert (api.host, api.port) == ("127.0.0.1", 9080)
+    assert api.settings.anonymous == "guest"
+    assert not api.settings.guest_loopback_only
+    assert api.settings.expose_coordinates
+    assert settings.retention.keep_s == 7 * DAY_S
+
+
+def test_hub_defaults_refuse_guests_and_keep_thirty_days(tmp_path: Path) -> None:
+    args = parser().parse_args(
+        ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:9443", "--listen", "[::1]:9080"]
+    )
+    settings, api = configure(args)
+    assert api is not None
+    assert api.settings.anonymous == "off"
+    assert api.settings.guest_loopback_only
+    assert not api.settings.expose_coordinates
+    assert settings.retention.keep_s == 30 * DAY_S
+
+
+def test_zero_retention_days_keeps_forever(tmp_path: Path) -> None:
+    args = parser().parse_args(
+        ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:9443", "--retention-days", "0"]
+    )
+    assert configure(args)[0].retention.keep_s is None
+
+
+@pytest.mark.parametrize("days", ["-1", "soon", "99999"])
+def test_bad_retention_days_is_a_usage_error(
+    days: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        parser().parse_args(
+            ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:1", "--retention-days", days]
+        )
+    assert stop.value.code == 2
+    assert "--retention-days" in capsys.readouterr().err
