@@ -1,5 +1,7 @@
 """``cloudping agent``: run this host as a probe agent of a hub until SIGINT or SIGTERM.
 
+``--hub HOST:PORT`` dials the hub over QUIC (UDP); ``--hub wss://HOST:PORT/agent`` over a
+WebSocket (TCP, TLS) where UDP is blocked: the same messages, trust and reconnect loop.
 The hub's certificate is always verified: ``--hub-fingerprint`` pins the SHA-256 the hub
 printed, ``--hub-ca`` names a CA (or the hub's certificate) to chain to. There is no insecure
 default, so the agent's token never reaches an impostor.
@@ -18,13 +20,14 @@ from dataclasses import dataclass
 
 from cloudping import __version__
 from cloudping.agent.admit import DEFAULT_MAX_RATE_PPS, AgentRules, parse_served
-from cloudping.agent.connect import HubSession, OnEvent, stay_connected
+from cloudping.agent.connect import Dial, HubSession, OnEvent, stay_connected
 from cloudping.agent.runtime import Agent
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
 from cloudping.probes.env import ProbeEnv
 from cloudping.wire import AgentAttributes, Capability, Hello
 from cloudping.wire.trust import HubTrust
+from cloudping.wire.ws import HubUrl, dial_hub_ws, parse_hub_url
 
 EXIT_OK, EXIT_USAGE = 0, 2
 log = logging.getLogger(__name__)
@@ -35,7 +38,12 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cloudping agent", description="Run jobs for a cloudping hub, dialling out to it."
     )
-    p.add_argument("--hub", required=True, metavar="HOST:PORT", help="the hub's agent port (UDP)")
+    p.add_argument(
+        "--hub",
+        required=True,
+        metavar="HOST:PORT|URL",
+        help="the hub's agent port (QUIC, UDP), or its wss://HOST:PORT/agent URL (WebSocket)",
+    )
     p.add_argument("--name", required=True, help="this agent's name (the token's subject)")
     p.add_argument("--token", required=True, help="an agent token from `cloudping token issue`")
     trust = p.add_mutually_exclusive_group(required=True)
@@ -125,6 +133,7 @@ class AgentSettings:
     trust: HubTrust
     hello: Hello
     rules: AgentRules
+    ws: HubUrl | None = None  # dial this WebSocket URL rather than QUIC at host:port
 
 
 def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSettings:
@@ -134,7 +143,8 @@ def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSet
         ValueError: an option is not valid (the message names it).
         CloudpingError: the fingerprint is malformed.
     """
-    host, port = hub_address(args.hub)
+    ws = parse_hub_url(args.hub) if "://" in args.hub else None
+    host, port = (ws.host, ws.port) if ws else hub_address(args.hub)
     served = parse_served(args.serve)
     lat, lon = args.lat_lon or (None, None)
     attributes = AgentAttributes(
@@ -157,7 +167,7 @@ def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSet
         trust = HubTrust.from_ca_file(args.hub_ca)
     hello = Hello(name=args.name, token=args.token, attributes=attributes)
     rules = AgentRules(served=served, max_rate_pps=args.max_rate)
-    return AgentSettings(host=host, port=port, trust=trust, hello=hello, rules=rules)
+    return AgentSettings(host=host, port=port, trust=trust, hello=hello, rules=rules, ws=ws)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -187,19 +197,29 @@ async def serve(config: AgentSettings) -> None:
         await run_agent(config)
 
 
-async def run_agent(config: AgentSettings) -> None:
-    """The agent's life: one shared probe environment, jobs, the reconnect loop."""
+def dialler(config: AgentSettings) -> Dial:
+    """Opens one connection to the hub over the transport ``--hub`` names."""
     from cloudping.wire.quic import dial_hub  # noqa: PLC0415 (aioquic only for the agent)
 
     @asynccontextmanager
     async def dial(*, on_event: OnEvent) -> AsyncIterator[HubSession]:
-        async with dial_hub(
-            config.host, config.port, trust=config.trust, hello=config.hello, on_event=on_event
-        ) as link:
-            yield link
+        trust, hello = config.trust, config.hello
+        if config.ws is not None:
+            async with dial_hub_ws(config.ws, trust=trust, hello=hello, on_event=on_event) as ws:
+                yield ws
+        else:
+            async with dial_hub(
+                config.host, config.port, trust=trust, hello=hello, on_event=on_event
+            ) as link:
+                yield link
 
+    return dial
+
+
+async def run_agent(config: AgentSettings) -> None:
+    """The agent's life: one shared probe environment, jobs, the reconnect loop."""
     async with (
         ProbeEnv(agent=config.hello.name) as env,
         Agent.running(env, config.rules) as agent,
     ):
-        await stay_connected(dial, agent)
+        await stay_connected(dialler(config), agent)

@@ -24,6 +24,7 @@ from cloudping.auth import DEFAULT_ISSUER
 from cloudping.channels.api import ApiSettings
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
+from cloudping.hub.quiclink import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.hub.web import ApiListen, serve_api
@@ -43,6 +44,11 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         metavar="HOST:PORT",
         help="UDP address agents dial (QUIC), 0.0.0.0:PORT for every address",
+    )
+    p.add_argument(
+        "--agent-ws-listen",
+        metavar="HOST:PORT",
+        help="also serve agents over WebSocket (wss://HOST:PORT/agent, TCP) where UDP is blocked",
     )
     p.add_argument(
         "--listen",
@@ -76,6 +82,21 @@ def parser() -> argparse.ArgumentParser:
         "--expose-coordinates",
         action="store_true",
         help="show agents' exact lat/lon in the public agent list",
+    )
+    p.add_argument(
+        "--heartbeat",
+        type=float,
+        default=Liveness().heartbeat_interval_s,
+        metavar="SEC",
+        help="how often agents send a heartbeat (default %(default)g)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=Liveness().idle_timeout_s,
+        metavar="SEC",
+        help="silence after which an agent is dropped and its jobs end agent_lost "
+        "(default %(default)g)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
@@ -123,9 +144,12 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
     """The hub's and the API's settings from parsed options.
 
     Raises:
-        ValueError: a malformed listen address.
+        ValueError: a malformed listen address, or heartbeat and idle timeout out of order.
     """
     host, port = listen_address(args.agent_listen)
+    agent_ws = None
+    if args.agent_ws_listen:
+        agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
     api = None
     if args.listen:
         api_host, api_port = listen_address(args.listen, "--listen")
@@ -136,12 +160,16 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         )
         api = ApiListen(api_host, api_port, api_settings)
     keep_s = args.retention_days * DAY_S if args.retention_days else None
+    if not 0 < args.heartbeat < args.idle_timeout <= 86_400:
+        raise ValueError("need 0 < --heartbeat < --idle-timeout <= 86400 (seconds)")
     settings = HubServerSettings(
         data_dir=args.data_dir,
         agent_host=host,
         agent_port=port,
         issuer=args.issuer,
         retention=Retention(keep_s=keep_s),
+        liveness=Liveness(args.heartbeat, args.idle_timeout),
+        agent_ws=agent_ws,
     )
     return settings, api
 
@@ -224,9 +252,11 @@ def welcome(server: HubServer) -> str:
     if settings.issuer != DEFAULT_ISSUER:
         issue += ["--issuer", settings.issuer]
     token = f"$({shlex.join(issue)})"
+    ws = server.agent_ws_url
     return (
         f"cloudping hub: agents dial udp {shown_host}:{server.agent_port}\n"
-        f"hub certificate: {server.cert_path}\n"
+        + (f"where UDP is blocked: --hub {ws} (WebSocket)\n" if ws else "")
+        + f"hub certificate: {server.cert_path}\n"
         f"SHA-256 fingerprint: {server.fingerprint}\n\n"
         "Run an agent (replace NAME; use this host's public address for 0.0.0.0):\n"
         f"  cloudping agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"

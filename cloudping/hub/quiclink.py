@@ -1,4 +1,5 @@
-"""The glue between the QUIC listener (:func:`cloudping.wire.quic.serve_agents`) and the hub.
+"""The glue between the agents' listeners (QUIC: :func:`cloudping.wire.quic.serve_agents`;
+WebSocket: :func:`cloudping.wire.ws.serve_agents_ws`) and the hub: the same door for both.
 
 :class:`QuicAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
 connection. :class:`AgentDoor` is the listener's ``on_event``: it checks each hello (the
@@ -39,7 +40,7 @@ from cloudping.wire import (
     LocalProtocolError,
     Refuse,
 )
-from cloudping.wire.quic import AgentConnection
+from cloudping.wire.ends import HubSide
 from cloudping.wire.quiclink import LinkEvent
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class Liveness:
 class QuicAgentLink:
     """The hub's way to one accepted agent: offers and cancels become wire messages."""
 
-    def __init__(self, connection: AgentConnection, name: str) -> None:
+    def __init__(self, connection: HubSide, name: str) -> None:
         self.connection = connection
         self.name = name
 
@@ -129,8 +130,8 @@ class AgentDoor:
     ) -> None:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
-        self._links: dict[AgentConnection, QuicAgentLink] = {}
-        self._queue: asyncio.Queue[tuple[AgentConnection, LinkEvent]] | None = None
+        self._links: dict[HubSide, QuicAgentLink] = {}
+        self._queue: asyncio.Queue[tuple[HubSide, LinkEvent]] | None = None
 
     @property
     def links(self) -> tuple[QuicAgentLink, ...]:
@@ -150,12 +151,12 @@ class AgentDoor:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def __call__(self, connection: AgentConnection, event: LinkEvent) -> None:
+    def __call__(self, connection: HubSide, event: LinkEvent) -> None:
         """Queue one event of ``connection`` (called by the listener, on the event loop)."""
         if self._queue is not None:
             self._queue.put_nowait((connection, event))
 
-    async def _drain(self, queue: asyncio.Queue[tuple[AgentConnection, LinkEvent]]) -> None:
+    async def _drain(self, queue: asyncio.Queue[tuple[HubSide, LinkEvent]]) -> None:
         while True:
             connection, event = await queue.get()
             try:
@@ -165,7 +166,7 @@ class AgentDoor:
             finally:
                 queue.task_done()
 
-    async def _handle(self, connection: AgentConnection, event: LinkEvent) -> None:
+    async def _handle(self, connection: HubSide, event: LinkEvent) -> None:
         if isinstance(event, Hello):
             await self._hello(connection, event)
             return
@@ -183,7 +184,7 @@ class AgentDoor:
         elif isinstance(event, Disconnected):
             await self._lost(connection, link, event)
 
-    async def _hello(self, connection: AgentConnection, hello: Hello) -> None:
+    async def _hello(self, connection: HubSide, hello: Hello) -> None:
         """Verify, register, accept; or refuse, saying why (never the token itself)."""
         link = QuicAgentLink(connection, hello.name)
         try:
@@ -208,9 +209,7 @@ class AgentDoor:
         except RegistryError as exc:  # it left meanwhile (its Disconnected is queued)
             log.info("attributes of agent %r not updated: %s", link.name, exc.message)
 
-    async def _lost(
-        self, connection: AgentConnection, link: QuicAgentLink, gone: Disconnected
-    ) -> None:
+    async def _lost(self, connection: HubSide, link: QuicAgentLink, gone: Disconnected) -> None:
         if self._links.pop(connection, None) is None:
             return
         log.info("agent %r disconnected: %s", link.name, gone.reason)
@@ -218,7 +217,7 @@ class AgentDoor:
         await self._registry.unregister(link.name, link)
 
     @staticmethod
-    def _answer(connection: AgentConnection, message: Accept | Refuse) -> None:
+    def _answer(connection: HubSide, message: Accept | Refuse) -> None:
         try:
             connection.send(message)
         except LocalProtocolError as exc:  # the agent left before hearing the answer

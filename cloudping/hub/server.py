@@ -1,4 +1,5 @@
-"""The hub process: its data directory, the agents' QUIC listener and the :class:`Hub`.
+"""The hub process: its data directory, the agents' listeners (QUIC, and WebSocket where UDP
+is blocked) and the :class:`Hub`.
 
 :class:`HubServer` owns everything long-lived, as one async context manager: the signing
 keys and token service, the SQLite store, the hub certificate, the listener, the optional
@@ -30,6 +31,7 @@ from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.store.sqlite import SqliteStore
 from cloudping.wire.quic import AgentServer, LinkSettings, serve_agents
+from cloudping.wire.ws import WsAgentServer, serve_agents_ws
 
 STORE_FILE = "measurements.db"
 REVOCATIONS_FILE = "revocations.db"
@@ -51,6 +53,8 @@ class HubServerSettings:
         local_agent: run an in-process agent named ``local`` (``cloudping up``).
         cert_names: names put in a new certificate (the listen host when it is specific).
         retention: how long measurements are kept in the store.
+        agent_ws: also serve agents over WebSocket at ``wss://HOST:PORT/agent`` (TCP; port
+            0 picks a free one), with the same certificate.
     """
 
     data_dir: Path
@@ -62,6 +66,7 @@ class HubServerSettings:
     local_agent: LocalAgentSettings | None = None
     cert_names: tuple[str, ...] = ()
     retention: Retention = field(default_factory=Retention)
+    agent_ws: tuple[str, int] | None = None
 
     def certificate_names(self) -> tuple[str, ...]:
         """The names for a new certificate; pinning does not need them, a CA file does."""
@@ -91,6 +96,7 @@ class HubServer:
         self._tokens: TokenService | None = None
         self._hub: Hub | None = None
         self._listener: AgentServer | None = None
+        self._ws_listener: WsAgentServer | None = None
         self.fingerprint = ""
         self.local: LocalAgentLink | None = None
         self.door: AgentDoor | None = None
@@ -114,6 +120,12 @@ class HubServer:
     def agent_port(self) -> int:
         """The UDP port agents dial (the bound one, also after asking for port 0)."""
         return _started(self._listener).port
+
+    @property
+    def agent_ws_url(self) -> str | None:
+        """``wss://HOST:PORT/agent`` with the bound port, when the WebSocket listener runs."""
+        _started(self._listener)
+        return None if self._ws_listener is None else self._ws_listener.url
 
     @property
     def cert_path(self) -> Path:
@@ -152,22 +164,33 @@ class HubServer:
             hub, self.registry, self._tokens, liveness=settings.liveness, clock=self._clock
         )
         await stack.enter_async_context(self.door.open())
-        self._listener = await stack.enter_async_context(
-            serve_agents(
-                settings.agent_host,
-                settings.agent_port,
-                certificate=data_dir / CERT_FILE,
-                private_key=data_dir / KEY_FILE,
-                on_event=self.door,
-                # QUIC's own idle timeout stays above the protocol's, which says why.
-                settings=LinkSettings(quic_idle_timeout=2 * settings.liveness.idle_timeout_s),
-            )
-        )
+        await self._listen(stack, self.door)
         if settings.local_agent is not None:
             self.local = await stack.enter_async_context(
                 local_agent(hub, self.registry, settings.local_agent, self._clock())
             )
         self._hub = await stack.enter_async_context(hub)
+
+    async def _listen(self, stack: AsyncExitStack, door: AgentDoor) -> None:
+        """The agents' listeners: QUIC, and WebSocket when asked for; one door for both."""
+        settings = self.settings
+        cert, key = settings.data_dir / CERT_FILE, settings.data_dir / KEY_FILE
+        self._listener = await stack.enter_async_context(
+            serve_agents(
+                settings.agent_host,
+                settings.agent_port,
+                certificate=cert,
+                private_key=key,
+                on_event=door,
+                # QUIC's own idle timeout stays above the protocol's, which says why.
+                settings=LinkSettings(quic_idle_timeout=2 * settings.liveness.idle_timeout_s),
+            )
+        )
+        if settings.agent_ws is not None:
+            host, port = settings.agent_ws
+            self._ws_listener = await stack.enter_async_context(
+                serve_agents_ws(host, port, certificate=cert, private_key=key, on_event=door)
+            )
 
 
 def _is_unspecified(host: str) -> bool:

@@ -1,5 +1,7 @@
-"""The hub-agent wire protocol: sans-IO messages, framing and state machines, plus one thin
-binding to QUIC (:mod:`cloudping.wire.quic`, imported on its own: it pulls in aioquic).
+"""The hub-agent wire protocol: sans-IO messages, framing and state machines, plus thin
+bindings to QUIC (:mod:`cloudping.wire.quic`, imported on its own: it pulls in aioquic) and
+to WebSocket (:mod:`cloudping.wire.ws`, where UDP is blocked), sharing one stream core
+(:mod:`cloudping.wire.link`, :mod:`cloudping.wire.ends`).
 
 - :mod:`~cloudping.wire.messages`: the messages, frozen dataclasses that check themselves.
 - :mod:`~cloudping.wire.codec`: frames (length, type, JSON body) and ``FrameDecoder``.

@@ -4,7 +4,9 @@
 Everything protocol-shaped (what may be sent when, heartbeats, deadlines, jobs) is decided by
 the sans-IO channels; this module moves their bytes over QUIC streams (see
 :mod:`cloudping.wire.quiclink`), runs their timers on the event loop's clock, verifies the
-hub's certificate on the agent, and turns aioquic's failures into cloudping errors.
+hub's certificate on the agent, and turns aioquic's failures into cloudping errors. What each
+end does with the channels' events is shared with the WebSocket binding
+(:mod:`cloudping.wire.ends`).
 
 Both ends hand what they receive to a plain callback, called on the event loop: the hub's
 gets ``(AgentConnection, event)`` for ``Hello``, ``Heartbeat``, ``Attributes``, ``JobEvent``,
@@ -27,25 +29,11 @@ from aioquic.asyncio.server import QuicServer
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
-from cloudping.wire.errors import (
-    HubRefusedError,
-    HubUnreachableError,
-    HubUntrustedError,
-    LocalProtocolError,
-    WireError,
-)
-from cloudping.wire.jobstream import JobChannel, JobStreamEvent
-from cloudping.wire.messages import Accept, Hello, JobEnd, JobOffer, Message, Refuse
-from cloudping.wire.quiclink import (
-    ALPN,
-    AppError,
-    JobStream,
-    Link,
-    LinkEvent,
-    LinkSettings,
-)
-from cloudping.wire.states import ControlState, Role
-from cloudping.wire.trust import HubTrust, untrusted_because
+from cloudping.wire.ends import AgentSide, HubSide
+from cloudping.wire.errors import HubUnreachableError
+from cloudping.wire.messages import Accept, Hello
+from cloudping.wire.quiclink import ALPN, AppError, Link, LinkEvent, LinkSettings
+from cloudping.wire.trust import HubTrust
 
 __all__ = [
     "ALPN",
@@ -65,10 +53,8 @@ OnHubEvent = Callable[["HubConnection", LinkEvent], None]
 # -- the hub's end ------------------------------------------------------------------------------
 
 
-class AgentConnection(Link):
-    """The hub's end of one agent's connection (what the hub's callback gets)."""
-
-    role = Role.HUB
+class AgentConnection(HubSide, Link):
+    """The hub's end of one agent's QUIC connection (what the hub's callback gets)."""
 
     def __init__(
         self,
@@ -78,59 +64,8 @@ class AgentConnection(Link):
         on_event: OnAgentEvent,
         live: set[AgentConnection],
     ) -> None:
-        super().__init__(quic, settings=settings)
-        self._on_event, self._live = on_event, live
-        live.add(self)
-
-    def send(self, message: Message) -> None:
-        """Send ``Accept``, ``Refuse``, ``JobOffer`` (opens the job's stream) or ``Cancel``
-        (a cancel of a finished job is ignored).
-
-        Raises:
-            LocalProtocolError: the state does not allow it (an offer before the accept, a
-                job id in use, a closed connection).
-        """
-        if isinstance(message, JobOffer) and not self.closed.done():
-            self._offer(message)
-        else:
-            super().send(message)
-
-    def _offer(self, offer: JobOffer) -> None:
-        if self.control.state is not ControlState.OPEN:
-            raise LocalProtocolError(
-                "jobs are offered only to an accepted agent", kind="unexpected_message"
-            )
-        if offer.job_id in self._jobs:
-            raise LocalProtocolError(f"job id {offer.job_id!r} is in use", kind="unknown_job")
-        stream = JobStream(self._quic.get_next_available_stream_id(), JobChannel(Role.HUB))
-        frame = stream.channel.send(offer)
-        self.add_stream(stream)
-        self.register(stream, offer.job_id)
-        self.write(stream, frame)
-
-    def deliver(self, event: LinkEvent) -> None:
-        """To the hub's callback; a gone agent leaves the server's set first."""
-        if self.closed.done():
-            self._live.discard(self)
-        self._on_event(self, event)
-
-    def protocol_error(self, error: WireError) -> None:
-        """Refuse (saying why) and let the agent leave; close now if it cannot be told."""
-        if not self.control_seen or self.control.state is ControlState.CLOSED:
-            self.close(AppError.PROTOCOL_ERROR, error.message)
-            return
-        code = "unsupported_version" if error.kind == "unsupported_version" else "protocol_error"
-        self.send(Refuse(code=code, reason=error.message[:1024]))
-
-    def new_job_stream(self, stream_id: int) -> JobStream:
-        """Only streams the hub opened carry jobs: data on another is a protocol error."""
-        raise WireError(f"data on stream {stream_id}, which carries no job", kind="unknown_job")
-
-    def job_event(self, stream: JobStream, event: JobStreamEvent) -> None:
-        """A job's end finishes the hub's side of its stream too."""
-        if isinstance(event, JobEnd):
-            self.write(stream, b"", end=True)
-        self.deliver(event)
+        Link.__init__(self, quic)
+        HubSide.__init__(self, self._loop, settings, on_event, live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,23 +129,14 @@ async def serve_agents(
 # -- the agent's end ----------------------------------------------------------------------------
 
 
-class HubConnection(Link):
-    """The agent's end of its connection to the hub (what the agent's callback gets)."""
-
-    role = Role.AGENT
+class HubConnection(AgentSide, Link):
+    """The agent's end of its QUIC connection to the hub (what the agent's callback gets)."""
 
     def __init__(
         self, quic: QuicConnection, *, settings: LinkSettings, on_event: OnHubEvent
     ) -> None:
-        super().__init__(quic, settings=settings)
-        self._on_event = on_event
-        self.answer: asyncio.Future[Accept | Refuse | None] = self._loop.create_future()
-
-    @property
-    def accepted(self) -> Accept:
-        """The hub's accept (the liveness contract, the session id)."""
-        assert self.control.accepted is not None  # dial_hub returns only once accepted
-        return self.control.accepted
+        Link.__init__(self, quic)
+        AgentSide.__init__(self, self._loop, settings, on_event)
 
     async def handshake(self, peer: Any, trust: HubTrust, server_name: str, hello: Hello) -> Accept:
         """Connect, check the hub's certificate, say hello, wait for the answer.
@@ -220,19 +146,8 @@ class HubConnection(Link):
         """
         self.connect(peer)
         await self._handshake_done()
-        problem = untrusted_because(trust, self.peer_certificate(), self.peer_chain(), server_name)
-        if problem is not None:
-            self.close(AppError.UNTRUSTED, "the hub's certificate is not trusted")
-            raise HubUntrustedError(problem)
-        self.send(hello)
-        answer = await self.answer
-        if isinstance(answer, Refuse):
-            raise HubRefusedError(
-                f"the hub refused: {answer.reason} ({answer.code})", refuse_code=answer.code
-            )
-        if answer is None:
-            raise HubUnreachableError(f"the hub did not accept the hello: {self._why()}")
-        return answer
+        self.check_hub(trust, self.peer_certificate(), self.peer_chain(), server_name)
+        return await self.say_hello(hello)
 
     async def _handshake_done(self) -> None:
         """The handshake's end, or the connection's (whichever comes first)."""
@@ -242,48 +157,13 @@ class HubConnection(Link):
         if not handshake.done():
             handshake.cancel()
         if self.closed.done() or handshake.exception() is not None:
-            raise HubUnreachableError(f"no QUIC connection to the hub: {self._why()}")
-
-    def _why(self) -> str:
-        return self.closed.result().reason if self.closed.done() else "no answer"
-
-    def deliver(self, event: LinkEvent) -> None:
-        """To the agent's callback; an accept or refuse also answers the handshake; a refuse
-        closes the connection (the hub said its last word)."""
-        self._answer(event)
-        self._on_event(self, event)
-        if isinstance(event, Refuse):
-            self.close(AppError.REFUSED, f"refused: {event.code}")
-
-    def _answer(self, event: LinkEvent) -> None:
-        if self.answer.done():
-            return
-        if isinstance(event, Accept | Refuse):
-            self.answer.set_result(event)
-        elif self.closed.done():
-            self.answer.set_result(None)
-
-    def protocol_error(self, error: WireError) -> None:
-        """The hub broke the protocol: leave, saying why."""
-        self.close(AppError.PROTOCOL_ERROR, error.message)
-
-    def new_job_stream(self, stream_id: int) -> JobStream:
-        """A new stream from the hub is a new job (its first message must be the offer)."""
-        stream = JobStream(stream_id, JobChannel(Role.AGENT))
-        self.add_stream(stream)
-        return stream
+            raise HubUnreachableError(f"no QUIC connection to the hub: {self.why()}")
 
     def error_received(self, exc: Exception) -> None:
         """The connected UDP socket reports ICMP errors (port unreachable): fail at once
         rather than at the handshake timeout."""
         words = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         self.close(AppError.NO_ERROR, f"{words} (is the hub listening on that UDP port?)")
-
-    def job_event(self, stream: JobStream, event: JobStreamEvent) -> None:
-        """An offer names the stream's job."""
-        if isinstance(event, JobOffer):
-            self.register(stream, event.job_id)
-        self.deliver(event)
 
 
 @asynccontextmanager

@@ -28,8 +28,9 @@ from cloudping.wire import (
     JobOffer,
     Refuse,
 )
+from cloudping.wire.ends import HubSide
 from cloudping.wire.hubcert import self_signed
-from cloudping.wire.quic import AgentConnection, AgentServer, dial_hub, serve_agents
+from cloudping.wire.quic import AgentServer, dial_hub, serve_agents
 from cloudping.wire.quiclink import LinkEvent
 from cloudping.wire.trust import HubTrust
 
@@ -50,7 +51,7 @@ class MiniHub:
         self.hellos = 0
         self._changed = asyncio.Event()
 
-    def __call__(self, agent: AgentConnection, event: LinkEvent) -> None:
+    def __call__(self, agent: HubSide, event: LinkEvent) -> None:
         if isinstance(event, Hello):
             self.hellos += 1
             if self.refuse is not None:

@@ -34,7 +34,7 @@ from cloudping.hub.quiclink import Liveness
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.probes.env import ProbeEnv
 from cloudping.wire import AgentAttributes, Hello, JobLimits
-from cloudping.wire.quic import AppError, HubConnection, dial_hub
+from cloudping.wire.quic import AppError, dial_hub
 from cloudping.wire.trust import HubTrust
 
 WAIT = 10.0  # seconds: the bound on every wait (loopback answers in milliseconds)
@@ -82,7 +82,7 @@ class Dialler:
 
     def __init__(self, port: int, fingerprint: str, hello: Hello) -> None:
         self.port, self.trust, self.hello = port, HubTrust.pinned(fingerprint), hello
-        self.accepted: asyncio.Queue[HubConnection] = asyncio.Queue()
+        self.accepted: asyncio.Queue[HubSession] = asyncio.Queue()
 
     @asynccontextmanager
     async def __call__(self, *, on_event: OnEvent) -> AsyncIterator[HubSession]:
@@ -97,7 +97,7 @@ class Dialler:
             self.accepted.put_nowait(link)
             yield link
 
-    async def next_accept(self) -> HubConnection:
+    async def next_accept(self) -> HubSession:
         async with asyncio.timeout(WAIT):
             return await self.accepted.get()
 
