@@ -1,0 +1,180 @@
+"""A hub and two agents in three lab namespaces, as real processes, through the HTTP API.
+
+Issue 5's "must show": measurements from both agents at once; an agent killed mid-ping; the
+hub restarted under its agents; 30 % loss on the hub-agent link. Every wait is bounded and
+waits for something to happen (a line of the stream, the agent list), never for time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lab import Lab
+
+from cloudping.hub.cli import configure, parser
+
+from .labhub import AGENT_ROLES, HEARTBEAT_S, IDLE_S, LabHub, Stream, hub_link_loss
+
+BOTH = "--from a1,a2"
+TARGET = "198.18.3.2"
+RECONNECT_BOUND_S = 15.0
+Events = list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def labhub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHub]:
+    """The hub and both agents, for this module (each test restarts what an earlier one
+    stopped)."""
+    running = LabHub.create(lab, tmp_path_factory.mktemp("labhub"))
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+@pytest.fixture
+def hub(labhub: LabHub) -> LabHub:
+    """The hub with both agents running and listed."""
+    labhub.ensure_running()
+    return labhub
+
+
+def of(events: Events, type_: str, agent: str) -> Events:
+    """The events of one type from one agent, in stream order."""
+    return [e for e in events if e["type"] == type_ and e.get("agent") == agent]
+
+
+def probe_seqs(events: Events, agent: str) -> list[int]:
+    """The ``seq`` of every reply and timeout of ``agent``, sorted (duplicates kept)."""
+    return sorted(
+        e["seq"] for e in events if e["type"] in ("reply", "timeout") and e["agent"] == agent
+    )
+
+
+def assert_framed(events: Events, status: str) -> None:
+    """``measurement`` first naming both agents, ``end`` last with ``status``, once each."""
+    types = [e["type"] for e in events]
+    assert types[0] == "measurement"
+    assert sorted(events[0]["agents"]) == sorted(AGENT_ROLES)
+    assert types[-1] == "end"
+    assert types.count("measurement") == types.count("end") == 1
+    assert events[-1]["status"] == status, events
+    assert {e["agent"] for e in events[1:-1]} <= set(AGENT_ROLES)
+
+
+def assert_stored(hub: LabHub, events: Events, status: str) -> None:
+    """``GET /measurements/{id}`` holds exactly the streamed events, with ``status``."""
+    stored = hub.get(f"/measurements/{events[0]['id']}")
+    assert stored["status"] == status
+    assert stored["events"] == events
+
+
+def assert_full_ping(events: Events, agent: str, count: int) -> None:
+    """Every probe of ``agent`` answered once from the target, and the statistics say so."""
+    assert probe_seqs(events, agent) == list(range(1, count + 1))
+    assert {e["address"] for e in of(events, "reply", agent)} == {TARGET}
+    (summary,) = of(events, "summary", agent)
+    assert (summary["sent"], summary["received"]) == (count, count)
+
+
+def test_ping_traceroute_and_scan_from_both_agents_at_once_reach_the_target(
+    hub: LabHub, lab: Lab
+) -> None:
+    streams = [
+        hub.stream(f"ping -c 3 -i 0.2 {BOTH} {TARGET}"),
+        hub.stream(f"traceroute -q 1 {BOTH} {TARGET}"),
+        hub.stream(f"scan -W 0.5 {BOTH} 198.18.3.0/29"),
+    ]
+    ping, trace, scan = (stream.finish(timeout=30) for stream in streams)
+    for events in (ping, trace, scan):
+        assert_framed(events, "ok")
+        assert_stored(hub, events, "done")
+    for agent, role in AGENT_ROLES.items():
+        assert_full_ping(ping, agent, 3)
+        hops = sorted(of(trace, "hop", agent), key=lambda e: e["ttl"])
+        assert [e["probes"][0]["address"] for e in hops] == lab.hops(4, source=role)
+        assert [e["reached"] for e in of(trace, "summary", agent)] == [True]
+        alive = {e["address"] for e in of(scan, "scan", agent) if e["state"] == "alive"}
+        assert alive == {"198.18.3.1", TARGET}  # r2 and the target on that link
+        assert [e["alive"] for e in of(scan, "summary", agent)] == [2]
+
+
+def test_killing_an_agent_mid_ping_ends_its_job_agent_lost_and_the_other_finishes(
+    hub: LabHub,
+) -> None:
+    stream = hub.stream(f"ping -c 20 -i 0.2 {BOTH} {TARGET}")
+    stream.wait_for("reply", "a2", timeout=15)
+    hub.agents["a2"].kill()  # SIGKILL: no goodbye, the hub finds out by the silence
+    killed_at = time.monotonic()
+    hub.agents["a2"].wait(timeout=10)
+    events = stream.finish(timeout=30)
+
+    assert_framed(events, "error")
+    assert_full_ping(events, "a1", 20)
+    assert of(events, "error", "a1") == []
+    (lost,) = of(events, "error", "a2")
+    assert (lost["code"], lost["target"]) == ("agent_lost", TARGET)
+    a2 = [e for e in events if e.get("agent") == "a2"]
+    assert a2[-1] is lost  # nothing of a2 after it
+    assert of(events, "summary", "a2") == []
+    answered = probe_seqs(events, "a2")
+    assert answered == list(range(1, len(answered) + 1))  # in order, none twice
+    assert len(answered) < 20
+    lost_after = _arrival(stream, lost) - killed_at
+    assert lost_after < IDLE_S + 2 * HEARTBEAT_S + 3  # the idle timeout, plus slack
+    assert_stored(hub, events, "failed")
+
+
+def _arrival(stream: Stream, event: dict[str, Any]) -> float:
+    return stream.arrived[next(i for i, e in enumerate(stream.events) if e is event)]
+
+
+def test_agents_come_back_by_themselves_after_a_hub_restart(hub: LabHub) -> None:
+    pids = {name: proc.pid for name, proc in hub.agents.items()}
+    fingerprint = hub.fingerprint
+    stopped_at = time.monotonic()
+    assert hub.stop_hub() == 0  # SIGTERM: a graceful stop
+    hub.start_hub()  # the same data directory and port
+    hub.wait_listed(timeout=RECONNECT_BOUND_S)
+
+    assert time.monotonic() - stopped_at < RECONNECT_BOUND_S  # the hub's own start included
+    assert hub.fingerprint == fingerprint  # the certificate the agents pinned is kept
+    assert {name: proc.pid for name, proc in hub.agents.items()} == pids
+    assert all(proc.poll() is None for proc in hub.agents.values())
+    events = hub.measure(f"ping -c 3 -i 0.2 {BOTH} {TARGET}")
+    assert_framed(events, "ok")
+    for agent in AGENT_ROLES:
+        assert_full_ping(events, agent, 3)
+    assert_stored(hub, events, "done")
+
+
+def test_a_ping_completes_exactly_with_30_percent_loss_on_the_hub_agent_link(
+    hub: LabHub, lab: Lab
+) -> None:
+    with hub_link_loss(lab, 30) as fault:
+        events = hub.measure(f"ping -c 8 -i 0.2 {BOTH} {TARGET}", timeout=60)
+        dropped = fault.packets()
+
+    assert dropped > 0  # the fault really hit the hub-agent traffic
+    assert_framed(events, "ok")
+    for agent in AGENT_ROLES:
+        # The probes' own path has no loss: every seq once, as a reply (no duplicate, no gap).
+        assert_full_ping(events, agent, 8)
+        assert next(e["type"] for e in events if e.get("agent") == agent) == "start"
+    assert_stored(hub, events, "done")
+
+
+def test_cloudping_hub_takes_the_liveness_contract_from_its_options(tmp_path: Path) -> None:
+    words = ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:1"]
+    settings, _ = configure(
+        parser().parse_args([*words, "--heartbeat", "2", "--idle-timeout", "7"])
+    )
+    assert (settings.liveness.heartbeat_interval_s, settings.liveness.idle_timeout_s) == (2, 7)
+    default, _ = configure(parser().parse_args(words))
+    assert (default.liveness.heartbeat_interval_s, default.liveness.idle_timeout_s) == (15, 45)
+    with pytest.raises(ValueError, match="--heartbeat < --idle-timeout"):
+        configure(parser().parse_args([*words, "--heartbeat", "9", "--idle-timeout", "3"]))
