@@ -32,6 +32,7 @@ from lab.nft import apply
 HUB_ROLE: Role = "r2"
 AGENT_ROLES: dict[str, Role] = {"a1": "agent", "a2": "agent2"}
 AGENT_PORT = 47443  # UDP (QUIC), on the hub's lab address
+WS_PORT = 47444  # TCP (WebSocket over TLS), on the hub's lab address
 API_PORT = 47080  # TCP, on r2's loopback
 HEARTBEAT_S = 1.0
 IDLE_S = 4.0  # a killed agent's jobs end agent_lost this long after it fell silent
@@ -168,6 +169,15 @@ class LabHub:
         """Where agents dial: the hub's lab address, so their packets cross r1."""
         return f"{self.lab.addr(HUB_ROLE, 4)}:{AGENT_PORT}"
 
+    @property
+    def ws_url(self) -> str:
+        """Where agents behind a UDP block dial: the WebSocket listener, same certificate."""
+        return f"wss://{self.ws_address}/agent"
+
+    @property
+    def ws_address(self) -> str:
+        return f"{self.lab.addr(HUB_ROLE, 4)}:{WS_PORT}"
+
     def _spawn(self, role: Role, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         self.starts += 1
         log = self.data_dir / f"{name}-{self.starts}.log"
@@ -183,7 +193,7 @@ class LabHub:
         argv = cloudping(
             "hub", "--data-dir", str(self.data_dir), "--agent-listen", self.agent_address,
             "--listen", f"127.0.0.1:{API_PORT}", "--heartbeat", str(HEARTBEAT_S),
-            "--idle-timeout", str(IDLE_S), "-v",
+            "--idle-timeout", str(IDLE_S), "--agent-ws-listen", self.ws_address, "-v",
         )  # fmt: skip
         hub = self.hub = self._spawn(HUB_ROLE, "hub", argv)
         log = self.logs["hub"]
@@ -204,12 +214,16 @@ class LabHub:
 
     def start_agent(self, name: str) -> None:
         """Start ``cloudping agent`` NAME in its namespace, pinned to the hub's certificate."""
+        token = self.agent_tokens[name]
+        self.agents[name] = self.spawn_agent(name, AGENT_ROLES[name], self.agent_address, token)
+
+    def spawn_agent(self, name: str, role: Role, hub: str, token: str) -> subprocess.Popen[bytes]:
+        """``cloudping agent --hub HUB`` NAME in ``role``'s namespace (the caller stops it)."""
         argv = cloudping(
-            "agent", "--hub", self.agent_address, "--name", name,
-            "--token", self.agent_tokens[name], "--hub-fingerprint", self.fingerprint,
-            "--serve", SERVED, "-v",
+            "agent", "--hub", hub, "--name", name, "--token", token,
+            "--hub-fingerprint", self.fingerprint, "--serve", SERVED, "-v",
         )  # fmt: skip
-        self.agents[name] = self._spawn(AGENT_ROLES[name], name, argv)
+        return self._spawn(role, name, argv)
 
     def ensure_running(self) -> None:
         """Start whatever is not running (the hub, a killed agent); wait until both agents

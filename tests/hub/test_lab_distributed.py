@@ -13,11 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab import Lab
+from lab import Lab, poll_until
+from lab.nft import apply
 
 from cloudping.hub.cli import configure, parser
 
-from .labhub import AGENT_ROLES, HEARTBEAT_S, IDLE_S, LabHub, Stream, hub_link_loss
+from .labhub import (
+    AGENT_PORT,
+    AGENT_ROLES,
+    HEARTBEAT_S,
+    IDLE_S,
+    LabHub,
+    Stream,
+    hub_link_loss,
+    issue_token,
+)
 
 BOTH = "--from a1,a2"
 TARGET = "198.18.3.2"
@@ -166,6 +176,33 @@ def test_a_ping_completes_exactly_with_30_percent_loss_on_the_hub_agent_link(
         assert_full_ping(events, agent, 8)
         assert next(e["type"] for e in events if e.get("agent") == agent) == "start"
     assert_stored(hub, events, "done")
+
+
+def test_an_agent_behind_a_udp_block_runs_its_jobs_over_websocket(hub: LabHub, lab: Lab) -> None:
+    # The target's namespace can send no UDP to the hub: a QUIC agent there never gets in,
+    # the same agent dialling wss:// on TCP does, and measures as any other.
+    tokens = {name: issue_token(hub.data_dir, name, "agent") for name in ("q1", "w1")}
+    rule = f"udp dport {AGENT_PORT} counter drop"
+    with apply(lab, "target", "cp_udp_block", "output", [rule]) as block:
+        quic = hub.spawn_agent("q1", "target", hub.agent_address, tokens["q1"])
+        ws = hub.spawn_agent("w1", "target", hub.ws_url, tokens["w1"])
+        try:
+            poll_until(lambda: "w1" in hub.listed(), timeout=20, what="w1 listed", every=0.1)
+            poll_until(lambda: block.packets() > 0, timeout=10, what="q1's QUIC dropped")
+            agent_address = lab.addr("agent", 4)
+            events = hub.measure(f"ping -c 3 -i 0.2 --from w1 {agent_address}")
+            assert "q1" not in hub.listed()
+        finally:
+            lab.stop(quic)
+            lab.stop(ws)
+    assert (events[0]["type"], events[-1]["type"]) == ("measurement", "end")
+    assert events[0]["agents"] == ["w1"]
+    assert events[-1]["status"] == "ok"
+    replies = [e for e in events if e["type"] == "reply"]
+    assert sorted(e["seq"] for e in replies) == [1, 2, 3]
+    assert {e["address"] for e in replies} == {agent_address}
+    assert_stored(hub, events, "done")
+    poll_until(lambda: "w1" not in hub.listed(), timeout=10, what="w1 gone", every=0.1)
 
 
 def test_cloudping_hub_takes_the_liveness_contract_from_its_options(tmp_path: Path) -> None:
