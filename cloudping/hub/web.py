@@ -1,9 +1,11 @@
-"""The HTTP API served next to the hub with uvicorn, inside the :class:`HubServer` block.
+"""The HTTP API and MCP (``/mcp``) served next to the hub with uvicorn, inside the
+:class:`HubServer` block.
 
 The TCP socket is bound before uvicorn starts, so a taken port fails at once and the address
 is known (and already accepting into its backlog) when the welcome text is printed. uvicorn's
 own signal handling is switched off: the caller owns SIGINT/SIGTERM and stops the server by
-leaving the block, which lets open streams finish their shutdown path.
+leaving the block, which lets open streams finish their shutdown path. The API and MCP
+share one :class:`MeasurementService`, so a subject's quotas count both.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
 
+from cloudping.channels.access import MeasurementService
 from cloudping.channels.api import ApiSettings, app
+from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.hub.server import HubServer
 
 SHUTDOWN_TIMEOUT_S = 5
@@ -25,11 +31,12 @@ SHUTDOWN_TIMEOUT_S = 5
 
 @dataclass(frozen=True, slots=True)
 class ApiListen:
-    """Where the API listens and how it treats callers."""
+    """Where the API listens, how it treats callers, and how it serves MCP."""
 
     host: str
     port: int
     settings: ApiSettings
+    mcp: McpSettings = field(default_factory=McpSettings)
 
 
 class _Server(uvicorn.Server):
@@ -55,10 +62,27 @@ def bind_tcp(host: str, port: int) -> socket.socket:
     return sock
 
 
+def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
+    """The API, with ``/mcp`` beside it unless MCP is switched off; the app's lifespan runs
+    MCP's session manager (a mounted app's own lifespan never runs)."""
+    service = MeasurementService(server.hub, server.store, listen.settings)
+    api = app(server.hub, server.store, server.tokens, service=service)
+    if not listen.mcp.enabled:
+        return api
+    mcp = mcp_endpoint(service, server.tokens, listen.mcp, listen.host)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with mcp.lifespan():
+            yield
+
+    return Starlette(routes=[Route(MCP_PATH, mcp.app), Mount("/", api)], lifespan=lifespan)
+
+
 @asynccontextmanager
 async def serve_api(server: HubServer, listen: ApiListen) -> AsyncIterator[int]:
     """Serve the API of ``server`` on ``listen`` until the block ends; yields the bound port."""
-    application = app(server.hub, server.store, server.tokens, listen.settings)
+    application = hub_app(server, listen)
     config = uvicorn.Config(
         application,
         log_level="warning",

@@ -5,10 +5,8 @@
 and the seed-compatible ``/ping``. Errors are ``{"error": {"code", "message", ...}}``.
 """
 
+from cloudping.channels.access import GUEST, ApiSettings, Caller, Quota, SlidingWindow
 from cloudping.channels.api.app import app
-from cloudping.channels.api.caller import GUEST, Caller
 from cloudping.channels.api.openapi import document
-from cloudping.channels.api.quota import SlidingWindow
-from cloudping.channels.api.settings import ApiSettings, Quota
 
 __all__ = ["GUEST", "ApiSettings", "Caller", "Quota", "SlidingWindow", "app", "document"]

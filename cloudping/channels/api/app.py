@@ -7,23 +7,28 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from cloudping.auth import TokenService
+from cloudping.channels.access import ApiSettings, MeasurementService
 from cloudping.channels.api import agents, measurements, seed
-from cloudping.channels.api.admission import Admission
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
 from cloudping.channels.api.openapi import PREFIX, openapi
-from cloudping.channels.api.settings import ApiSettings
 from cloudping.errors import CloudpingError
 from cloudping.hub import Hub
 from cloudping.store import MeasurementStore
 
 
 def app(
-    hub: Hub, store: MeasurementStore, tokens: TokenService, settings: ApiSettings | None = None
+    hub: Hub,
+    store: MeasurementStore,
+    tokens: TokenService,
+    settings: ApiSettings | None = None,
+    *,
+    service: MeasurementService | None = None,
 ) -> Starlette:
     """The API: ``/api/v1/...``, ``/healthz`` and the seed's ``/ping``.
 
-    The hub's lifetime is the caller's (``async with hub``); the app only uses it.
+    The hub's lifetime is the caller's (``async with hub``); the app only uses it. Pass the
+    ``service`` other channels use (MCP) so that quotas count every channel's measurements.
     """
     routes = [
         Route(f"{PREFIX}/agents", agents.list_agents, methods=["GET"]),
@@ -40,6 +45,7 @@ def app(
         Exception: on_unexpected,
     }
     application = Starlette(routes=routes, exception_handlers=handlers)
-    chosen = settings or ApiSettings()
-    application.state.api = Api(hub, store, tokens, chosen, Admission(hub))
+    chosen = settings or (service.settings if service else ApiSettings())
+    service = service or MeasurementService(hub, store, chosen)
+    application.state.api = Api(hub, store, tokens, chosen, service)
     return application

@@ -1,4 +1,5 @@
-"""What every route of the API shares: the hub, the store, the tokens, the settings."""
+"""What every route of the API shares: the hub, the store, the tokens, the settings, and the
+measurement service (quotas, then the hub) it shares with the other channels."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from cloudping.auth import TokenService
-from cloudping.channels.api.admission import Admission
-from cloudping.channels.api.caller import Caller, authenticate
-from cloudping.channels.api.settings import ApiSettings
+from cloudping.channels.access import ApiSettings, Caller, MeasurementService
+from cloudping.channels.api.caller import authenticate
 from cloudping.hub import Hub
 from cloudping.store import MeasurementStore
 
@@ -22,7 +22,7 @@ class Api:
     store: MeasurementStore
     tokens: TokenService
     settings: ApiSettings
-    admission: Admission
+    service: MeasurementService
 
     def caller(self, request: Request) -> Caller:
         """The verified caller of ``request`` (see :func:`authenticate`)."""

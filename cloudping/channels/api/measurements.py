@@ -8,13 +8,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from cloudping.channels.api.caller import Caller
+from cloudping.channels.access import Caller
 from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.streaming import NDJSON, follow, live
 from cloudping.commands import Command, from_json
 from cloudping.store import StoredMeasurement
-from cloudping.store.model import not_found
 
 MAX_BODY = 64 * 1024  # bytes: a command is far smaller
 
@@ -34,37 +33,26 @@ async def create(request: Request) -> Response:
 
 async def run(api: Api, caller: Caller, command: Command, *, background: bool) -> Response:
     """Admit ``command`` for ``caller`` and answer with its stream or its id."""
-    await api.admission.admit(caller, command, api.settings.clock())
-    private = "private" in caller.scopes
     if background:
-        measurement_id = await api.hub.start(command, caller.subject, private=private)
+        measurement_id = await api.service.start(caller, command)
         return JSONResponse({"id": measurement_id}, status_code=202)
-    return await live(api.hub, command, caller.subject, private=private)
+    return await live(lambda emit: api.service.run(caller, command, emit))
 
 
 async def read(request: Request) -> Response:
     """``GET /measurements/{id}``: the stored measurement with every event."""
     api = api_of(request)
-    stored = await _owned(api, api.caller(request), request.path_params["id"])
+    stored = await api.service.stored(api.caller(request), request.path_params["id"])
     return JSONResponse(_public(stored))
 
 
 async def events(request: Request) -> Response:
     """``GET /measurements/{id}/events?after=SEQ``: replay, then follow while it runs."""
     api = api_of(request)
-    stored = await _owned(api, api.caller(request), request.path_params["id"])
+    stored = await api.service.stored(api.caller(request), request.path_params["id"])
     after = _after(request.query_params.get("after", "0"))
     lines = follow(api.store, stored.id, after, api.settings.follow_interval_s)
     return StreamingResponse(lines, media_type=NDJSON)
-
-
-async def _owned(api: Api, caller: Caller, measurement_id: str) -> StoredMeasurement:
-    """The measurement if the caller may see it; someone else's is ``not_found`` too, so
-    that ids cannot be probed for."""
-    stored = await api.store.get(measurement_id)
-    if not caller.may_read(stored.subject):
-        raise not_found(measurement_id)
-    return stored
 
 
 def _public(stored: StoredMeasurement) -> dict[str, Any]:

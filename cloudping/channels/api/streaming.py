@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from cloudping.commands import Command
-from cloudping.events import Event, to_json_line
-from cloudping.hub import Hub
+from cloudping.events import Emit, Event, to_json_line
 from cloudping.store import MeasurementStore
 
 NDJSON = "application/x-ndjson"
@@ -37,26 +35,29 @@ class LiveResponse(StreamingResponse):
                 self._task.cancel()
 
 
-async def live(hub: Hub, command: Command, subject: str, *, private: bool = False) -> LiveResponse:
-    """Start ``command`` and answer with its stream, once its first event is there.
+async def live(run: Callable[[Emit], Awaitable[str]]) -> LiveResponse:
+    """Start a measurement and answer with its stream, once its first event is there.
 
-    ``private``: the caller has the ``private`` scope (agents may probe what they serve).
-
-    Waiting for the first event means errors the hub raises before any event
+    ``run(emit)`` runs it (:meth:`MeasurementService.run` for the caller), emitting each event
+    and returning its id. Waiting for the first event means errors raised before any event
     (``no_agent_matched``, ``quota_exceeded``, ...) surface here, as an exception the API
     answers with a JSON error, not in the middle of a 200 stream.
 
     Raises:
-        CloudpingError: as :meth:`Hub.run` before its first event.
+        CloudpingError: as ``run`` before its first event.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
-    task = asyncio.create_task(hub.run(command, subject, queue.put_nowait, private=private))
+    task = asyncio.create_task(_measure(run, queue.put_nowait))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     first = await queue.get()
     if first is None:
         task.result()  # raises the hub's error
         raise RuntimeError("the hub ended a measurement without any event")
     return LiveResponse(_lines(first, queue, task), task)
+
+
+async def _measure(run: Callable[[Emit], Awaitable[str]], emit: Emit) -> str:
+    return await run(emit)
 
 
 async def _lines(

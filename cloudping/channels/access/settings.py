@@ -1,4 +1,5 @@
-"""The API's settings: who may call without a token, the quotas, what the agent list shows."""
+"""How the hub's channels (HTTP API, MCP) treat callers: who may come without a token, the
+quotas, what the agent list shows."""
 
 from __future__ import annotations
 
@@ -29,14 +30,14 @@ class Quota:
 
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
-    """How the HTTP API treats its callers.
+    """How the hub's channels (the HTTP API, MCP) treat their callers.
 
     Attributes:
         anonymous: ``off`` (no token: 401) or ``guest`` (no token: the guest principal).
         guest_loopback_only: guests only from 127.0.0.0/8 and ::1 (``cloudping up``'s default).
         user_quota: the quota of a token's subject.
         guest_quota: the quota shared by every guest.
-        expose_coordinates: whether ``GET /agents`` shows the agents' lat/lon.
+        expose_coordinates: whether the agent list (``GET /agents``, MCP) shows lat/lon.
         follow_interval_s: how often ``GET /measurements/{id}/events`` polls the store.
         clock: POSIX seconds; tests pass a fake.
     """

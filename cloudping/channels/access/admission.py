@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from cloudping.channels.api.caller import Caller
-from cloudping.channels.api.quota import HOUR, SlidingWindow
+from cloudping.channels.access.caller import Caller
+from cloudping.channels.access.window import HOUR, SlidingWindow
 from cloudping.commands import Command
 from cloudping.errors import CloudpingError
 from cloudping.hub import Hub, choose_agents

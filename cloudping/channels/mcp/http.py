@@ -1,0 +1,67 @@
+"""``/mcp`` over StreamableHTTP: the SDK's app with the hub's auth, ready to mount.
+
+The SDK builds the Starlette app (its transport, its Bearer middleware answering 401/403,
+its Host/Origin checks); :func:`mcp_endpoint` swaps the SDK's authentication backend for
+:class:`~cloudping.channels.mcp.auth.GuestOrBearer`, so the hub's guest rule holds here as
+on the HTTP API. Mounted in another app, the SDK app's own lifespan does not run: the
+parent's must enter :meth:`McpEndpoint.lifespan` (the session manager's task group).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from mcp.server.mcpserver import MCPServer
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+
+from cloudping.auth import TokenService
+from cloudping.channels.access import MeasurementService
+from cloudping.channels.mcp.auth import GuestOrBearer, HubTokenVerifier
+from cloudping.channels.mcp.server import mcp_server
+from cloudping.channels.mcp.settings import MCP_PATH, McpSettings
+
+
+@dataclass(frozen=True, slots=True)
+class McpEndpoint:
+    """The ASGI app serving :data:`MCP_PATH`, and the server behind it."""
+
+    app: Starlette
+    server: MCPServer[Any]
+
+    def lifespan(self) -> AbstractAsyncContextManager[None]:
+        """Run the StreamableHTTP session manager (enter it in the parent app's lifespan)."""
+        return self.server.session_manager.run()
+
+
+def mcp_endpoint(
+    service: MeasurementService,
+    tokens: TokenService,
+    settings: McpSettings,
+    listen_host: str,
+) -> McpEndpoint:
+    """The MCP endpoint of a hub whose HTTP server listens on ``listen_host``."""
+    server = mcp_server(service, tokens, settings)
+    app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=settings.stateless,
+        max_sessions=settings.max_sessions,
+        transport_security=settings.transport_security(listen_host, service.settings),
+        host=listen_host,
+    )
+    verifier = HubTokenVerifier(tokens, service.settings)
+    _use_backend(app, GuestOrBearer(verifier, service.settings))
+    return McpEndpoint(app, server)
+
+
+def _use_backend(app: Starlette, backend: GuestOrBearer) -> None:
+    """Replace the authentication backend of the SDK's middleware (before the first request:
+    Starlette builds its middleware stack then)."""
+    for index, middleware in enumerate(app.user_middleware):
+        if cast(object, middleware.cls) is AuthenticationMiddleware:
+            app.user_middleware[index] = Middleware(AuthenticationMiddleware, backend=backend)
+            return
+    raise RuntimeError("the mcp SDK's app has no AuthenticationMiddleware to configure")

@@ -1,0 +1,155 @@
+"""What each kind of tool does once its arguments are checked: run a measurement, list the
+agents, page through stored events, answer text, or say a capability is not built yet.
+
+Every handler takes the caller it acts for; errors are :class:`CloudpingError` with a stable
+code, which :mod:`.catalog` turns into tool errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from mcp_types import CallToolResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from cloudping import __version__
+from cloudping.channels.access import Caller, MeasurementService, public_agent
+from cloudping.channels.mcp import resultmodel as rm
+from cloudping.channels.mcp.answers import pictures_of, success
+from cloudping.channels.mcp.budget import fit, json_text
+from cloudping.channels.mcp.digest import Folded
+from cloudping.channels.mcp.running import Report, measure
+from cloudping.commands import Command, ListCommand, format_command, help_text
+from cloudping.errors import CloudpingError
+from cloudping.hub import selection_matches
+from cloudping.hub.selection import known_selectors
+
+EventType = Literal[
+    "measurement",
+    "start",
+    "reply",
+    "timeout",
+    "hop",
+    "scan",
+    "dns",
+    "http",
+    "summary",
+    "error",
+    "end",
+]
+# What a tool that is not built yet says instead (by command), and what to do meanwhile.
+NOT_BUILT: dict[str, str] = {
+    "ipinfo": (
+        "IP information (network, organisation, place) is not built into this hub yet: it has "
+        "no MaxMind/IPinfo provider. Meanwhile dns with type PTR gives an address's name, and "
+        "traceroute names every hop"
+    ),
+    "route": (
+        "BGP route lookup is not built into this hub yet: it has imported no MRT dumps. "
+        "Meanwhile traceroute shows the path packets really take"
+    ),
+    "token": (
+        "tokens are not issued over MCP: the hub's operator issues them "
+        "(cloudping token issue --aud api --scope measure)"
+    ),
+}
+
+
+class PageRequest(BaseModel):
+    """The arguments of ``get_measurement``."""
+
+    model_config = ConfigDict(extra="forbid")
+    measurement_id: str = Field(
+        min_length=1, max_length=64, description="the measurement_id a tool returned"
+    )
+    offset: int = Field(0, ge=0, description="the first event to return, 0 for the first")
+    limit: int = Field(100, ge=1, le=1000, description="events per page at most")
+    types: list[EventType] | None = Field(
+        None, description="only events of these types (hop, reply, dns, error, ...)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Toolbox:
+    """The tools' collaborators: the measurement service and the result size budget."""
+
+    service: MeasurementService
+    result_bytes: int
+
+    async def measurement(self, caller: Caller, command: Command, report: Report) -> CallToolResult:
+        """Run ``command`` and answer with its summary (and pictures, for a scan)."""
+        caller.require("measure")
+        events = await measure(self.service, caller, command, report)
+        result = fit(Folded.of(events), format_command(command), self.result_bytes)
+        when = datetime.fromtimestamp(self.service.settings.clock(), UTC)
+        return success(result, pictures_of(command.command, events, when))
+
+    async def agents(self, command: ListCommand) -> rm.AgentList:
+        """The live agents the selector matches (all without one), and every selector word."""
+        entries = await self.service.hub.registry.list()
+        selectors = command.selector.selectors if command.selector else ()
+        coordinates = self.service.settings.expose_coordinates
+        return rm.AgentList(
+            agents=[
+                rm.Agent.model_validate(public_agent(entry, coordinates))
+                for entry in entries
+                if selection_matches(selectors, entry)
+            ],
+            selectors=list(known_selectors(entries)),
+        )
+
+    async def page(self, caller: Caller, request: PageRequest) -> rm.EventPage:
+        """A page of the caller's stored measurement, cut to the size budget."""
+        stored = await self.service.stored(caller, request.measurement_id)
+        wanted = set(request.types or ())
+        events = [
+            _compact(e.event) for e in stored.events if not wanted or e.event["type"] in wanted
+        ]
+        page = _within(events[request.offset : request.offset + request.limit], self.result_bytes)
+        end = request.offset + len(page)
+        return rm.EventPage(
+            measurement_id=stored.id,
+            command=stored.command,
+            status=stored.status,
+            total_events=len(events),
+            offset=request.offset,
+            events=page,
+            next_offset=end if end < len(events) else None,
+        )
+
+    async def version(self) -> rm.TextAnswer:
+        """The hub's version and each agent's."""
+        lines = [f"hub: cloudping {__version__}"]
+        for entry in await self.service.hub.registry.list():
+            lines.append(f"{entry.name}: {entry.attributes.software or 'unknown'}")
+        return rm.TextAnswer(text="\n".join(lines))
+
+
+def help_answer(topic: str | None) -> rm.TextAnswer:
+    """The grammar's help on ``topic`` (a command), or the list of commands."""
+    return rm.TextAnswer(text=help_text(topic))
+
+
+def not_built(command: str, tool: str) -> CloudpingError:
+    """The error of a tool whose capability the hub does not have yet."""
+    return CloudpingError(f"{tool}: {NOT_BUILT[command]}", code="not_implemented", tool=tool)
+
+
+def _within(events: Sequence[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The leading events whose JSON fits ``budget`` bytes (always at least one)."""
+    kept: list[dict[str, Any]] = []
+    used = 512  # the page's own fields
+    for event in events:
+        used += len(json_text(event).encode()) + 1
+        if kept and used > budget:
+            break
+        kept.append(event)
+    return kept
+
+
+def _compact(event: dict[str, Any]) -> dict[str, Any]:
+    """A stored event without its null fields (they say nothing; the budget is small)."""
+    return {key: value for key, value in event.items() if value is not None}

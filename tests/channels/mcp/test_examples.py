@@ -1,0 +1,60 @@
+"""The MCP client examples point at a hub's /mcp with a token, and the Python one works."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from .test_http import WAIT, running_hub
+
+pytestmark = pytest.mark.anyio
+EXAMPLES = Path(__file__).parents[3] / "examples" / "mcp"
+URL = "http://127.0.0.1:8080/mcp"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def test_the_desktop_client_config_bridges_to_the_hub_with_a_bearer_token() -> None:
+    config = json.loads((EXAMPLES / "claude_desktop_config.json").read_text())
+    server = config["mcpServers"]["cloudping"]
+    assert URL in server["args"]
+    assert server["env"]["CLOUDPING_AUTH"] == "Bearer YOUR_CLOUDPING_TOKEN"
+
+
+def test_the_editor_config_speaks_http_with_a_bearer_token() -> None:
+    config = json.loads((EXAMPLES / "vscode_mcp.json").read_text())
+    server = config["servers"]["cloudping"]
+    assert (server["type"], server["url"]) == ("http", URL)
+    assert server["headers"]["Authorization"].startswith("Bearer ${input:")
+
+
+@pytest.mark.parametrize("script", ["claude_code.sh", "inspector.sh"])
+def test_the_shell_examples_use_the_hub_url_and_token(script: str) -> None:
+    text = (EXAMPLES / script).read_text()
+    assert '"$hub/mcp"' in text
+    assert "Authorization: Bearer $token" in text
+
+
+async def test_the_python_client_example_calls_a_tool_of_a_running_hub(tmp_path: Path) -> None:
+    arguments = json.dumps({"targets": ["127.0.0.1"], "count": 1})
+    async with running_hub(tmp_path) as hub:
+        token = hub.token("measure", "private")
+        env = os.environ | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": token}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(EXAMPLES / "mcp_client.py"), "ping", arguments,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        async with asyncio.timeout(WAIT):
+            out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    result = json.loads(out)
+    assert result["results"][0]["verdict"] == "answered"
+    assert "started on local" in err.decode()  # progress, on stderr
