@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cloudping.agent.admit import AgentRules, parse_served
 from cloudping.channels.api import ApiSettings
+from cloudping.channels.mcp import MCP_PATH
 from cloudping.hub.cli import EXIT_USAGE, api_url, listen_address, run_service, serve, welcome
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer, HubServerSettings
@@ -103,6 +104,7 @@ def next_steps(server: HubServer, url: str) -> str:
     return (
         f"cloudping up: hub with the local agent; data in {server.settings.data_dir}\n"
         f"HTTP API: {url}/api/v1 (guests without a token from this machine)\n"
+        f"MCP: {url}{MCP_PATH} (StreamableHTTP; point an MCP client there, see examples/mcp)\n"
         f"local agent serves: {served or 'the public Internet only'}\n"
         f"admin token (30 days; measure private admin): {token}\n\n"
         "Try:\n"

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from cloudping.auth import DEFAULT_ISSUER
 from cloudping.channels.api import ApiSettings
+from cloudping.channels.mcp import MCP_PATH, McpSettings
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
 from cloudping.hub.quiclink import Liveness
@@ -82,6 +83,26 @@ def parser() -> argparse.ArgumentParser:
         "--expose-coordinates",
         action="store_true",
         help="show agents' exact lat/lon in the public agent list",
+    )
+    p.add_argument("--no-mcp", action="store_true", help="do not serve MCP at /mcp beside the API")
+    p.add_argument(
+        "--mcp-stateless",
+        action="store_true",
+        help="MCP without sessions (each request stands alone; for several hub replicas)",
+    )
+    p.add_argument(
+        "--mcp-allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT|:*]",
+        help="a Host header MCP accepts when the hub is reached by a real name (repeatable)",
+    )
+    p.add_argument(
+        "--mcp-allowed-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an Origin header MCP accepts from browsers (repeatable)",
     )
     p.add_argument(
         "--heartbeat",
@@ -158,7 +179,13 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
             guest_loopback_only=not args.guest_anywhere,
             expose_coordinates=args.expose_coordinates,
         )
-        api = ApiListen(api_host, api_port, api_settings)
+        mcp = McpSettings(
+            enabled=not args.no_mcp,
+            stateless=args.mcp_stateless,
+            allowed_hosts=tuple(args.mcp_allowed_host),
+            allowed_origins=tuple(args.mcp_allowed_origin),
+        )
+        api = ApiListen(api_host, api_port, api_settings, mcp)
     keep_s = args.retention_days * DAY_S if args.retention_days else None
     if not 0 < args.heartbeat < args.idle_timeout <= 86_400:
         raise ValueError("need 0 < --heartbeat < --idle-timeout <= 86400 (seconds)")
@@ -234,7 +261,10 @@ def _welcome_with_api(server: HubServer, api: ApiListen | None, api_port: int | 
     if api is None or api_port is None:
         return welcome(server)
     url = api_url(api.host, api_port)
-    return f"{welcome(server)}\n\nHTTP API: {url}/api/v1 (bearer tokens, audience api)"
+    text = f"{welcome(server)}\n\nHTTP API: {url}/api/v1 (bearer tokens, audience api)"
+    if api.mcp.enabled:
+        text += f"\nMCP: {url}{MCP_PATH} (StreamableHTTP, the same tokens)"
+    return text
 
 
 def api_url(host: str, port: int) -> str:

@@ -41,6 +41,7 @@ def measure(up: UpProcess, body: dict[str, Any], token: str | None) -> list[dict
 def test_up_prints_the_api_the_admin_token_and_the_agent_line(up: UpProcess) -> None:
     text = "\n".join(up.output)
     assert f"HTTP API: {up.url}/api/v1" in text
+    assert f"MCP: {up.url}/mcp " in text
     assert up.token.count(".") == 2  # a JWT
     assert f"--hub {up.url} --token {up.token}" in text
     assert "cloudping agent --hub 127.0.0.1:" in text

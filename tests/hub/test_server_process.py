@@ -167,6 +167,9 @@ def test_serve_with_listen_also_serves_the_http_api_until_stopped(tmp_path: Path
             assert (await client.get(f"{url}/healthz")).status_code == 200
             refused = await client.post(f"{url}/api/v1/measurements", json={"command": "ping x"})
             assert refused.status_code == 401  # the hub's API wants a token
+            mcp = out.getvalue().split("MCP: ", 1)[1].split()[0]
+            assert mcp == f"{url}/mcp"
+            assert (await client.post(mcp, json={})).status_code == 401  # so does MCP
         stop.set()
         async with asyncio.timeout(WAIT):
             await task

@@ -115,6 +115,23 @@ def test_hub_defaults_refuse_guests_and_keep_thirty_days(tmp_path: Path) -> None
     assert api.settings.guest_loopback_only
     assert not api.settings.expose_coordinates
     assert settings.retention.keep_s == 30 * DAY_S
+    assert api.mcp.enabled
+    assert not api.mcp.stateless
+    assert api.mcp.allowed_hosts == ()
+
+
+def test_mcp_options_reach_its_settings(tmp_path: Path) -> None:
+    words = ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:1", "--listen", "[::1]:2"]
+    more = ["--mcp-stateless", "--mcp-allowed-host", "hub.example:*"]
+    more += ["--mcp-allowed-host", "hub.example:443", "--mcp-allowed-origin", "https://a.example"]
+    _, api = configure(parser().parse_args([*words, *more]))
+    assert api is not None
+    assert api.mcp.stateless
+    assert api.mcp.allowed_hosts == ("hub.example:*", "hub.example:443")
+    assert api.mcp.allowed_origins == ("https://a.example",)
+    _, off = configure(parser().parse_args([*words, "--no-mcp"]))
+    assert off is not None
+    assert not off.mcp.enabled
 
 
 def test_zero_retention_days_keeps_forever(tmp_path: Path) -> None:
