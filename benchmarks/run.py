@@ -1,6 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
-``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan), default all.
+``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
+hub, scale), default all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package `benchmarks` and 
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, path, ping_rtt, scan  # noqa: E402
+from benchmarks import dns, http, hub, path, ping_rtt, scale, scan  # noqa: E402
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
@@ -23,6 +24,8 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "scan": [scan.fping_table, scan.sweep_table],
     "dns": [dns.bench],
     "http": [http.bench],
+    "hub": [hub.bench],
+    "scale": [scale.bench],
 }
 
 
