@@ -55,6 +55,12 @@ def parser() -> argparse.ArgumentParser:
         help="UDP address remote agents dial (QUIC)",
     )
     p.add_argument(
+        "--agent-ws-listen",
+        default=None,
+        metavar="HOST:PORT",
+        help="also let remote agents dial wss://HOST:PORT/agent (TCP) where UDP is blocked",
+    )
+    p.add_argument(
         "--serve",
         default="",
         metavar="CIDR,...",
@@ -69,6 +75,9 @@ def main(argv: Sequence[str]) -> int:
     try:
         host, port = listen_address(args.listen, "--listen")
         agent_host, agent_port = listen_address(args.agent_listen)
+        agent_ws = None
+        if args.agent_ws_listen:
+            agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
         served = parse_served(args.serve)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
@@ -78,6 +87,7 @@ def main(argv: Sequence[str]) -> int:
         data_dir=args.data_dir or default_data_dir(),
         agent_host=agent_host,
         agent_port=agent_port,
+        agent_ws=agent_ws,
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from upprocess import UpProcess, start_up, stop
+from upprocess import UpProcess, free_port, start_up, stop
 
 from cloudping.cli.main import main
 from cloudping.cli.up import default_data_dir
@@ -20,8 +21,10 @@ HTTP_TIMEOUT_S = 30.0
 
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpProcess]:
-    """One ``cloudping up --serve 127.0.0.0/8`` for this module's tests."""
-    running = start_up(tmp_path_factory.mktemp("up") / "data", "--serve", "127.0.0.0/8")
+    """One ``cloudping up --serve 127.0.0.0/8`` (and a WebSocket door) for this module."""
+    ws = f"127.0.0.1:{free_port(socket.SOCK_STREAM)}"
+    data = tmp_path_factory.mktemp("up") / "data"
+    running = start_up(data, "--serve", "127.0.0.0/8", "--agent-ws-listen", ws)
     try:
         yield running
     finally:
@@ -46,6 +49,7 @@ def test_up_prints_the_api_the_admin_token_and_the_agent_line(up: UpProcess) -> 
     assert f"--hub {up.url} --token {up.token}" in text
     assert "cloudping agent --hub 127.0.0.1:" in text
     assert "--hub-fingerprint " in text
+    assert "where UDP is blocked: --hub wss://127.0.0.1:" in text
 
 
 def test_healthz_answers(up: UpProcess) -> None:
