@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale), default all.
+hub, scale, mcp), default all.
 """
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package `benchmarks` and the lab
+# Python put this script's folder first; there benchmarks/http.py, dns.py and mcp.py would
+# hide the packages of those names. The repository root (the package `benchmarks`) and the
+# lab take its place.
+HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
+    entry for entry in sys.path if str(Path(entry or ".").resolve()) != HERE
+]
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, hub, path, ping_rtt, scale, scan  # noqa: E402
+from benchmarks import dns, http, hub, mcp, path, ping_rtt, scale, scan  # noqa: E402
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
@@ -26,6 +32,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "http": [http.bench],
     "hub": [hub.bench],
     "scale": [scale.bench],
+    "mcp": [mcp.latency_table, mcp.swarm_table],
 }
 
 
