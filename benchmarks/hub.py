@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -36,12 +35,11 @@ from lab import Lab, Role, poll_until
 
 from benchmarks.common import Table, percentile
 from benchmarks.hubproc import (
-    ROOT,
     Driver,
+    LabChildren,
     bench_env,
+    cloudping_argv,
     issue_token,
-    module_argv,
-    read_welcome,
     take,
 )
 
@@ -99,32 +97,17 @@ def bench(lab: Lab, *, rounds: int = ROUNDS) -> Table:
 def _hub_and_agent(lab: Lab, data_dir: Path) -> Iterator[Setup]:
     """``cloudping hub`` in agent2, ``cloudping agent`` in agent, the API client in agent2."""
     hub_addr = f"{lab.addr(HUB_ROLE, 4)}:{AGENT_PORT}"
-    hub = lab.popen(
-        HUB_ROLE,
-        [sys.executable, "-m", "cloudping", "hub", "--data-dir", str(data_dir),
-         "--agent-listen", hub_addr, "--listen", f"127.0.0.1:{API_PORT}"],
-        stdout=subprocess.PIPE, text=True, env=bench_env(),
-    )  # fmt: skip
-    procs = [hub]
-    try:
-        welcome = read_welcome(hub)
+    with LabChildren(lab) as children:
+        _, welcome = children.start_hub(
+            HUB_ROLE, data_dir, agents=hub_addr, api=f"127.0.0.1:{API_PORT}"
+        )
         agent_token = issue_token(data_dir, "--sub", AGENT_NAME, "--aud", "agent")
-        api_token = issue_token(data_dir, "--sub", "bench", "--aud", "api",
-                                "--scope", "measure", "--scope", "private")  # fmt: skip
-        procs.append(lab.popen(
+        children.start(
             AGENT_ROLE,
-            [sys.executable, "-m", "cloudping", "agent", "--hub", hub_addr, "--name", AGENT_NAME,
-             "--token", agent_token, "--hub-fingerprint", welcome.fingerprint, "--serve", SERVED],
-            env=bench_env(),
-        ))  # fmt: skip
-        client_proc = lab.popen(
-            HUB_ROLE,
-            module_argv("apiclient", welcome.api_url),
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=bench_env(CLOUDPING_TOKEN=api_token),
+            cloudping_argv("agent", "--hub", hub_addr, "--name", AGENT_NAME, "--token", agent_token,
+                           "--hub-fingerprint", welcome.fingerprint, "--serve", SERVED),
         )  # fmt: skip
-        procs.append(client_proc)
-        client = Driver(client_proc)
+        client, api_token = children.api_client(HUB_ROLE, welcome, data_dir)
         poll_until(
             lambda: AGENT_NAME in client.ask({"agents": True}, RUN_TIMEOUT_S)["agents"],
             timeout=READY_TIMEOUT_S,
@@ -133,9 +116,6 @@ def _hub_and_agent(lab: Lab, data_dir: Path) -> Iterator[Setup]:
         )
         yield Setup(welcome.api_url, api_token, client)
         client.close()
-    finally:
-        for proc in reversed(procs):
-            lab.stop(proc)
 
 
 def _via_api(setup: Setup, target: str) -> Sample:
@@ -156,11 +136,7 @@ def _cli_via_hub(lab: Lab, setup: Setup, target: str) -> Sample:
     words = ["ping", "--json", "-c", "1", target, "from", AGENT_NAME]
     env = bench_env(CLOUDPING_HUB=setup.url, CLOUDPING_TOKEN=setup.api_token)
     start = time.perf_counter()
-    proc = lab.popen(
-        HUB_ROLE,
-        [sys.executable, "-m", "cloudping", *words],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+    proc = lab.popen(HUB_ROLE, cloudping_argv(*words), stdout=subprocess.PIPE, text=True, env=env)
     try:
         out, _ = proc.communicate(timeout=RUN_TIMEOUT_S)
     finally:

@@ -1,5 +1,6 @@
 """Child processes of the hub benchmarks: the hub itself, line-driven drivers, /proc readings,
-and what the benchmarks and their children share (agent names, reading an event stream).
+what the benchmarks and their children share (agent names, reading an event stream), and how
+the benchmarks start them in the lab (:class:`LabChildren`).
 
 ``python -m benchmarks.hubproc [--max-jobs N] [--per-hour N] -- HUB-OPTIONS...`` runs
 ``cloudping hub`` with the same options and code path (``configure`` then ``serve``), plus
@@ -22,12 +23,17 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the children run without tests/ on sys.path
+    from lab import Lab, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 _PAGE_KIB = os.sysconf("SC_PAGESIZE") // 1024
 WELCOME_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 5.0
 FAN_TAG = "fan"
 """The tag the swarm's first agents carry (``ping ... from fan`` selects them)."""
 
@@ -195,6 +201,77 @@ def bench_env(**extra: str) -> dict[str, str]:
     """The environment for a child: ours without CLOUDPING_*, plus ``extra``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDPING_")}
     return clean | extra
+
+
+def cloudping_argv(*words: str) -> list[str]:
+    """``python -m cloudping WORDS...`` with this interpreter."""
+    return [sys.executable, "-m", "cloudping", *words]
+
+
+def api_token(data_dir: Path) -> str:
+    """A token for the API client: it measures, private (lab) targets included."""
+    scopes = ("--scope", "measure", "--scope", "private")
+    return issue_token(data_dir, "--sub", "bench", "--aud", "api", *scopes)
+
+
+class LabChildren:
+    """The benchmark's processes in lab namespaces, stopped by PID, the last started first,
+    when the block ends.
+
+    Args:
+        lab: the lab whose namespaces they run in.
+        stop_timeout: seconds from SIGTERM to SIGKILL for each.
+    """
+
+    def __init__(self, lab: Lab, *, stop_timeout: float = STOP_TIMEOUT_S) -> None:
+        self._lab, self._stop_timeout = lab, stop_timeout
+        self._procs: list[subprocess.Popen[str]] = []
+
+    def start(self, role: Role, argv: Sequence[str], **popen: Any) -> subprocess.Popen[str]:
+        """Start ``argv`` in the namespace of ``role`` (text mode, in the checkout, with
+        :func:`bench_env`, unless ``popen`` says otherwise)."""
+        options: dict[str, Any] = {"cwd": ROOT, "text": True, "env": bench_env()} | popen
+        proc: subprocess.Popen[str] = self._lab.popen(role, argv, **options)
+        self._procs.append(proc)
+        return proc
+
+    def start_hub(
+        self, role: Role, data_dir: Path, *, agents: str, api: str, bounds: Sequence[str] = ()
+    ) -> tuple[subprocess.Popen[str], Welcome]:
+        """``cloudping hub`` with its agents' and API's addresses, or with ``bounds`` this
+        module's hub (``--max-jobs N --per-hour N``); once it printed its welcome."""
+        words = ["--data-dir", str(data_dir), "--agent-listen", agents, "--listen", api]
+        if bounds:
+            argv = module_argv("hubproc", *bounds, "--", *words)
+        else:
+            argv = cloudping_argv("hub", *words)
+        hub = self.start(role, argv, stdout=subprocess.PIPE)
+        return hub, read_welcome(hub)
+
+    def driver(self, role: Role, argv: Sequence[str], **env: str) -> Driver:
+        """A line-driven child (``python -m benchmarks.MODULE``), ``env`` added to its
+        environment."""
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+        return Driver(self.start(role, argv, env=bench_env(**env), **pipes))
+
+    def api_client(self, role: Role, welcome: Welcome, data_dir: Path) -> tuple[Driver, str]:
+        """``benchmarks.apiclient`` on the hub's API with a token of :func:`api_token`; the
+        driver and the token."""
+        token = api_token(data_dir)
+        argv = module_argv("apiclient", welcome.api_url)
+        return self.driver(role, argv, CLOUDPING_TOKEN=token), token
+
+    def __enter__(self) -> LabChildren:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        for proc in reversed(self._procs):
+            self._lab.stop(proc, self._stop_timeout)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,17 +31,7 @@ from typing import Any
 from lab import Lab, Role
 
 from benchmarks.common import Table, percentile
-from benchmarks.hubproc import (
-    FAN_TAG,
-    ROOT,
-    Driver,
-    Usage,
-    agent_name,
-    bench_env,
-    issue_token,
-    module_argv,
-    read_welcome,
-)
+from benchmarks.hubproc import FAN_TAG, Driver, LabChildren, Usage, agent_name, module_argv
 
 ROLE: Role = "agent2"
 AGENT_PORT, API_PORT = 9443, 9080
@@ -92,6 +81,15 @@ class Spent:
     load_cpu_s: float
     drops: int
 
+    def figures(self) -> dict[str, float]:
+        """The columns every phase's row starts with."""
+        return {
+            "seconds": self.seconds,
+            "hub_cpu_s": self.cpu_s,
+            "hub_rss_mib": self.rss_kib / 1024,
+            "load_cpu_s": self.load_cpu_s,
+        }
+
 
 def measured(procs: Procs, action: Callable[[], Any]) -> tuple[Any, Spent]:
     """Run ``action``; its result and the hub's CPU, RSS (after), UDP drops and wall time."""
@@ -140,47 +138,31 @@ def bench(lab: Lab, *, steps: tuple[int, ...] = STEPS, beyond: tuple[int, ...] =
 @contextmanager
 def _processes(lab: Lab, data_dir: Path) -> Iterator[Procs]:
     """The hub, the swarm and the API client, in the lab namespace ``ROLE``; stopped by PID."""
-    hub = lab.popen(
-        ROLE,
-        module_argv("hubproc", "--max-jobs", "1000", "--per-hour", "100000", "--",
-                    "--data-dir", str(data_dir), "--agent-listen", f"127.0.0.1:{AGENT_PORT}",
-                    "--listen", f"127.0.0.1:{API_PORT}"),
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env=bench_env(),
-    )  # fmt: skip
-    procs = [hub]
-    try:
-        welcome = read_welcome(hub)
-        token = issue_token(data_dir, "--sub", "bench", "--aud", "api",
-                            "--scope", "measure", "--scope", "private")  # fmt: skip
-        swarm = lab.popen(
+    with LabChildren(lab, stop_timeout=30) as children:
+        hub, welcome = children.start_hub(
+            ROLE,
+            data_dir,
+            agents=f"127.0.0.1:{AGENT_PORT}",
+            api=f"127.0.0.1:{API_PORT}",
+            bounds=("--max-jobs", "1000", "--per-hour", "100000"),
+        )
+        swarm = children.driver(
             ROLE,
             module_argv("swarm", "--hub", f"127.0.0.1:{welcome.agent_port}",
                         "--fingerprint", welcome.fingerprint, "--data-dir", str(data_dir),
                         "--fan", str(FAN)),
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=bench_env(),
         )  # fmt: skip
-        procs.append(swarm)
-        client = lab.popen(
-            ROLE,
-            module_argv("apiclient", welcome.api_url),
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=bench_env(CLOUDPING_TOKEN=token),
-        )  # fmt: skip
-        procs.append(client)
-        ready = Procs(hub.pid, Driver(swarm), Driver(client))
+        client, _ = children.api_client(ROLE, welcome, data_dir)
+        ready = Procs(hub.pid, swarm, client)
         ready.swarm.ask({"stats": True}, ASK_TIMEOUT_S)  # both have imported and answer
         ready.client.ask({"agents": True}, ASK_TIMEOUT_S)
         yield ready
-    finally:
-        for proc in reversed(procs):
-            lab.stop(proc, timeout=30)
 
 
 def _idle(procs: Procs, table: Table) -> Spent:
     # A measurement window of fixed length (nothing is waited for).
     _, idle = measured(procs, lambda: time.sleep(IDLE_WINDOW_S))
-    table.row("hub idle, no agent", agents=0, seconds=idle.seconds, hub_cpu_s=idle.cpu_s,
-              hub_rss_mib=idle.rss_kib / 1024, load_cpu_s=idle.load_cpu_s)  # fmt: skip
+    table.row("hub idle, no agent", agents=0, **idle.figures())
     return idle
 
 
@@ -202,10 +184,7 @@ def _connect(
         table.row(
             f"connect {done + 1}..{step}",
             agents=got["agents"],
-            seconds=spent.seconds,
-            hub_cpu_s=spent.cpu_s,
-            hub_rss_mib=spent.rss_kib / 1024,
-            load_cpu_s=spent.load_cpu_s,
+            **spent.figures(),
             per_agent_cpu_ms=spent.cpu_s / (step - done) * 1000,
             per_agent_rss_kib=(spent.rss_kib - idle.rss_kib) / got["agents"],
             median_ms=got["dial_ms_median"],
@@ -236,10 +215,7 @@ def _heartbeats(procs: Procs, agents: int, idle: Spent, table: Table, window_s: 
     table.row(
         f"heartbeats only, {agents} agents, {window_s:g} s",
         agents=stats["agents"],
-        seconds=spent.seconds,
-        hub_cpu_s=spent.cpu_s,
-        hub_rss_mib=spent.rss_kib / 1024,
-        load_cpu_s=spent.load_cpu_s,
+        **spent.figures(),
         per_agent_cpu_ms=busy / agents / spent.seconds * 1000,
         errors=sum(stats["lost"].values()),
         udp_drops=spent.drops,

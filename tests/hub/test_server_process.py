@@ -8,10 +8,11 @@ import io
 import json
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import httpx
+from children import cloudping_child
+from upprocess import free_port
 
 from cloudping.channels.api import ApiSettings
 from cloudping.commands import parse
@@ -20,14 +21,14 @@ from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer
 from cloudping.hub.web import ApiListen
 
-from .test_server import (
+from .serving import (
     LONG_PING,
     SERVING_LOOPBACK,
     SHORT_PING,
     WAIT,
     Dialler,
     Stream,
-    hello,
+    cancelled_at_first_reply,
     run,
     running_agent,
     settings,
@@ -67,14 +68,7 @@ def test_cancelling_a_measurement_on_the_local_agent_ends_it_cancelled(tmp_path:
     async def scenario() -> None:
         config = dataclasses.replace(settings(tmp_path), local_agent=LOCAL)
         async with HubServer(config) as server:
-            stream = Stream()
-            runner = asyncio.create_task(server.hub.run(parse(LONG_PING), None, stream))
-            await stream.wait_for("reply")
-            runner.cancel()  # the caller went away
-            await asyncio.gather(runner, return_exceptions=True)
-            measurement = stream.events[0]["id"]
-            await server.hub.wait(measurement)
-            stored = await server.store.get(measurement)
+            stored = await cancelled_at_first_reply(server)
         assert stored.status == "cancelled"
         assert stored.events[-1].event["type"] == "end"
 
@@ -102,12 +96,12 @@ def test_serve_prints_the_pin_and_agent_line_then_stops_gracefully(tmp_path: Pat
 
 def test_cloudping_hub_serves_agents_and_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     async def scenario() -> None:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "cloudping", "hub",
-            "--data-dir", str(tmp_path), "--agent-listen", f"127.0.0.1:{free_udp_port()}",
+        hub = cloudping_child(
+            "hub", "--data-dir", str(tmp_path),
+            "--agent-listen", f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        try:
+        async with hub as process:
             assert process.stdout is not None
             async with asyncio.timeout(WAIT):
                 first = (await process.stdout.readline()).decode()
@@ -118,38 +112,25 @@ def test_cloudping_hub_serves_agents_and_exits_cleanly_on_sigterm(tmp_path: Path
             port = int(first.rsplit(":", 1)[1])
             pin = pin_line.split()[-1]
             secret = await _agent_token(tmp_path)
-            dial = Dialler(port, pin, hello("a1", secret))
+            dial = Dialler(f"127.0.0.1:{port}", pin, "a1", secret)
             async with running_agent(dial):
                 await dial.next_accept()
             process.send_signal(signal.SIGTERM)
             async with asyncio.timeout(WAIT):
                 _, err = await process.communicate()
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
         assert process.returncode == 0, err.decode()
         assert secret.encode() not in err
 
     run(scenario())
 
 
-def free_udp_port() -> int:
-    """A UDP port nobody holds right now (the kernel's pick for port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def _agent_token(data_dir: Path) -> str:
     """An agent token from the data directory's key, as `cloudping token issue` makes it."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cloudping", "token", "issue",
-        "--data-dir", str(data_dir), "--sub", "a1", "--aud", "agent",
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    async with asyncio.timeout(WAIT):
+    words = ["token", "issue", "--data-dir", str(data_dir), "--sub", "a1", "--aud", "agent"]
+    async with (
+        cloudping_child(*words, stdout=asyncio.subprocess.PIPE) as process,
+        asyncio.timeout(WAIT),
+    ):
         out, _ = await process.communicate()
     assert process.returncode == 0
     return out.decode().strip()
