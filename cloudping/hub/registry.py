@@ -9,10 +9,11 @@ through its :class:`AgentLink` (the QUIC connection in production, an in-memory 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from cloudping.errors import CloudpingError
+from cloudping.hub.selection import Profile, profile_of
 from cloudping.wire.messages import AgentAttributes, JobLimits
 
 
@@ -39,7 +40,9 @@ class AgentLink(Protocol):
 class AgentEntry:
     """One connected agent: its name, the identity that proved it, its attributes, its link.
 
-    ``connected_at`` is POSIX seconds, as the caller's clock gave it.
+    ``connected_at`` is POSIX seconds, as the caller's clock gave it. ``profile`` is what
+    selection matches on, made from the name and attributes when the entry is (at register,
+    and again at every update of the attributes), not at every selection.
     """
 
     name: str
@@ -47,6 +50,10 @@ class AgentEntry:
     attributes: AgentAttributes
     link: AgentLink
     connected_at: float
+    profile: Profile = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "profile", profile_of(self.name, self.attributes))
 
 
 class AgentRegistry(Protocol):
@@ -82,10 +89,16 @@ class AgentRegistry(Protocol):
 
 
 class MemoryRegistry:
-    """Live agents in a dict; each method runs without awaiting, so each is atomic."""
+    """Live agents in a dict; each method runs without awaiting, so each is atomic.
+
+    :meth:`list` runs twice per measurement (the quota check, then the hub's choice) and
+    for every agent listing, while agents come and go far less often: the sorted listing is
+    kept, and made again only after a change.
+    """
 
     def __init__(self) -> None:
         self._agents: dict[str, AgentEntry] = {}
+        self._listing: tuple[AgentEntry, ...] | None = None
 
     async def register(
         self, name: str, identity: str, attributes: AgentAttributes, link: AgentLink, now: float
@@ -99,6 +112,7 @@ class MemoryRegistry:
             raise RegistryError(message, code="name_in_use", name=name)
         entry = AgentEntry(name, identity, attributes, link, now)
         self._agents[name] = entry
+        self._listing = None
         return entry
 
     async def unregister(self, name: str, link: AgentLink) -> bool:
@@ -109,6 +123,7 @@ class MemoryRegistry:
         if entry is None or entry.link is not link:
             return False
         del self._agents[name]
+        self._listing = None
         return True
 
     async def update(self, name: str, link: AgentLink, attributes: AgentAttributes) -> AgentEntry:
@@ -118,6 +133,7 @@ class MemoryRegistry:
             raise RegistryError(f"no live agent {name!r}", code="not_found", name=name)
         updated = replace(entry, attributes=attributes)
         self._agents[name] = updated
+        self._listing = None
         return updated
 
     async def get(self, name: str) -> AgentEntry | None:
@@ -126,4 +142,6 @@ class MemoryRegistry:
 
     async def list(self) -> tuple[AgentEntry, ...]:
         """See :meth:`AgentRegistry.list`."""
-        return tuple(self._agents[name] for name in sorted(self._agents))
+        if self._listing is None:
+            self._listing = tuple(self._agents[name] for name in sorted(self._agents))
+        return self._listing

@@ -2,8 +2,10 @@
 
 A :class:`MeasurementRun` is driven by one task (:meth:`MeasurementRun.execute`); everything
 else reaches it through its inbox, put from synchronous callbacks (the QUIC glue, the caller's
-cancellation), so the stream is written by one writer in one order: the store gets every
-event with a growing ``seq`` before the caller sees it.
+cancellation), so the stream is written by one writer in one order. Each event goes to the
+caller at once and, with a growing ``seq``, to a :class:`~cloudping.store.MeasurementWriter`
+that stores the stream behind it, in that order, in batches; the run ends (``Hub.run``
+returns) only once the store holds every event and the finish.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -32,6 +34,7 @@ from cloudping.hub.jobs import JobPlan
 from cloudping.hub.registry import AgentLink
 from cloudping.store.base import MeasurementStore
 from cloudping.store.model import FinalStatus
+from cloudping.store.writer import MeasurementWriter
 from cloudping.wire.messages import JobLimits, JobStatus
 
 log = logging.getLogger(__name__)
@@ -109,6 +112,7 @@ class MeasurementRun:
         self.open: set[str] = set(self.jobs)
         self.inbox: asyncio.Queue[Inbound] = asyncio.Queue()
         self._context = context
+        self._writer = MeasurementWriter(context.store, measurement_id)
         self._emit = emit
         self._seq = 0
         self._status: EndStatus = "ok"
@@ -135,32 +139,31 @@ class MeasurementRun:
         """Open the stream, offer the jobs, merge what comes back, end the stream.
 
         Never raises for what happens to a job or to the store: the hub's task group would
-        cancel every other measurement.
+        cancel every other measurement. Returns once the store has the whole stream.
         """
         try:
-            await self._open()
+            self._open()
             self._offer_all()
             await self._follow()
         except asyncio.CancelledError:  # the hub's task group is going down: still end
-            await self._safely(self._cancel("the hub is shutting down"))
-            await self._safely(self._end())
+            self._cancel("the hub is shutting down")
+            await self._end()
             raise
         except Exception as exc:  # a bug: say so in the stream, keep the traceback in the log
             log.exception("measurement %s failed", self.id)
-            await self._safely(self._internal_error(exc))
-        await self._safely(self._end())
+            self._internal_error(exc)
+        await self._end()
 
-    async def _open(self) -> None:
+    def _open(self) -> None:
         text = format_command(self.command)
-        await self._context.store.create(
-            self.id,
+        self._writer.create(
             command=text,
             command_json=to_json(self.command),
             subject=self.subject,
             agents=self.agents,
             created_at=self._started,
         )
-        await self._write(MeasurementEvent(id=self.id, command=text, agents=self.agents))
+        self._write(MeasurementEvent(id=self.id, command=text, agents=self.agents))
 
     def _offer_all(self) -> None:
         for job in self.jobs.values():
@@ -175,21 +178,21 @@ class MeasurementRun:
         try:
             async with asyncio.timeout(self._context.deadline_s):
                 while self.open:
-                    await self._handle(await self.inbox.get())
+                    self._handle(await self.inbox.get())
         except TimeoutError:
-            await self._time_out()
+            self._time_out()
 
-    async def _handle(self, item: Inbound) -> None:
+    def _handle(self, item: Inbound) -> None:
         if isinstance(item, Cancelled):
-            await self._cancel(item.reason)
+            self._cancel(item.reason)
         elif item.job_id not in self.open:
             return  # a late word about a job already over (after a cancel, a timeout)
         elif isinstance(item, Reported):
-            await self._write(self._checked(item))
+            self._write(self._checked(item))
         elif isinstance(item, Ended):
             self.open.discard(item.job_id)
         else:
-            await self._fail(item.job_id, item.code, item.message)
+            self._fail(item.job_id, item.code, item.message)
 
     def _checked(self, item: Reported) -> Event:
         """The typed event, named after the agent that really sent it; junk becomes an error."""
@@ -204,14 +207,12 @@ class MeasurementRun:
             return ErrorEvent(code="bad_event", message=message, agent=agent)
         return _named(event, agent)
 
-    async def _fail(self, job_id: str, code: str, message: str) -> None:
+    def _fail(self, job_id: str, code: str, message: str) -> None:
         self.open.discard(job_id)
         job = self.jobs[job_id]
-        await self._write(
-            ErrorEvent(code=code, message=message, agent=job.agent, target=job.target)
-        )
+        self._write(ErrorEvent(code=code, message=message, agent=job.agent, target=job.target))
 
-    async def _cancel(self, reason: str) -> None:
+    def _cancel(self, reason: str) -> None:
         for job_id in self.open_jobs():
             self._tell_cancel(job_id, reason)
         self.open.clear()
@@ -223,34 +224,40 @@ class MeasurementRun:
         except CloudpingError as exc:  # the agent is gone already: nothing to stop
             log.info("cancel of job %s (%s) not sent: %s", job_id, reason, exc.message)
 
-    async def _time_out(self) -> None:
+    def _time_out(self) -> None:
         for job_id in self.open_jobs():
             self._tell_cancel(job_id, "deadline")
             message = f"job {job_id} sent no end within {self._context.deadline_s:g} s"
-            await self._fail(job_id, "timeout", message)
+            self._fail(job_id, "timeout", message)
 
-    async def _internal_error(self, exc: Exception) -> None:
+    def _internal_error(self, exc: Exception) -> None:
         message = f"internal error: {type(exc).__name__}"
-        await self._write(ErrorEvent(code="internal_error", message=message))
+        self._write(ErrorEvent(code="internal_error", message=message))
 
     async def _end(self) -> None:
+        """Write ``end``, then the finish behind every event; wait until the store has them.
+
+        The caller gets ``end`` before the store does; the wait is not cancelled with the
+        run (:meth:`MeasurementWriter.drain`), so a cancelled run is still stored whole.
+        """
         elapsed = round((self._context.clock() - self._started) * 1000, 3)
-        await self._write(EndEvent(id=self.id, status=self._status, duration_ms=elapsed))
-        await self._context.store.finish(
-            self.id,
+        self._write(EndEvent(id=self.id, status=self._status, duration_ms=elapsed))
+        self._writer.finish(
             status=_FINAL[self._status],
             summary={"jobs": len(self.jobs), "summaries": self._summaries},
             ended_at=self._context.clock(),
         )
+        await self._writer.drain()
 
-    async def _write(self, event: Event) -> None:
-        """Store the event with the next ``seq``, then hand it to the caller."""
+    def _write(self, event: Event) -> None:
+        """Queue the event for the store with the next ``seq`` and hand it to the caller."""
         if isinstance(event, ErrorEvent) and self._status == "ok":
             self._status = "error"
+        stored = to_dict(event)
         if event.type == "summary":
-            self._summaries.append(to_dict(event))
+            self._summaries.append(stored)
         self._seq += 1
-        await self._context.store.append_event(self.id, self._seq, to_dict(event))
+        self._writer.append(self._seq, stored)
         self._deliver(event)
 
     def _deliver(self, event: Event) -> None:
@@ -261,12 +268,6 @@ class MeasurementRun:
         except Exception:  # a broken sink must not stop the jobs or the store
             log.exception("measurement %s: the caller's sink failed; detaching it", self.id)
             self._emit = None
-
-    async def _safely(self, step: Awaitable[None]) -> None:
-        try:
-            await step
-        except Exception:  # the store failed: nothing more to tell anyone, keep the log
-            log.exception("measurement %s: could not record its end", self.id)
 
 
 def _named(event: Event, agent: str) -> Event:

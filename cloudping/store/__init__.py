@@ -2,6 +2,7 @@
 
 :class:`MeasurementStore` is the seam; :class:`MemoryStore` is its twin and
 :class:`SqliteStore` the data directory's file (a PostgreSQL backend can join them later).
+:class:`MeasurementWriter` writes one measurement behind its stream, in order, in batches.
 """
 
 from cloudping.store.base import MeasurementStore
@@ -16,12 +17,14 @@ from cloudping.store.model import (
     StoreError,
 )
 from cloudping.store.sqlite import SqliteStore
+from cloudping.store.writer import MeasurementWriter
 
 __all__ = [
     "FINAL_STATUSES",
     "FinalStatus",
     "MeasurementNotFoundError",
     "MeasurementStore",
+    "MeasurementWriter",
     "MemoryStore",
     "SqliteStore",
     "Status",

@@ -46,6 +46,14 @@ class MeasurementStore(Protocol):
         finished measurement takes no more (``measurement_finished``)."""
         ...
 
+    async def append_events(
+        self, measurement_id: str, first_seq: int, events: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Add several events at once, numbered ``first_seq``, ``first_seq + 1``, ...: all of
+        them or none (one transaction), under the rules of :meth:`append_event` for
+        ``first_seq``. No events is no change, once the rules hold."""
+        ...
+
     async def finish(
         self,
         measurement_id: str,

@@ -65,9 +65,16 @@ class MemoryStore:
 
     async def append_event(self, measurement_id: str, seq: int, event: Mapping[str, Any]) -> None:
         """See :meth:`cloudping.store.base.MeasurementStore.append_event`."""
+        await self.append_events(measurement_id, seq, (event,))
+
+    async def append_events(
+        self, measurement_id: str, first_seq: int, events: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """See :meth:`cloudping.store.base.MeasurementStore.append_events`."""
         record = self._record(measurement_id)
-        check_append(measurement_id, record.status, record.last_seq, seq)
-        record.events.append((seq, _dump(event)))
+        check_append(measurement_id, record.status, record.last_seq, first_seq)
+        texts = [_dump(event) for event in events]  # all or none: a bad value fails them all
+        record.events.extend(enumerate(texts, start=first_seq))
 
     async def finish(
         self,

@@ -34,6 +34,7 @@ from cloudping.wire.errors import HubUnreachableError
 from cloudping.wire.messages import Accept, Hello
 from cloudping.wire.quiclink import ALPN, AppError, Link, LinkEvent, LinkSettings
 from cloudping.wire.trust import HubTrust
+from cloudping.wire.udpbuffers import enlarge_buffers
 
 __all__ = [
     "ALPN",
@@ -117,6 +118,7 @@ async def serve_agents(
         local_addr=(host, port),
     )
     try:
+        enlarge_buffers(transport.get_extra_info("socket"))  # bursts from 1,000+ agents
         sockname = transport.get_extra_info("sockname")
         yield AgentServer(address=(sockname[0], sockname[1]), connections=live)
     finally:

@@ -11,6 +11,7 @@ from typing import Any
 
 from cloudping.events import PingSummaryEvent, ReplyEvent, StartEvent, to_dict
 from cloudping.hub import Hub
+from cloudping.hub.selection import Profile, profile_of
 from cloudping.wire.messages import AgentAttributes, Capability, JobLimits
 
 ALL: tuple[Capability, ...] = ("icmp", "udp", "tcp", "dns", "http", "http3", "scan")
@@ -22,6 +23,11 @@ class Agent:
 
     name: str
     attributes: AgentAttributes
+
+    @property
+    def profile(self) -> Profile:
+        """What selection matches on (made at each use: a test fleet is small)."""
+        return profile_of(self.name, self.attributes)
 
 
 def agent(name: str, **attributes: Any) -> Agent:

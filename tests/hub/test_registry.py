@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.hub import MemoryRegistry, RegistryError
+from cloudping.commands.selection import parse_selectors
+from cloudping.hub import MemoryRegistry, RegistryError, selection_matches
+from cloudping.hub.selection import profile_of
 from cloudping.wire.messages import AgentAttributes
 
 from .helpers import FakeLink
@@ -93,3 +95,30 @@ async def test_only_the_live_connection_may_update_the_attributes() -> None:
     with pytest.raises(RegistryError) as caught:
         await registry.update("ber1", FakeLink("ber1"), AgentAttributes(city="Hamburg"))
     assert caught.value.code == "not_found"
+
+
+async def test_the_listing_follows_every_change() -> None:
+    registry = MemoryRegistry()
+    ber1, fra1 = FakeLink("ber1"), FakeLink("fra1")
+    await registry.register("fra1", "fra1", BERLIN, fra1, T0)
+    assert [e.name for e in await registry.list()] == ["fra1"]
+    await registry.register("ber1", "ber1", BERLIN, ber1, T0)
+    assert [e.name for e in await registry.list()] == ["ber1", "fra1"]
+    moved = AgentAttributes(country="FR", city="Paris", capabilities=("icmp",))
+    await registry.update("fra1", fra1, moved)
+    assert [e.attributes.city for e in await registry.list()] == ["Berlin", "Paris"]
+    await registry.unregister("ber1", ber1)
+    assert [e.name for e in await registry.list()] == ["fra1"]
+
+
+async def test_an_entry_is_matched_on_its_current_attributes() -> None:
+    registry = MemoryRegistry()
+    link = FakeLink("ber1")
+    entry = await registry.register("ber1", "ber1", BERLIN, link, T0)
+    assert entry.profile == profile_of("ber1", BERLIN)
+    assert selection_matches(parse_selectors("berlin+AS3320"), entry)
+    moved = AgentAttributes(country="US", city="New York", asn=64500, capabilities=("icmp",))
+    updated = await registry.update("ber1", link, moved)
+    assert selection_matches(parse_selectors("new_york+as64500"), updated)
+    assert not selection_matches(parse_selectors("berlin"), updated)
+    assert not selection_matches(parse_selectors("AS3320"), updated)

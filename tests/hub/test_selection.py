@@ -8,6 +8,7 @@ from cloudping.commands import parse
 from cloudping.commands.selection import parse_selectors
 from cloudping.errors import CloudpingError
 from cloudping.hub import choose_agents, needed_capabilities, selection_matches
+from cloudping.hub.selection import count_agents
 
 from .helpers import Agent, agent, seeded
 
@@ -42,6 +43,9 @@ def names(agents: tuple[Agent, ...] | list[Agent]) -> set[str]:
         ("new-york", {"nyc1"}),
         ("AS13335", {"ber1", "ams1"}),
         ("as4242420001", {"nyc1"}),
+        ("AS013335", {"ber1", "ams1"}),
+        ("AS4242420001+dn42", {"nyc1"}),
+        ("Lab-Net+AS64500", {"nyc1"}),
         ("Deutsche-Telekom", {"fra1"}),
         ("cloudflare", {"ber1", "ams1"}),
         ("lab_net", {"nyc1"}),
@@ -159,3 +163,36 @@ def test_the_same_seed_chooses_the_same_agents() -> None:
 def test_a_limit_above_the_matches_takes_every_match() -> None:
     chosen = choose_agents(FLEET, parse("ping -s DE --limit 5 example.com"), seeded(1))
     assert names(chosen) == {"fra1", "ber1"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ping example.com",
+        "dns example.com",
+        "ping -s DE example.com",
+        "ping -s DE --limit 1 example.com",
+        "ping --limit 4 example.com",
+        "ping --limit 50 example.com",
+        "http --http 3 -s AS13335,fra1 https://example.com",
+    ],
+)
+def test_the_count_is_how_many_agents_would_be_chosen(command: str) -> None:
+    chosen = choose_agents(FLEET + SPREAD, parse(command), seeded(3), preferred="fra1")
+    assert count_agents(FLEET + SPREAD, parse(command)) == len(chosen)
+
+
+def test_the_count_refuses_what_the_choice_refuses() -> None:
+    with pytest.raises(CloudpingError) as caught:
+        count_agents(FLEET, parse("dns -s nyc1 example.com"))
+    assert caught.value.code == "no_agent_matched"
+
+
+def test_a_word_that_reads_like_an_asn_is_not_taken_for_one() -> None:
+    """An ASN is matched as a number, never as the text of a name or tag."""
+    fleet = (agent("x1", tags=("as64500",)), agent("x2", asn=64500))
+    assert names([a for a in fleet if selection_matches(parse_selectors("as64500"), a)]) == {
+        "x1",
+        "x2",
+    }
+    assert names([a for a in fleet if selection_matches(parse_selectors("AS064500"), a)]) == {"x2"}

@@ -106,6 +106,63 @@ async def test_replay_then_follow_misses_nothing_appended_in_between(
     assert seen == [1, 2]
 
 
+async def test_a_batch_of_events_is_stored_with_consecutive_seqs(store: MeasurementStore) -> None:
+    await create(store)
+    await store.append_event("m1", 1, reply(1))
+    await store.append_events("m1", 2, [reply(2), reply(3), reply(4)])
+    await store.append_events("m1", 5, [])
+    await store.append_events("m1", 7, [reply(7)])  # seq may jump, as with append_event
+    got = await store.events_since("m1", 0)
+    assert [(event.seq, event.event) for event in got] == [(s, reply(s)) for s in (1, 2, 3, 4, 7)]
+
+
+@pytest.mark.parametrize("first_seq", [1, 2])
+async def test_a_batch_that_does_not_follow_is_refused_whole(
+    store: MeasurementStore, first_seq: int
+) -> None:
+    await create(store)
+    await store.append_events("m1", 1, [reply(1), reply(2)])
+    with pytest.raises(StoreError) as caught:
+        await store.append_events("m1", first_seq, [reply(3), reply(4)])
+    assert caught.value.code == "event_out_of_order"
+    assert [event.seq for event in await store.events_since("m1", 0)] == [1, 2]
+
+
+async def test_a_batch_with_a_value_json_cannot_carry_stores_none_of_it(
+    store: MeasurementStore,
+) -> None:
+    await create(store)
+    with pytest.raises(TypeError):
+        await store.append_events("m1", 1, [reply(1), {"type": "reply", "rtt_ms": object()}])
+    assert await store.events_since("m1", 0) == ()
+
+
+async def test_a_batch_for_a_finished_or_unknown_measurement_is_refused(
+    store: MeasurementStore,
+) -> None:
+    await create(store)
+    await store.finish("m1", status="done", summary=None, ended_at=T0 + 1)
+    with pytest.raises(StoreError) as finished:
+        await store.append_events("m1", 1, [reply(1)])
+    with pytest.raises(MeasurementNotFoundError):
+        await store.append_events("nope", 1, [reply(1)])
+    assert finished.value.code == "measurement_finished"
+
+
+async def test_sqlite_commits_a_batch_once(tmp_path: Path) -> None:
+    statements: list[str] = []
+    async with SqliteStore.open(tmp_path / "m.sqlite3") as opened:
+        await create(opened)
+        await opened._call(lambda db: db.set_trace_callback(statements.append))
+        await opened.append_events("m1", 1, [reply(seq) for seq in range(1, 51)])
+        await opened._call(lambda db: db.set_trace_callback(None))
+        assert len(await opened.events_since("m1", 0)) == 50
+    assert [s for s in statements if s in ("BEGIN IMMEDIATE", "COMMIT")] == [
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+    ]
+
+
 async def test_an_unknown_measurement_is_not_found_everywhere(store: MeasurementStore) -> None:
     for attempt in (
         store.get("nope"),

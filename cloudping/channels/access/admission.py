@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
-
 from cloudping.channels.access.caller import Caller
 from cloudping.channels.access.window import HOUR, SlidingWindow
 from cloudping.commands import Command
 from cloudping.errors import CloudpingError
-from cloudping.hub import Hub, choose_agents
+from cloudping.hub import Hub
 from cloudping.hub.jobs import targets_of
+from cloudping.hub.selection import count_agents
 
 
 class Admission:
@@ -47,15 +46,12 @@ class Admission:
 
     async def _check_jobs(self, caller: Caller, command: Command) -> None:
         targets = targets_of(command)
-        # The hub's choice is random in which agents, never in how many: count with any seed.
-        entries = await self._hub.registry.list()
-        any_seed = random.Random(0)  # noqa: S311 (a count, nothing secret)
-        preferred = self._hub.settings.preferred_agent
-        agents = choose_agents(entries, command, any_seed, preferred=preferred)
-        requested, allowed = len(targets) * len(agents), caller.quota.jobs_per_measurement
+        # The hub's choice is random in which agents, never in how many: count them only.
+        agents = count_agents(await self._hub.registry.list(), command)
+        requested, allowed = len(targets) * agents, caller.quota.jobs_per_measurement
         if requested > allowed:
             raise CloudpingError(
-                f"{len(agents)} agents x {len(targets)} targets = {requested} jobs, "
+                f"{agents} agents x {len(targets)} targets = {requested} jobs, "
                 f"more than the {allowed} allowed per measurement",
                 code="quota_exceeded",
                 limit="jobs_per_measurement",
