@@ -124,13 +124,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _days(text: str) -> float:
-    """A non-negative number of days (argparse type)."""
+    """0 (keep forever) or 1 to 36500 days (argparse type).
+
+    At least a day: a shorter retention would remove measurements while they still run.
+    """
     try:
         days = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
-    if not 0 <= days <= 36_500:
-        raise argparse.ArgumentTypeError(f"{text!r}: give 0 (forever) to 36500 days")
+    if days != 0 and not 1 <= days <= 36_500:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 (forever) or 1 to 36500 days")
     return days
 
 
@@ -165,8 +168,11 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
     """The hub's and the API's settings from parsed options.
 
     Raises:
-        ValueError: a malformed listen address, or heartbeat and idle timeout out of order.
+        ValueError: a malformed listen address, heartbeat and idle timeout out of order, or
+            an option of the API or MCP without ``--listen``.
     """
+    if not args.listen and (unheard := _api_options_given(args)):
+        raise ValueError(f"{unheard} needs --listen (it sets the HTTP API and MCP)")
     host, port = listen_address(args.agent_listen)
     agent_ws = None
     if args.agent_ws_listen:
@@ -199,6 +205,20 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         agent_ws=agent_ws,
     )
     return settings, api
+
+
+def _api_options_given(args: argparse.Namespace) -> str | None:
+    """The first option given that only means something with ``--listen``."""
+    given = {
+        "--anonymous": args.anonymous != "off",
+        "--guest-anywhere": args.guest_anywhere,
+        "--expose-coordinates": args.expose_coordinates,
+        "--no-mcp": args.no_mcp,
+        "--mcp-stateless": args.mcp_stateless,
+        "--mcp-allowed-host": bool(args.mcp_allowed_host),
+        "--mcp-allowed-origin": bool(args.mcp_allowed_origin),
+    }
+    return next((option for option, set_ in given.items() if set_), None)
 
 
 def run_service(name: str, service: Coroutine[Any, Any, None]) -> int:

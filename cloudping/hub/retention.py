@@ -1,8 +1,9 @@
 """Retention: measurements older than a setting leave the store, on start and then hourly.
 
-The purge runs once when the hub starts (so a hub that was down for a month does not serve
-a month of stale measurements until its first tick) and then every ``interval_s``; a store
-error is logged and the next tick tries again, it never stops the hub.
+The first sweep starts with the hub (so a hub that was down for a month does not serve a
+month of stale measurements until its first tick), in the background so that a large purge
+does not hold up the start; then one every ``interval_s``. A store error is logged and the
+next tick tries again: it never stops the hub.
 """
 
 from __future__ import annotations
@@ -56,15 +57,14 @@ async def retention(
     if keep_s is None:
         yield
         return
-    await purge_once(store, keep_s, clock())
 
     async def sweep() -> None:
         while True:
-            await asyncio.sleep(settings.interval_s)
             try:
                 await purge_once(store, keep_s, clock())
             except Exception:  # a locked or failing store: the next tick tries again
                 log.exception("the retention sweep failed")
+            await asyncio.sleep(settings.interval_s)
 
     task = asyncio.create_task(sweep(), name="retention")
     try:

@@ -37,14 +37,18 @@ async def _exists(store: MeasurementStore, mid: str) -> bool:
 
 
 def test_the_first_sweep_runs_on_start_and_keeps_what_is_recent() -> None:
-    async def scenario() -> tuple[bool, bool]:
+    async def scenario() -> bool:
         store = MemoryStore()
         await _create(store, "old", NOW - 31 * DAY_S)
         await _create(store, "new", NOW - 29 * DAY_S)
-        async with retention(store, Retention(keep_s=30 * DAY_S), lambda: NOW):
-            return await _exists(store, "old"), await _exists(store, "new")
+        # An interval far beyond the test: only the sweep made at start can remove "old".
+        async with retention(store, Retention(keep_s=30 * DAY_S, interval_s=DAY_S), lambda: NOW):
+            async with asyncio.timeout(WAIT_S):
+                while await _exists(store, "old"):
+                    await asyncio.sleep(0.01)
+            return await _exists(store, "new")
 
-    assert asyncio.run(scenario()) == (False, True)
+    assert asyncio.run(scenario())
 
 
 def test_later_sweeps_remove_what_has_aged_since() -> None:
@@ -141,7 +145,7 @@ def test_zero_retention_days_keeps_forever(tmp_path: Path) -> None:
     assert configure(args)[0].retention.keep_s is None
 
 
-@pytest.mark.parametrize("days", ["-1", "soon", "99999"])
+@pytest.mark.parametrize("days", ["-1", "soon", "99999", "0.01"])
 def test_bad_retention_days_is_a_usage_error(
     days: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,3 +155,47 @@ def test_bad_retention_days_is_a_usage_error(
         )
     assert stop.value.code == 2
     assert "--retention-days" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--anonymous", "guest"],
+        ["--guest-anywhere"],
+        ["--expose-coordinates"],
+        ["--no-mcp"],
+        ["--mcp-stateless"],
+        ["--mcp-allowed-host", "hub.example:443"],
+        ["--mcp-allowed-origin", "https://a.example"],
+    ],
+)
+def test_api_options_without_listen_are_refused_by_name(option: list[str], tmp_path: Path) -> None:
+    args = parser().parse_args(
+        ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:1", *option]
+    )
+    with pytest.raises(ValueError, match=f"{option[0]} needs --listen"):
+        configure(args)
+
+
+def test_a_failing_store_does_not_stop_the_hub_and_is_swept_again() -> None:
+    class Flaky(MemoryStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        async def purge_older_than(self, cutoff: float) -> int:
+            self.calls += 1
+            if self.calls == 1:
+                raise OSError("database is locked")
+            return await super().purge_older_than(cutoff)
+
+    async def scenario() -> bool:
+        store = Flaky()
+        await _create(store, "old", NOW - 100)
+        async with retention(store, Retention(keep_s=60, interval_s=0.01), lambda: NOW):
+            async with asyncio.timeout(WAIT_S):
+                while await _exists(store, "old"):
+                    await asyncio.sleep(0.01)
+        return store.calls >= 2
+
+    assert asyncio.run(scenario())

@@ -31,9 +31,10 @@ class MeasurementService:
         Cancelling the awaiting task cancels the measurement (see :meth:`Hub.run`).
 
         Raises:
-            CloudpingError: before any event: ``quota_exceeded``, ``no_agent_matched``,
-                ``not_a_measurement``.
+            CloudpingError: before any event: ``scope_missing`` (no ``measure`` scope),
+                ``quota_exceeded``, ``no_agent_matched``, ``not_a_measurement``.
         """
+        caller.require("measure")
         await self._admission.admit(caller, command, self.settings.clock())
         return await self.hub.run(command, caller.subject, emit, private=caller.private)
 
@@ -43,6 +44,7 @@ class MeasurementService:
         Raises:
             CloudpingError: as :meth:`run`.
         """
+        caller.require("measure")
         await self._admission.admit(caller, command, self.settings.clock())
         return await self.hub.start(command, caller.subject, private=caller.private)
 

@@ -48,21 +48,23 @@ class McpSettings:
     ) -> TransportSecuritySettings:
         """What the SDK checks of ``Host`` and ``Origin`` (DNS rebinding protection).
 
-        Configured hosts and origins win. Otherwise, on a loopback listener, or wherever
-        guests need no token (a rebound name could reach them), the loopback names and the
-        listen address are accepted; a hub that requires tokens everywhere accepts any
-        ``Host`` (a browser on a rebound name cannot send the token).
+        On a loopback listener, wherever guests need no token (a rebound name could reach
+        them), or once hosts or origins are configured, both headers are checked: each list
+        is the configured one, or else the loopback names and the listen address. A hub that
+        requires tokens everywhere and configures nothing accepts any ``Host`` (a browser on
+        a rebound name cannot send the token).
         """
-        if self.allowed_hosts or self.allowed_origins:
-            return _protecting(self.allowed_hosts, self.allowed_origins)
-        if not (_is_loopback(listen_host) or access.anonymous == "guest"):
+        configured = bool(self.allowed_hosts or self.allowed_origins)
+        if not (configured or _is_loopback(listen_host) or access.anonymous == "guest"):
             return TransportSecuritySettings(enable_dns_rebinding_protection=False)
         hosts, origins = list(_LOOPBACK_HOSTS), list(_LOOPBACK_ORIGINS)
         if not _is_unspecified(listen_host):
             shown = f"[{listen_host}]" if ":" in listen_host else listen_host
             hosts.append(f"{shown}:*")
             origins.append(f"http://{shown}:*")
-        return _protecting(tuple(hosts), tuple(origins))
+        return _protecting(
+            self.allowed_hosts or tuple(hosts), self.allowed_origins or tuple(origins)
+        )
 
 
 def _protecting(hosts: tuple[str, ...], origins: tuple[str, ...]) -> TransportSecuritySettings:

@@ -46,3 +46,19 @@ def test_guests_keep_the_protection_on_a_specific_address_too() -> None:
 def test_a_result_budget_out_of_range_is_refused(size: int) -> None:
     with pytest.raises(ValueError, match="result_bytes"):
         McpSettings(result_bytes=size)
+
+
+def test_origins_alone_keep_the_default_hosts() -> None:
+    # Configuring only origins must not leave an empty host list (every request a 421).
+    settings = McpSettings(allowed_origins=("https://app.example",))
+    security = settings.transport_security("127.0.0.1", TOKENS_ONLY)
+    assert security.enable_dns_rebinding_protection
+    assert "127.0.0.1:*" in security.allowed_hosts
+    assert security.allowed_origins == ["https://app.example"]
+
+
+def test_hosts_alone_keep_the_default_origins() -> None:
+    settings = McpSettings(allowed_hosts=("hub.example.org:443",))
+    security = settings.transport_security("0.0.0.0", TOKENS_ONLY)  # noqa: S104
+    assert security.allowed_hosts == ["hub.example.org:443"]
+    assert "http://localhost:*" in security.allowed_origins
