@@ -42,9 +42,9 @@ from cloudping.wire import (
     LocalProtocolError,
     Message,
 )
+from cloudping.wire.link import LinkEvent
 from cloudping.wire.payloads import job_event
 from cloudping.wire.quic import HubConnection, dial_hub
-from cloudping.wire.quiclink import LinkEvent
 from cloudping.wire.trust import HubTrust
 
 SYNTHETIC_RTT_MS = 0.05

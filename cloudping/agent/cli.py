@@ -199,7 +199,6 @@ async def serve(config: AgentSettings) -> None:
 
 def dialler(config: AgentSettings) -> Dial:
     """Opens one connection to the hub over the transport ``--hub`` names."""
-    from cloudping.wire.quic import dial_hub  # noqa: PLC0415 (aioquic only for the agent)
 
     @asynccontextmanager
     async def dial(*, on_event: OnEvent) -> AsyncIterator[HubSession]:
@@ -208,6 +207,9 @@ def dialler(config: AgentSettings) -> Dial:
             async with dial_hub_ws(config.ws, trust=trust, hello=hello, on_event=on_event) as ws:
                 yield ws
         else:
+            # Imported here: a WebSocket agent (where UDP is blocked) never loads aioquic.
+            from cloudping.wire.quic import dial_hub  # noqa: PLC0415
+
             async with dial_hub(
                 config.host, config.port, trust=trust, hello=hello, on_event=on_event
             ) as link:

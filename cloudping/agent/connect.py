@@ -20,7 +20,7 @@ from typing import NoReturn, Protocol
 from cloudping.agent.runtime import Agent, HubLink
 from cloudping.errors import CloudpingError
 from cloudping.wire import Disconnected, HubRefusedError, HubUnreachableError
-from cloudping.wire.quiclink import LinkEvent
+from cloudping.wire.link import LinkEvent
 
 log = logging.getLogger(__name__)
 

@@ -38,8 +38,8 @@ from cloudping.wire import (
     LocalProtocolError,
     Message,
 )
+from cloudping.wire.link import LinkEvent
 from cloudping.wire.payloads import job_event
-from cloudping.wire.quiclink import LinkEvent
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from cloudping.channels.api import ApiSettings
 from cloudping.channels.mcp import MCP_PATH, McpSettings
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
-from cloudping.hub.quiclink import Liveness
+from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.hub.web import ApiListen, serve_api

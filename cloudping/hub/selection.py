@@ -116,31 +116,31 @@ def _folded(selectors: tuple[tuple[str, ...], ...]) -> _Selectors:
     return tuple(tuple(_term_keys(term) for term in terms) for terms in selectors)
 
 
-def _matches(selectors: _Selectors, profile: Profile) -> bool:
-    if not selectors:
-        return True
-    keys = profile.keys
-    return any(all(not term.isdisjoint(keys) for term in terms) for terms in selectors)
+def matching_agents(agents: Sequence[_C], selectors: tuple[tuple[str, ...], ...]) -> list[_C]:
+    """The agents ``selectors`` name, in order (no selectors name every agent).
 
-
-def _matching(agents: Sequence[_C], selectors: _Selectors) -> list[_C]:
-    """The agents ``selectors`` name, in order (one term, the usual case, in one pass)."""
+    The terms are folded once for all the agents, and each term filters what the previous
+    ones kept, in one comprehension: a function call or generator per agent made choosing
+    among 3,000 agents 2-10 times slower.
+    """
     if not selectors:
         return list(agents)
-    if len(selectors) == 1 and len(selectors[0]) == 1:
-        term = selectors[0][0]
-        return [agent for agent in agents if not term.isdisjoint(agent.profile.keys)]
-    return [agent for agent in agents if _matches(selectors, agent.profile)]
-
-
-def term_matches(term: str, agent: Candidate) -> bool:
-    """Whether one selector term names ``agent`` by any of its attributes."""
-    return not _term_keys(term).isdisjoint(agent.profile.keys)
+    named: list[list[_C]] = []
+    for terms in _folded(selectors):
+        kept = list(agents)
+        for term in terms:
+            kept = [agent for agent in kept if not term.isdisjoint(agent.profile.keys)]
+        named.append(kept)
+    if len(named) == 1:
+        return named[0]
+    chosen = {id(agent) for kept in named for agent in kept}
+    return [agent for agent in agents if id(agent) in chosen]
 
 
 def selection_matches(selectors: tuple[tuple[str, ...], ...], agent: Candidate) -> bool:
-    """Any alternative whose terms all match; no selectors match every agent."""
-    return _matches(_folded(selectors), agent.profile)
+    """Any alternative whose terms all match; no selectors match every agent (to keep the
+    matching ones of many agents, :func:`matching_agents` folds the terms once)."""
+    return bool(matching_agents((agent,), selectors))
 
 
 def needed_capabilities(command: Command) -> tuple[Capability, ...]:
@@ -244,7 +244,7 @@ def count_agents(agents: Sequence[Candidate], command: Command) -> int:
 def _able(agents: Sequence[_C], command: Command) -> tuple[Selection | None, list[_C]]:
     """The command's selection and the agents it names that can run the command (some)."""
     selection: Selection | None = getattr(command, "from_", None)
-    matched = _matching(agents, _folded(() if selection is None else selection.selectors))
+    matched = matching_agents(agents, () if selection is None else selection.selectors)
     needs = needed_capabilities(command)
     able = [agent for agent in matched if capable(agent, needs)]
     if not able:

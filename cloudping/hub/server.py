@@ -23,14 +23,15 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, SqliteRevocations, TokenService
+from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
 from cloudping.hub.local import LocalAgentLink, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
-from cloudping.hub.quiclink import AgentDoor, Liveness
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.store.sqlite import SqliteStore
-from cloudping.wire.quic import AgentServer, LinkSettings, serve_agents
+from cloudping.wire.link import LinkSettings
+from cloudping.wire.quic import AgentServer, serve_agents
 from cloudping.wire.ws import WsAgentServer, serve_agents_ws
 
 STORE_FILE = "measurements.db"

@@ -69,7 +69,7 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off; the app's lifespan runs
     MCP's session manager (a mounted app's own lifespan never runs)."""
     service = MeasurementService(server.hub, server.store, listen.settings)
-    api = app(server.hub, server.store, server.tokens, service=service)
+    api = app(service, server.tokens)
     if not listen.mcp.enabled:
         return api
     mcp = mcp_endpoint(service, server.tokens, listen.mcp, listen.host)

@@ -6,14 +6,16 @@ offer, refuses a peer that broke the protocol (saying why), and finishes a job's
 the job ended. :class:`AgentSide` is the agent's end: a new stream from the hub is a new job,
 the hub's accept or refuse answers the hello, and the trust check runs before a byte is
 sent. The bindings (:mod:`cloudping.wire.quic`, :mod:`cloudping.wire.ws`) combine an end with
-their transport; both hand events to a plain callback ``(connection, event)``.
+their transport; both hand events to a plain callback ``(connection, event)``, and their
+listeners are both a :class:`Listener`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from cryptography import x509
 
@@ -26,7 +28,7 @@ from cloudping.wire.errors import (
 )
 from cloudping.wire.jobstream import JobChannel, JobStreamEvent
 from cloudping.wire.link import LinkEvent, LinkSettings, StreamLink
-from cloudping.wire.messages import Accept, Hello, JobEnd, JobOffer, Message, Refuse
+from cloudping.wire.messages import MAX_REASON, Accept, Hello, JobEnd, JobOffer, Message, Refuse
 from cloudping.wire.states import ControlState, Role
 from cloudping.wire.streams import AppError, JobStream
 from cloudping.wire.trust import HubTrust, untrusted_because
@@ -98,7 +100,7 @@ class HubSide(StreamLink):
             self.close(AppError.PROTOCOL_ERROR, error.message)
             return
         code = "unsupported_version" if error.kind == "unsupported_version" else "protocol_error"
-        self.send(Refuse(code=code, reason=error.message[:1024]))
+        self.send(Refuse(code=code, reason=error.message[:MAX_REASON]))
 
     def new_job_stream(self, stream_id: int) -> JobStream:
         """Only streams the hub opened carry jobs: data on another is a protocol error."""
@@ -109,6 +111,23 @@ class HubSide(StreamLink):
         if isinstance(event, JobEnd):
             self.write(stream, b"", end=True)
         self.deliver(event)
+
+
+_Hub = TypeVar("_Hub", bound=HubSide)
+
+
+@dataclass(frozen=True, slots=True)
+class Listener(Generic[_Hub]):
+    """A listening hub, over either binding: its bound address and the live agent
+    connections."""
+
+    address: tuple[str, int]
+    connections: set[_Hub]
+
+    @property
+    def port(self) -> int:
+        """The bound port, UDP or TCP (useful after binding port 0)."""
+        return self.address[1]
 
 
 class AgentSide(StreamLink):

@@ -37,6 +37,7 @@ _JOB_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces: it lands in
 _COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2
 _MAX_TEXT = 256
 _MAX_TOKEN = 8192
+MAX_REASON = 1024  # a Refuse's or Cancel's reason, in characters: cut longer texts to it
 _MAX_ITEMS = 64
 _UINT32 = 2**32 - 1
 _INT63 = 2**63 - 1
@@ -175,7 +176,7 @@ class Refuse:
 
     def __post_init__(self) -> None:
         _require(_CODE.fullmatch(self.code) is not None, "code must be snake_case")
-        _check_text("reason", self.reason, 1024)
+        _check_text("reason", self.reason, MAX_REASON)
 
 
 @_message
@@ -271,7 +272,7 @@ class Cancel:
 
     def __post_init__(self) -> None:
         _check_job_id(self.job_id)
-        _check_text("reason", self.reason, 1024)
+        _check_text("reason", self.reason, MAX_REASON)
 
 
 ControlMessage = Hello | Accept | Refuse | Heartbeat | HeartbeatAck | Attributes

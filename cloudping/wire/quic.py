@@ -21,7 +21,6 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +28,19 @@ from aioquic.asyncio.server import QuicServer
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
-from cloudping.wire.ends import AgentSide, HubSide
+from cloudping.wire.ends import AgentSide, HubSide, Listener
 from cloudping.wire.errors import HubUnreachableError
+from cloudping.wire.link import LinkEvent, LinkSettings
 from cloudping.wire.messages import Accept, Hello
-from cloudping.wire.quiclink import ALPN, AppError, Link, LinkEvent, LinkSettings
+from cloudping.wire.quiclink import Link
+from cloudping.wire.streams import ALPN, AppError
 from cloudping.wire.trust import HubTrust
 from cloudping.wire.udpbuffers import enlarge_buffers
 
 __all__ = [
-    "ALPN",
     "AgentConnection",
     "AgentServer",
-    "AppError",
     "HubConnection",
-    "LinkSettings",
     "dial_hub",
     "serve_agents",
 ]
@@ -69,17 +67,10 @@ class AgentConnection(HubSide, Link):
         HubSide.__init__(self, self._loop, settings, on_event, live)
 
 
-@dataclass(frozen=True, slots=True)
-class AgentServer:
-    """A listening hub: its bound address and the live agent connections."""
+class AgentServer(Listener[AgentConnection]):
+    """A hub listening on UDP: its bound address and the live agent connections."""
 
-    address: tuple[str, int]
-    connections: set[AgentConnection]
-
-    @property
-    def port(self) -> int:
-        """The UDP port (useful after binding port 0)."""
-        return self.address[1]
+    __slots__ = ()
 
 
 @asynccontextmanager

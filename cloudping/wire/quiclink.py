@@ -21,28 +21,10 @@ from aioquic.quic.events import (
 from aioquic.quic.events import StreamReset as QuicStreamReset
 
 from cloudping.wire.connection import Disconnected
-from cloudping.wire.link import LinkEvent, LinkSettings, StreamLink
-from cloudping.wire.streams import (
-    ALPN,
-    CONTROL_STREAM,
-    AppError,
-    JobStream,
-    StopSending,
-    StreamData,
-    StreamReset,
-    stream_kind,
-)
+from cloudping.wire.link import StreamLink
+from cloudping.wire.streams import StopSending, StreamData, StreamReset
 
-__all__ = [
-    "ALPN",
-    "CONTROL_STREAM",
-    "AppError",
-    "JobStream",
-    "Link",
-    "LinkEvent",
-    "LinkSettings",
-    "stream_kind",
-]
+__all__ = ["Link"]
 
 
 class Link(StreamLink, QuicConnectionProtocol):

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from cloudping.wire.ends import AgentSide, HubSide
+from cloudping.wire.ends import AgentSide, HubSide, Listener
 from cloudping.wire.errors import HubUnreachableError
 from cloudping.wire.link import LinkEvent, LinkSettings
 from cloudping.wire.messages import Accept, Hello
@@ -68,7 +68,7 @@ class HubUrl:
 
 
 def parse_hub_url(text: str) -> HubUrl:
-    """``wss://HOST[:PORT]/PATH`` (port 443 when absent).
+    """``wss://HOST[:PORT][/PATH]`` (port 443 and path ``/agent`` when absent).
 
     Raises:
         ValueError: not a ``wss://`` URL with a host (plain ``ws://`` is refused: the token
@@ -83,7 +83,8 @@ def parse_hub_url(text: str) -> HubUrl:
         raise ValueError(f"--hub {text!r}: {exc}") from None
     if not parts.hostname:
         raise ValueError(f"--hub {text!r} names no host")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # No path is the agents' endpoint: ``/`` would meet the hub's 404.
+    path = (parts.path or AGENT_PATH) + (f"?{parts.query}" if parts.query else "")
     return HubUrl(parts.hostname, port, path)
 
 
@@ -106,17 +107,10 @@ class WsAgentConnection(HubSide, WsLink):
         HubSide.__init__(self, loop, settings, on_event, live)
 
 
-@dataclass(frozen=True, slots=True)
-class WsAgentServer:
-    """A listening hub: its bound address and the live agent connections."""
+class WsAgentServer(Listener[WsAgentConnection]):
+    """A hub listening on TCP: its bound address and the live agent connections."""
 
-    address: tuple[str, int]
-    connections: set[WsAgentConnection]
-
-    @property
-    def port(self) -> int:
-        """The TCP port (useful after binding port 0)."""
-        return self.address[1]
+    __slots__ = ()
 
     @property
     def url(self) -> str:
@@ -124,12 +118,18 @@ class WsAgentServer:
         return str(HubUrl(self.address[0], self.port))
 
 
-def server_context(certificate: Path, private_key: Path) -> ssl.SSLContext:
-    """TLS 1.2 or later with the hub's certificate (the same one QUIC presents)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+def _tls_context(*, server: bool) -> ssl.SSLContext:
+    """TLS 1.2 or later, offering HTTP/1.1 by ALPN: what both ends share."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(certificate, private_key)
     context.set_alpn_protocols([HTTP_ALPN])
+    return context
+
+
+def server_context(certificate: Path, private_key: Path) -> ssl.SSLContext:
+    """The hub's context, with its certificate (the same one QUIC presents)."""
+    context = _tls_context(server=True)
+    context.load_cert_chain(certificate, private_key)
     return context
 
 
@@ -222,13 +222,11 @@ def peer_certificate(transport: asyncio.BaseTransport) -> x509.Certificate | Non
 
 
 def client_context() -> ssl.SSLContext:
-    """TLS 1.2 or later; the certificate is checked by :func:`untrusted_because` (pin or CA
-    file) before a byte is sent, not by the system store."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    """The agent's context: the certificate is checked by :func:`untrusted_because` (pin or
+    CA file) before a byte is sent, not by the system store."""
+    context = _tls_context(server=False)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    context.set_alpn_protocols([HTTP_ALPN])
     return context
 
 

@@ -14,18 +14,15 @@ from schemathesis import checks
 from schemathesis.core.result import Ok
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
+from cloudping.channels.access import MeasurementService
 from cloudping.channels.api import ApiSettings, app, document
 from cloudping.hub import Hub, MemoryRegistry
 from cloudping.store import MemoryStore
 
 _TOKENS = TokenService(KeyRing.of(SigningKey.generate()))
 _STORE = MemoryStore()
-_APP = app(
-    Hub(MemoryRegistry(), _STORE),
-    _STORE,
-    _TOKENS,
-    ApiSettings(anonymous="guest", guest_loopback_only=False),
-)
+_GUESTS = ApiSettings(anonymous="guest", guest_loopback_only=False)
+_APP = app(MeasurementService(Hub(MemoryRegistry(), _STORE), _STORE, _GUESTS), _TOKENS)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP)
 
 CHECKS = [

@@ -13,6 +13,7 @@ from hub.helpers import ALL, FakeLink, counter, seeded, ticking_clock
 from starlette.applications import Starlette
 
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
+from cloudping.channels.access import MeasurementService
 from cloudping.channels.api import ApiSettings, app
 from cloudping.hub import Hub, HubSettings, MemoryRegistry
 from cloudping.store import MemoryStore
@@ -86,7 +87,7 @@ async def world(
     async with hub:
         for asn, (name, link) in enumerate(links.items(), start=1):
             await connect(hub, link, asn, name)
-        api = app(hub, store, tokens, chosen)
+        api = app(MeasurementService(hub, store, chosen), tokens)
         transport = httpx.ASGITransport(app=api, client=client)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             yield World(hub, store, tokens, http, links, api, now)

@@ -26,7 +26,7 @@ from cloudping.auth import Audience
 from cloudping.commands import parse
 from cloudping.events import Event, to_dict
 from cloudping.hub import HubSettings
-from cloudping.hub.quiclink import Liveness, QuicAgentLink
+from cloudping.hub.agentdoor import Liveness, WireAgentLink
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.probes.env import ProbeEnv
 from cloudping.store import StoredMeasurement
@@ -154,7 +154,7 @@ async def hub_with_agent(
             yield server, dial
 
 
-def cut(link: QuicAgentLink, dial: Dialler) -> None:
+def cut(link: WireAgentLink, dial: Dialler) -> None:
     """Drop an agent's connection as when its host dies: no word from the agent after this.
 
     Over WebSocket the agent's TCP connection is aborted (a reset, no close frame); over

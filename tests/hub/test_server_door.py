@@ -8,7 +8,7 @@ from typing import cast
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.hub import Hub, MemoryRegistry
-from cloudping.hub.quiclink import AgentDoor, Liveness
+from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.store.memory import MemoryStore
 from cloudping.wire import (
     Accept,

@@ -1,4 +1,4 @@
-"""The Starlette app of the HTTP API, built from a hub, a store and a token service."""
+"""The Starlette app of the HTTP API, built from a measurement service and a token service."""
 
 from __future__ import annotations
 
@@ -7,28 +7,20 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from cloudping.auth import TokenService
-from cloudping.channels.access import ApiSettings, MeasurementService
+from cloudping.channels.access import MeasurementService
 from cloudping.channels.api import agents, measurements, seed
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
 from cloudping.channels.api.openapi import PREFIX, openapi
 from cloudping.errors import CloudpingError
-from cloudping.hub import Hub
-from cloudping.store import MeasurementStore
 
 
-def app(
-    hub: Hub,
-    store: MeasurementStore,
-    tokens: TokenService,
-    settings: ApiSettings | None = None,
-    *,
-    service: MeasurementService | None = None,
-) -> Starlette:
+def app(service: MeasurementService, tokens: TokenService) -> Starlette:
     """The API: ``/api/v1/...``, ``/healthz`` and the seed's ``/ping``.
 
-    The hub's lifetime is the caller's (``async with hub``); the app only uses it. Pass the
-    ``service`` other channels use (MCP) so that quotas count every channel's measurements.
+    ``service`` is the one source of the hub, the store and the settings; pass the one other
+    channels use (MCP) so that quotas count every channel's measurements. The hub's lifetime
+    is the caller's (``async with hub``); the app only uses it.
     """
     routes = [
         Route(f"{PREFIX}/agents", agents.list_agents, methods=["GET"]),
@@ -45,7 +37,5 @@ def app(
         Exception: on_unexpected,
     }
     application = Starlette(routes=routes, exception_handlers=handlers)
-    chosen = settings or (service.settings if service else ApiSettings())
-    service = service or MeasurementService(hub, store, chosen)
-    application.state.api = Api(hub, store, tokens, chosen, service)
+    application.state.api = Api(service.hub, service.store, tokens, service.settings, service)
     return application

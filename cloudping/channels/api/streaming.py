@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -35,7 +36,7 @@ class LiveResponse(StreamingResponse):
                 self._task.cancel()
 
 
-async def live(run: Callable[[Emit], Awaitable[str]]) -> LiveResponse:
+async def live(run: Callable[[Emit], Coroutine[Any, Any, str]]) -> LiveResponse:
     """Start a measurement and answer with its stream, once its first event is there.
 
     ``run(emit)`` runs it (:meth:`MeasurementService.run` for the caller), emitting each event
@@ -47,17 +48,13 @@ async def live(run: Callable[[Emit], Awaitable[str]]) -> LiveResponse:
         CloudpingError: as ``run`` before its first event.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
-    task = asyncio.create_task(_measure(run, queue.put_nowait))
+    task = asyncio.create_task(run(queue.put_nowait))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     first = await queue.get()
     if first is None:
         task.result()  # raises the hub's error
         raise RuntimeError("the hub ended a measurement without any event")
     return LiveResponse(_lines(first, queue, task), task)
-
-
-async def _measure(run: Callable[[Emit], Awaitable[str]], emit: Emit) -> str:
-    return await run(emit)
 
 
 async def _lines(

@@ -5,13 +5,15 @@
 revocation); the SDK's middleware then answers 401 for a missing or bad token and 403 for a
 token without the ``measure`` scope. :class:`GuestOrBearer` lets a request without any
 ``Authorization`` header in as the guest when the hub allows guests (``ApiSettings``), as
-the HTTP API does. A tool reads its caller back with :func:`caller_of`.
+the HTTP API does. A tool reads its caller back with :func:`caller_of`, a resource (which
+gets no ``Context``) with :func:`current_caller`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, BearerAuthBackend
 from mcp.server.auth.provider import AccessToken
 from mcp.server.mcpserver import Context
@@ -30,6 +32,11 @@ class HubTokenVerifier:
     def __init__(self, tokens: TokenService, settings: ApiSettings) -> None:
         self._tokens = tokens
         self._settings = settings
+
+    @property
+    def issuer(self) -> str:
+        """``iss`` of the tokens it accepts (the SDK's auth settings name it)."""
+        return self._tokens.issuer
 
     async def verify_token(self, token: str) -> AccessToken | None:
         """The token's access, or ``None`` (the SDK answers 401) when it does not verify."""
@@ -87,6 +94,21 @@ def caller_of(ctx: Context[Any, Any], settings: ApiSettings, local: Caller | Non
     if isinstance(user, AuthenticatedUser):
         return _caller(user.access_token, settings)
     if request is None and local is not None:
+        return local
+    raise AuthError("no bearer token was given", code="token_missing")
+
+
+def current_caller(settings: ApiSettings, local: Caller | None) -> Caller:
+    """The caller of the request being handled, where no ``Context`` is at hand (a static
+    resource): the access the SDK's auth middleware keeps for the request, else ``local``'s.
+
+    Raises:
+        AuthError: ``token_missing`` when there is neither.
+    """
+    access = get_access_token()
+    if access is not None:
+        return _caller(access, settings)
+    if local is not None:
         return local
     raise AuthError("no bearer token was given", code="token_missing")
 

@@ -68,7 +68,7 @@ def catalog(box: Toolbox, identify: Identify) -> list[ToolSpec]:
     """Every tool, in the order ``tools/list`` gives them."""
     measurements = [name for name in COMMAND_NAMES if name in MEASUREMENT_COMMANDS]
     return [
-        _list_agents(box),
+        _list_agents(box, identify),
         *(_measurement(box, identify, name) for name in measurements),
         *(_not_built(name) for name in NOT_BUILT_TOOLS),
         _run_command(box, identify),
@@ -106,10 +106,11 @@ def _measurement(box: Toolbox, identify: Identify, name: str) -> ToolSpec:
     )
 
 
-def _list_agents(box: Toolbox) -> ToolSpec:
+def _list_agents(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("list_agents", schemas.command_input("list"))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
+        identify(ctx)  # needs no scope, but a refused caller is refused here too
         command = command_of("list", check, arguments)
         assert isinstance(command, ListCommand)
         return success(await box.agents(command))

@@ -44,7 +44,8 @@ def mcp_endpoint(
     listen_host: str,
 ) -> McpEndpoint:
     """The MCP endpoint of a hub whose HTTP server listens on ``listen_host``."""
-    server = mcp_server(service, tokens, settings)
+    verifier = HubTokenVerifier(tokens, service.settings)
+    server = mcp_server(service, verifier, settings)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=settings.stateless,
@@ -52,7 +53,6 @@ def mcp_endpoint(
         transport_security=settings.transport_security(listen_host, service.settings),
         host=listen_host,
     )
-    verifier = HubTokenVerifier(tokens, service.settings)
     _use_backend(app, GuestOrBearer(verifier, service.settings))
     return McpEndpoint(app, server)
 

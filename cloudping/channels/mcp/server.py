@@ -1,9 +1,10 @@
 """The MCP server of a hub: the generated tools, the agent directory, the diagnose prompt.
 
 :func:`mcp_server` builds an SDK ``MCPServer`` over a :class:`MeasurementService` (the one
-the HTTP API uses, so quotas are shared) and the hub's token service (its auth). Tests talk
-to it in-process with ``mcp.Client(server)``: such calls come without HTTP, so they act as
-``local_caller``; over HTTP the caller is whoever the token (or the guest rule) says.
+the HTTP API uses, so quotas are shared) and a verifier of the hub's tokens (its auth).
+Tests talk to it in-process with ``mcp.Client(server)``: such calls come without HTTP, so
+they act as ``local_caller``; over HTTP the caller is whoever the token (or the guest rule)
+says.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import Any
 
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.prompts.base import Prompt
 from pydantic import AnyHttpUrl
 
 from cloudping import __version__
-from cloudping.auth import TokenService
+from cloudping.auth import AuthError
 from cloudping.channels.access import Caller, MeasurementService
-from cloudping.channels.mcp.auth import HubTokenVerifier, caller_of
+from cloudping.channels.mcp.auth import HubTokenVerifier, caller_of, current_caller
 from cloudping.channels.mcp.budget import as_json, json_text
 from cloudping.channels.mcp.catalog import catalog
 from cloudping.channels.mcp.prompts import DIAGNOSE_DESCRIPTION, diagnose
@@ -39,7 +41,7 @@ INSTRUCTIONS = (
 
 def mcp_server(
     service: MeasurementService,
-    tokens: TokenService,
+    verifier: HubTokenVerifier,
     settings: McpSettings | None = None,
     *,
     local_caller: Caller | None = None,
@@ -48,9 +50,10 @@ def mcp_server(
 
     Args:
         service: runs commands for callers (shared with the HTTP API).
-        tokens: verifies Bearer tokens (audience ``api``) for the HTTP transport.
+        verifier: verifies Bearer tokens (audience ``api``) for the HTTP transport.
         settings: result size and transport settings.
-        local_caller: who calls without HTTP (in-process clients); ``None`` refuses them.
+        local_caller: who calls without HTTP (in-process clients); ``None`` refuses them:
+            every tool answers ``token_missing`` and the agents resource fails.
     """
     chosen = settings or McpSettings()
     box = Toolbox(service, chosen.result_bytes)
@@ -63,9 +66,9 @@ def mcp_server(
         title="cloudping",
         version=__version__,
         instructions=INSTRUCTIONS,
-        token_verifier=HubTokenVerifier(tokens, service.settings),
+        token_verifier=verifier,
         auth=AuthSettings(
-            issuer_url=AnyHttpUrl(tokens.issuer),
+            issuer_url=AnyHttpUrl(verifier.issuer),
             resource_server_url=None,
             required_scopes=["measure"],
         ),
@@ -76,6 +79,10 @@ def mcp_server(
     @server.resource(AGENTS_URI, name="agents", mime_type="application/json")
     async def agents() -> str:
         """The live agents, and every selector word a measurement's `from` can use."""
+        try:
+            current_caller(service.settings, local_caller)  # refused as the tools refuse
+        except AuthError as exc:
+            raise ResourceError(f"{exc.code}: {exc.message}") from exc
         return json_text(as_json(await box.agents(ListCommand())))
 
     server.add_prompt(Prompt.from_function(diagnose, description=DIAGNOSE_DESCRIPTION))

@@ -104,7 +104,9 @@ async def raw_post(hub: RunningHub, headers: dict[str, str]) -> httpx2.Response:
 async def test_tools_list_over_http_has_every_tool_with_its_schemas(tmp_path: Path) -> None:
     async with running_hub(tmp_path) as hub, hub.client(hub.token("measure")) as client:
         tools = (await client.list_tools()).tools
+        directory = await client.read_resource("cloudping://agents")
     assert len(tools) == 12
+    assert '"name":"local"' in directory.contents[0].text  # type: ignore[union-attr]
     ping = next(tool for tool in tools if tool.name == "ping")
     assert ping.input_schema["properties"]["count"]["minimum"] == 1
     assert all(tool.output_schema for tool in tools)
@@ -173,10 +175,12 @@ async def test_a_guest_on_loopback_measures_without_a_token(tmp_path: Path) -> N
     async with running_hub(tmp_path, ApiSettings(anonymous="guest")) as hub:
         async with hub.client(None) as client:
             agents = await client.call_tool("list_agents", {})
+            directory = await client.read_resource("cloudping://agents")
             ping = await client.call_tool("ping", PING)
         stored = await hub.server.store.get(ping.structured_content["measurement_id"])
         refused = await raw_post(hub, {"Authorization": "Bearer not.a.token"})
     assert [agent["name"] for agent in agents.structured_content["agents"]] == ["local"]
+    assert '"name":"local"' in directory.contents[0].text  # type: ignore[union-attr]
     assert not ping.is_error
     assert stored.subject == "guest"
     assert refused.status_code == 401  # a bad token is never taken for the guest
@@ -187,8 +191,10 @@ async def test_the_stateless_setting_serves_without_sessions(tmp_path: Path) -> 
     async with running_hub(tmp_path, mcp=mcp) as hub:
         async with hub.client(hub.token("measure", "private")) as client:
             result = await client.call_tool("ping", PING)
+            directory = await client.read_resource("cloudping://agents")
         response = await raw_post(hub, {"Authorization": f"Bearer {hub.token('measure')}"})
     assert not result.is_error
+    assert '"name":"local"' in directory.contents[0].text  # type: ignore[union-attr]
     assert response.status_code == 200
     assert "mcp-session-id" not in response.headers
 

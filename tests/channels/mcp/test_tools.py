@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from mcp import MCPError
 from mcp_types import CallToolResult, ImageContent, TextContent
 from PIL import Image
 
 from cloudping.channels.access import ApiSettings, Quota
 from cloudping.commands import json_schema
+from cloudping.hub import selection
 from cloudping.policy import DEFAULT_LIMITS
 from cloudping.store import MeasurementNotFoundError
 
@@ -148,6 +150,23 @@ async def test_list_agents_lists_agents_and_the_selectors_that_exist() -> None:
     assert {"fra1", "DE", "AS1", "Frankfurt", "NL"} <= set(every["selectors"])
     assert "lat" not in every["agents"][0]  # coordinates stay private by default
     assert [agent["name"] for agent in german.structured_content["agents"]] == ["fra1"]
+
+
+async def test_list_agents_folds_each_selector_term_once_whatever_the_number_of_agents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folded: list[str] = []
+    fold = selection._term_keys
+
+    def counted(term: str) -> frozenset[str]:
+        folded.append(term)
+        return fold(term)
+
+    monkeypatch.setattr(selection, "_term_keys", counted)
+    async with mcp_world() as w:
+        listed = await w.client.call_tool("list_agents", {"selector": {"selectors": "DE,NL"}})
+    assert [agent["name"] for agent in listed.structured_content["agents"]] == ["ams1", "fra1"]
+    assert folded == ["DE", "NL"]  # not once per agent and term
 
 
 @pytest.mark.parametrize(
@@ -284,6 +303,18 @@ async def test_the_agent_directory_is_a_resource() -> None:
     assert [str(resource.uri) for resource in listed.resources] == ["cloudping://agents"]
     body = json.loads(read.contents[0].text)  # type: ignore[union-attr]
     assert [agent["name"] for agent in body["agents"]] == ["ams1", "fra1"]
+
+
+async def test_an_in_process_caller_refused_is_refused_by_every_tool_and_the_resource() -> None:
+    async with mcp_world(refuse_local=True) as w:
+        agents = await w.client.call_tool("list_agents", {})
+        ping = await w.client.call_tool("ping", CALLS["ping"])
+        with pytest.raises(MCPError) as resource:
+            await w.client.read_resource("cloudping://agents")
+    assert agents.is_error
+    assert text_of(agents).startswith("token_missing: ")
+    assert text_of(ping).startswith("token_missing: ")
+    assert resource.value.message.startswith("token_missing: ")
 
 
 async def test_the_diagnose_prompt_chains_ping_traceroute_dns_and_http() -> None:

@@ -17,6 +17,7 @@ from mcp.server.mcpserver import MCPServer
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.access import ApiSettings, Caller, MeasurementService
 from cloudping.channels.mcp import McpSettings, mcp_server
+from cloudping.channels.mcp.auth import HubTokenVerifier
 from cloudping.events import (
     DnsEvent,
     DnsRecord,
@@ -205,8 +206,13 @@ async def mcp_world(
     *,
     finishes: bool = True,
     caller: Caller | None = None,
+    refuse_local: bool = False,
 ) -> AsyncIterator[McpWorld]:
-    """The world of the in-process tests; every wait inside is bounded by :data:`WAIT`."""
+    """The world of the in-process tests; every wait inside is bounded by :data:`WAIT`.
+
+    In-process calls act for ``caller`` (``alice`` unless told), or for no one when
+    ``refuse_local``.
+    """
     store = MemoryStore()
     hub = Hub(
         MemoryRegistry(), store, settings=HubSettings(max_jobs=20), clock=ticking_clock(),
@@ -221,7 +227,9 @@ async def mcp_world(
             await hub.registry.register(name, name, attributes, links[name], 0.0)
             links[name].hub = hub
         service = MeasurementService(hub, store, chosen)
-        server = mcp_server(service, tokens, mcp, local_caller=caller or alice(chosen))
+        local = None if refuse_local else caller or alice(chosen)
+        verifier = HubTokenVerifier(tokens, chosen)
+        server = mcp_server(service, verifier, mcp, local_caller=local)
         async with asyncio.timeout(WAIT), Client(server) as client:
             yield McpWorld(hub, store, server, client, links, tokens)
 

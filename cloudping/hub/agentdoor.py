@@ -1,11 +1,13 @@
-"""The glue between the agents' listeners (QUIC: :func:`cloudping.wire.quic.serve_agents`;
-WebSocket: :func:`cloudping.wire.ws.serve_agents_ws`) and the hub: the same door for both.
+"""The agents' door: the glue between their listeners (QUIC:
+:func:`cloudping.wire.quic.serve_agents`; WebSocket: :func:`cloudping.wire.ws.serve_agents_ws`)
+and the hub, the same for both.
 
-:class:`QuicAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
-connection. :class:`AgentDoor` is the listener's ``on_event``: it checks each hello (the
-token's audience is ``agent`` and its subject is the name the agent claims), registers the
-agent, accepts it, then routes its job messages to the :class:`~cloudping.hub.Hub`; when the
-connection ends, its jobs end ``agent_lost`` and its name is free again.
+:class:`WireAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
+connection, whatever carries it. :class:`AgentDoor` is either listener's ``on_event``: it
+checks each hello (the token's audience is ``agent`` and its subject is the name the agent
+claims), registers the agent, accepts it, then routes its job messages to the
+:class:`~cloudping.hub.Hub`; when the connection ends, its jobs end ``agent_lost`` and its
+name is free again.
 
 The listener calls ``on_event`` synchronously while the registry is async (a Redis registry
 must fit behind it), so events go through one queue drained by one task: they are handled in
@@ -41,10 +43,10 @@ from cloudping.wire import (
     Refuse,
 )
 from cloudping.wire.ends import HubSide
-from cloudping.wire.quiclink import LinkEvent
+from cloudping.wire.link import LinkEvent
+from cloudping.wire.messages import MAX_REASON
 
 log = logging.getLogger(__name__)
-MAX_REASON = 1024  # Refuse.reason's bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,9 @@ class Liveness:
         )
 
 
-class QuicAgentLink:
-    """The hub's way to one accepted agent: offers and cancels become wire messages."""
+class WireAgentLink:
+    """The hub's way to one accepted agent, over QUIC or WebSocket: offers and cancels
+    become wire messages."""
 
     def __init__(self, connection: HubSide, name: str) -> None:
         self.connection = connection
@@ -106,7 +109,8 @@ class QuicAgentLink:
 
 
 class AgentDoor:
-    """``serve_agents``' ``on_event``: who gets in, and where their messages go.
+    """The ``on_event`` of ``serve_agents`` and ``serve_agents_ws``: who gets in, and where
+    their messages go.
 
     Use :meth:`open` to run its queue; events that arrive outside it are dropped (the hub is
     starting or stopping).
@@ -130,11 +134,11 @@ class AgentDoor:
     ) -> None:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
-        self._links: dict[HubSide, QuicAgentLink] = {}
+        self._links: dict[HubSide, WireAgentLink] = {}
         self._queue: asyncio.Queue[tuple[HubSide, LinkEvent]] | None = None
 
     @property
-    def links(self) -> tuple[QuicAgentLink, ...]:
+    def links(self) -> tuple[WireAgentLink, ...]:
         """The links of the agents accepted and still connected."""
         return tuple(self._links.values())
 
@@ -186,7 +190,7 @@ class AgentDoor:
 
     async def _hello(self, connection: HubSide, hello: Hello) -> None:
         """Verify, register, accept; or refuse, saying why (never the token itself)."""
-        link = QuicAgentLink(connection, hello.name)
+        link = WireAgentLink(connection, hello.name)
         try:
             principal = self._tokens.verify(hello.token, "agent", self._clock())
             await self._registry.register(
@@ -203,13 +207,13 @@ class AgentDoor:
         if connection.closed.done():  # gone while we were registering: undo it now
             await self._lost(connection, link, connection.closed.result())
 
-    async def _update(self, link: QuicAgentLink, event: Attributes) -> None:
+    async def _update(self, link: WireAgentLink, event: Attributes) -> None:
         try:
             await self._registry.update(link.name, link, event.attributes)
         except RegistryError as exc:  # it left meanwhile (its Disconnected is queued)
             log.info("attributes of agent %r not updated: %s", link.name, exc.message)
 
-    async def _lost(self, connection: HubSide, link: QuicAgentLink, gone: Disconnected) -> None:
+    async def _lost(self, connection: HubSide, link: WireAgentLink, gone: Disconnected) -> None:
         if self._links.pop(connection, None) is None:
             return
         log.info("agent %r disconnected: %s", link.name, gone.reason)
