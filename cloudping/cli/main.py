@@ -7,64 +7,18 @@ a measurement that could not run at all.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TextIO
+from dataclasses import replace
 
 from cloudping import __version__
-from cloudping.cli.remote import HubError, HubTarget, run_via_hub, take_hub
-from cloudping.commands import Command, HelpCommand, VersionCommand, help_text, parse_args
+from cloudping.cli.exits import EXIT_ERROR
 from cloudping.errors import UsageError
-from cloudping.events import ErrorEvent, Event, to_json_line
-from cloudping.events.verdict import answered
-from cloudping.measurement import run_measurement
 from cloudping.policy import DEFAULT_LIMITS, Limits
-from cloudping.probes.env import ProbeEnv
-from cloudping.render import TextStyle, render
-from cloudping.render.pictures import PICTURES, picture
 
-EXIT_REPLIES, EXIT_NO_REPLY, EXIT_ERROR = 0, 1, 2
 LOCAL_COUNT_MAX = 1_000_000
 _CLI_FLAGS = {"--json"}
-
-
-@dataclass
-class Printer:
-    """Writes each event as it arrives (text or NDJSON) and remembers what decides the exit."""
-
-    as_json: bool
-    style: TextStyle
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
-    with_answer: int = 0
-    results: int = 0
-    events: list[Event] | None = None  # kept when a picture is drawn at the end
-
-    def __call__(self, event: Event) -> None:
-        verdict = answered(event)
-        if verdict is not None:
-            self.results += 1
-            self.with_answer += verdict
-        if self.events is not None:
-            self.events.append(event)
-        if self.as_json:
-            print(to_json_line(event), file=self.out, flush=True)
-            return
-        text = render(event, self.style)
-        if text is not None:
-            print(text, file=self.err if isinstance(event, ErrorEvent) else self.out, flush=True)
-
-    def exit_status(self) -> int:
-        """0: some job got an answer; 1: jobs ran, none did; 2: no job ran at all."""
-        if self.with_answer:
-            return EXIT_REPLIES
-        return EXIT_NO_REPLY if self.results else EXIT_ERROR
 
 
 def split_cli_flags(argv: Sequence[str]) -> tuple[set[str], list[str]]:
@@ -136,11 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _command(argv: Sequence[str]) -> int:
     """Run one command of the grammar, or answer the CLI's own ``--help``/``--version``."""
     flags, words = split_cli_flags(argv)
-    if not words or words[0] in ("-h", "--help"):
-        print(_overview())
-        return 0
-    if words[0] in ("-V", "--version"):
+    if words and words[0] in ("-V", "--version"):
         print(f"cloudping {__version__}")
+        return 0
+    # The grammar (pydantic) loads here, not for the operator's tools and services above.
+    from cloudping.cli.remote import take_hub  # noqa: PLC0415
+    from cloudping.commands import HelpCommand, VersionCommand, help_text, parse_args  # noqa: PLC0415
+
+    if not words or words[0] in ("-h", "--help"):
+        print(_overview(help_text()))
         return 0
     try:
         hub, words = take_hub(words, os.environ)
@@ -152,60 +110,24 @@ def _command(argv: Sequence[str]) -> int:
             print(exc.usage, file=sys.stderr)
         return EXIT_ERROR
     if isinstance(cmd, HelpCommand):
-        print(help_text(cmd.topic) if cmd.topic else _overview())
+        print(help_text(cmd.topic) if cmd.topic else _overview(help_text()))
         return 0
     if isinstance(cmd, VersionCommand):
         print(f"cloudping {__version__}")
         return 0
-    return _measure(cmd, as_json="--json" in flags, png=png, hub=hub)
+    # Only a command that runs needs asyncio, the events and the renderers (cloudping.cli.measure).
+    from cloudping.cli.measure import measure  # noqa: PLC0415
+
+    return measure(cmd, as_json="--json" in flags, png=png, hub=hub)
 
 
-def _measure(
-    cmd: Command, *, as_json: bool, png: str | None = None, hub: HubTarget | None = None
-) -> int:
-    if png is not None and cmd.command not in PICTURES:
-        have = ", ".join(sorted(PICTURES))
-        print(
-            f"cloudping: {cmd.command} has no picture (--png works with: {have})", file=sys.stderr
-        )
-        return EXIT_ERROR
-    targets = getattr(cmd, "targets", ())
-    printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
-    printer.events = [] if png is not None else None
-    # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_run(cmd, printer) if hub is None else run_via_hub(hub, cmd, printer))
-    except HubError as exc:
-        print(f"cloudping: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    if png is not None and printer.events is not None:
-        return _write_picture(cmd.command, printer.events, png) or printer.exit_status()
-    return printer.exit_status()
-
-
-def _write_picture(command: str, events: list[Event], path: str) -> int | None:
-    """Draw the picture of ``events`` into ``path`` (also after Ctrl-C: what was found so
-    far); ``EXIT_ERROR`` when it could not be written."""
-    try:
-        Path(path).write_bytes(picture(command, events, datetime.now(UTC)))
-    except (OSError, ValueError) as exc:
-        print(f"cloudping: no picture written to {path}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    return None
-
-
-async def _run(cmd: Command, printer: Printer) -> None:
-    async with ProbeEnv() as env:
-        await run_measurement(cmd, env, printer)
-
-
-def _overview() -> str:
+def _overview(commands: str) -> str:
+    """The CLI's own help around ``commands``, the grammar's list of commands."""
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
         "usage: cloudping [--json] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
         "       cloudping up | hub | agent | token issue ...\n\n"
-        f"{help_text()}\n\n"
+        f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
         "  --png FILE     also draw the result as a PNG picture (scan)\n"

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pydantic
+from typing import TYPE_CHECKING, Any
 
 from cloudping.commands import Command, format_command
 from cloudping.errors import UsageError
-from cloudping.events import Event, from_dict
+
+if TYPE_CHECKING:
+    import ssl
+
+    from cloudping.events import Event
 
 HUB_ENV, TOKEN_ENV = "CLOUDPING_HUB", "CLOUDPING_TOKEN"
 MEASUREMENTS_PATH = "/api/v1/measurements"
@@ -88,7 +90,7 @@ async def run_via_hub(hub: HubTarget, cmd: Command, on_event: Callable[[Event], 
     body = {"command": format_command(cmd)}
     try:
         async with (
-            httpx.AsyncClient(timeout=timeout) as client,
+            httpx.AsyncClient(timeout=timeout, verify=tls_verify(hub.url)) as client,
             client.stream(
                 "POST", hub.url + MEASUREMENTS_PATH, json=body, headers=headers
             ) as response,
@@ -103,10 +105,31 @@ async def run_via_hub(hub: HubTarget, cmd: Command, on_event: Callable[[Event], 
         raise HubError(f"cannot reach the hub at {hub.url}: {reason}") from exc
 
 
+def tls_verify(url: str) -> ssl.SSLContext | bool:
+    """What the client verifies TLS with: httpx's default (``True``, its CA bundle) wherever
+    TLS may be spoken, to an https:// hub or to a proxy from the environment.
+
+    A plain http:// hub reached directly never speaks TLS (redirects are not followed), so it
+    gets a context that trusts no certificate: loading the bundle costs ~25 ms of start-up
+    for nothing, and should TLS ever be spoken, verification fails rather than passes.
+    """
+    import ssl  # noqa: PLC0415 (this module also serves the CLI before it knows of a hub)
+    import urllib.request  # noqa: PLC0415 (httpx has imported it already)
+
+    if url.startswith("https://") or urllib.request.getproxies():
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def _event(line: str, url: str) -> Event:
+    # Imported here: the CLI loads this module for take_hub before it knows there is a hub.
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from cloudping.events import from_dict  # noqa: PLC0415
+
     try:
         return from_dict(json.loads(line))
-    except (ValueError, pydantic.ValidationError) as exc:
+    except (ValueError, ValidationError) as exc:
         raise HubError(f"the hub at {url} sent a line that is not an event") from exc
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from cloudping.commands.values import shown
 
 COMMAND_NAMES: tuple[str, ...] = (
@@ -38,6 +36,8 @@ def canonical_name(word: str) -> str | None:
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """`` (did you mean X?)`` when one choice is close to ``word``, else an empty string."""
+    import difflib  # noqa: PLC0415 (only a mistyped word needs it)
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
 

@@ -65,7 +65,7 @@ class Selection(BaseModel):
     ``selectors=()`` with a ``limit`` means "any agents, this many of them".
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use
 
     selectors: Annotated[
         tuple[Alternative, ...],

@@ -5,17 +5,21 @@ from __future__ import annotations
 import dataclasses
 import json
 from functools import cache
-from importlib import resources
-from typing import Any
-
-from pydantic import TypeAdapter
+from typing import TYPE_CHECKING, Any
 
 from cloudping.events.model import Event
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 
 @cache
 def _adapter() -> TypeAdapter[Event]:
-    return TypeAdapter(Event)  # built on first use: it costs tens of ms at start-up
+    # Built (and imported) on first use: it costs tens of ms, and a process that only emits
+    # events (the CLI, a probe) never reads one back.
+    from pydantic import TypeAdapter  # noqa: PLC0415
+
+    return TypeAdapter(Event)
 
 
 @cache
@@ -67,6 +71,8 @@ def generate_schema() -> dict[str, Any]:
 @cache
 def published_schema() -> dict[str, Any]:
     """The schema shipped in the package (``cloudping/events/schema.json``)."""
+    from importlib import resources  # noqa: PLC0415 (only the tests and the API read it)
+
     text = resources.files("cloudping.events").joinpath("schema.json").read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
