@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cloudping.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
 from cloudping.cli.remote import HubError, HubTarget, run_via_hub
@@ -36,6 +38,8 @@ class Printer:
     with_answer: int = 0
     results: int = 0
     events: list[Event] | None = None  # kept when a picture is drawn at the end
+    on_closed: Callable[[], object] | None = None  # stops the run when the reader has gone
+    closed: bool = False
 
     def __call__(self, event: Event) -> None:
         verdict = answered(event)
@@ -44,12 +48,25 @@ class Printer:
             self.with_answer += verdict
         if self.events is not None:
             self.events.append(event)
+        if self.closed:
+            return
         if self.as_json:
-            print(to_json_line(event), file=self.out, flush=True)
+            self._write(to_json_line(event), self.out)
             return
         text = render(event, self.style)
         if text is not None:
-            print(text, file=self.err if isinstance(event, ErrorEvent) else self.out, flush=True)
+            self._write(text, self.err if isinstance(event, ErrorEvent) else self.out)
+
+    def _write(self, text: str, to: TextIO) -> None:
+        try:
+            print(text, file=to, flush=True)
+        except BrokenPipeError:  # `cloudping ... | head -1`: the reader has what it wanted
+            self.closed = True
+            # The interpreter flushes stdout once more at exit: let that go nowhere quietly.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), to.fileno())
+            if self.on_closed is not None:
+                self.on_closed()
 
     def exit_status(self) -> int:
         """0: some job got an answer; 1: jobs ran, none did; 2: no job ran at all."""
@@ -72,9 +89,10 @@ def measure(
     printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
     printer.events = [] if png is not None else None
     # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
+    run = _run_here(cmd, printer) if hub is None else run_via_hub(hub, cmd, printer)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_run_here(cmd, printer) if hub is None else run_via_hub(hub, cmd, printer))
+            asyncio.run(_stoppable(run, printer))
     except HubError as exc:
         print(f"cloudping: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -92,6 +110,17 @@ def _write_picture(command: str, events: list[Event], path: str) -> int | None:
         print(f"cloudping: no picture written to {path}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     return None
+
+
+async def _stoppable(run: Coroutine[Any, Any, None], printer: Printer) -> None:
+    """Run ``run``, cancelled once the printer's reader has gone (a closed pipe)."""
+    task = asyncio.current_task()
+    if task is not None:
+        printer.on_closed = task.cancel
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    if task is not None and printer.closed:
+        task.uncancel()
 
 
 async def _run_here(cmd: Command, printer: Printer) -> None:

@@ -1,0 +1,26 @@
+"""``cloudping ... | head -1``: when the reader goes, the run stops quietly (no traceback)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from upprocess import cloudping_argv
+
+RUN_S = 30.0  # what the whole ping would take: 150 probes at 0.2 s
+STOP_BOUND_S = 15.0  # it must stop well before that once its reader has gone
+
+
+def test_a_closed_pipe_stops_the_run_without_a_traceback() -> None:
+    argv = cloudping_argv("ping", "-c", "150", "-i", "0.2", "127.0.0.1", "--json")
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().startswith(b'{"type":"measurement"')
+            proc.stdout.close()  # as `head -1` does after its line
+            _, err = proc.communicate(timeout=STOP_BOUND_S)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    assert err.decode() == ""
+    assert proc.returncode in (0, 1)
