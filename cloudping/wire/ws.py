@@ -83,8 +83,9 @@ def parse_hub_url(text: str) -> HubUrl:
         raise ValueError(f"--hub {text!r}: {exc}") from None
     if not parts.hostname:
         raise ValueError(f"--hub {text!r} names no host")
-    # No path is the agents' endpoint: ``/`` would meet the hub's 404.
-    path = (parts.path or AGENT_PATH) + (f"?{parts.query}" if parts.query else "")
+    # No path (or a bare ``/``) is the agents' endpoint: ``/`` would meet the hub's 404.
+    path = parts.path if parts.path.strip("/") else AGENT_PATH
+    path += f"?{parts.query}" if parts.query else ""
     return HubUrl(parts.hostname, port, path)
 
 

@@ -35,6 +35,7 @@ def test_a_wss_url_picks_the_websocket_transport() -> None:
         ("wss://hub.example.net/agent", HubUrl("hub.example.net", 443, "/agent")),
         ("wss://[2001:db8::1]:9443/agent", HubUrl("2001:db8::1", 9443, "/agent")),
         ("wss://hub.example.net:9443", HubUrl("hub.example.net", 9443, "/agent")),
+        ("wss://hub.example.net:9443/", HubUrl("hub.example.net", 9443, "/agent")),
         ("wss://hub.example.net:9443?v=1", HubUrl("hub.example.net", 9443, "/agent?v=1")),
         ("wss://hub.example.net/hub/agent", HubUrl("hub.example.net", 443, "/hub/agent")),
     ],
