@@ -65,12 +65,16 @@ class MeasurementStore(Protocol):
         """Mark the measurement finished, once (``measurement_finished`` the second time)."""
         ...
 
-    async def get(self, measurement_id: str) -> StoredMeasurement:
-        """The whole measurement with every event, in ``seq`` order."""
+    async def get(self, measurement_id: str, *, events: bool = True) -> StoredMeasurement:
+        """The whole measurement with every event, in ``seq`` order; ``events=False``: without
+        them (``event_count`` still says how many), for an owner check or a page's header."""
         ...
 
-    async def events_since(self, measurement_id: str, seq: int) -> tuple[StoredEvent, ...]:
-        """The events after ``seq`` (0: all of them), in order: the replay part of a follow."""
+    async def events_since(
+        self, measurement_id: str, seq: int, limit: int | None = None
+    ) -> tuple[StoredEvent, ...]:
+        """The events after ``seq`` (0: all of them), in order, at most ``limit``: the replay
+        part of a follow, or a page."""
         ...
 
     async def purge_older_than(self, cutoff: float) -> int:

@@ -6,6 +6,7 @@ with what went in, and a value JSON cannot carry fails here as it would in SQLit
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +92,7 @@ class MemoryStore:
         record.summary = None if summary is None else _dump(summary)
         record.ended_at = ended_at
 
-    async def get(self, measurement_id: str) -> StoredMeasurement:
+    async def get(self, measurement_id: str, *, events: bool = True) -> StoredMeasurement:
         """See :meth:`cloudping.store.base.MeasurementStore.get`."""
         record = self._record(measurement_id)
         return StoredMeasurement(
@@ -104,12 +105,15 @@ class MemoryStore:
             status=record.status,
             summary=None if record.summary is None else json.loads(record.summary),
             ended_at=record.ended_at,
-            events=_events(record.events, 0),
+            events=_events(record.events, 0) if events else (),
+            event_count=len(record.events),
         )
 
-    async def events_since(self, measurement_id: str, seq: int) -> tuple[StoredEvent, ...]:
+    async def events_since(
+        self, measurement_id: str, seq: int, limit: int | None = None
+    ) -> tuple[StoredEvent, ...]:
         """See :meth:`cloudping.store.base.MeasurementStore.events_since`."""
-        return _events(self._record(measurement_id).events, seq)
+        return _events(self._record(measurement_id).events, seq, limit)
 
     async def purge_older_than(self, cutoff: float) -> int:
         """See :meth:`cloudping.store.base.MeasurementStore.purge_older_than`."""
@@ -129,5 +133,9 @@ def _dump(value: Mapping[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _events(events: list[tuple[int, str]], after: int) -> tuple[StoredEvent, ...]:
-    return tuple(StoredEvent(seq, json.loads(text)) for seq, text in events if seq > after)
+def _events(
+    events: list[tuple[int, str]], after: int, limit: int | None = None
+) -> tuple[StoredEvent, ...]:
+    start = bisect.bisect_right(events, after, key=lambda row: row[0])  # seq only grows
+    wanted = events[start:] if limit is None else events[start : start + limit]
+    return tuple(StoredEvent(seq, json.loads(text)) for seq, text in wanted)

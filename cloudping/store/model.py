@@ -43,7 +43,8 @@ class StoredMeasurement:
     """A measurement as stored: the request, who asked, where it ran, and what came back.
 
     Times are POSIX seconds. ``status`` is ``running`` until :meth:`finish`; ``summary`` and
-    ``ended_at`` are ``None`` until then.
+    ``ended_at`` are ``None`` until then. ``event_count`` is how many events are stored
+    (``events`` holds them all, or none when read with ``events=False``).
     """
 
     id: str
@@ -56,6 +57,7 @@ class StoredMeasurement:
     summary: dict[str, Any] | None
     ended_at: float | None
     events: tuple[StoredEvent, ...]
+    event_count: int
 
 
 def not_found(measurement_id: str) -> MeasurementNotFoundError:

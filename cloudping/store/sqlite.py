@@ -132,13 +132,15 @@ class SqliteStore:
         text = None if summary is None else _dump(summary)
         await self._call(lambda db: _finish(db, measurement_id, status, text, ended_at))
 
-    async def get(self, measurement_id: str) -> StoredMeasurement:
+    async def get(self, measurement_id: str, *, events: bool = True) -> StoredMeasurement:
         """See :meth:`cloudping.store.base.MeasurementStore.get`."""
-        return await self._call(lambda db: _get(db, measurement_id))
+        return await self._call(lambda db: _get(db, measurement_id, events=events))
 
-    async def events_since(self, measurement_id: str, seq: int) -> tuple[StoredEvent, ...]:
+    async def events_since(
+        self, measurement_id: str, seq: int, limit: int | None = None
+    ) -> tuple[StoredEvent, ...]:
         """See :meth:`cloudping.store.base.MeasurementStore.events_since`."""
-        return await self._call(lambda db: _events_since(db, measurement_id, seq))
+        return await self._call(lambda db: _events_since(db, measurement_id, seq, limit))
 
     async def purge_older_than(self, cutoff: float) -> int:
         """See :meth:`cloudping.store.base.MeasurementStore.purge_older_than`."""
@@ -263,7 +265,7 @@ def _finish(
         )
 
 
-def _get(db: sqlite3.Connection, measurement_id: str) -> StoredMeasurement:
+def _get(db: sqlite3.Connection, measurement_id: str, *, events: bool) -> StoredMeasurement:
     row = db.execute(
         "SELECT command, command_json, subject, agents, created_at, status, summary, ended_at "
         "FROM measurements WHERE id = ?",
@@ -282,14 +284,19 @@ def _get(db: sqlite3.Connection, measurement_id: str) -> StoredMeasurement:
         status=status,
         summary=None if summary is None else json.loads(summary),
         ended_at=ended_at,
-        events=_events_since(db, measurement_id, 0),
+        events=_events_since(db, measurement_id, 0) if events else (),
+        event_count=db.execute(
+            "SELECT count(*) FROM events WHERE measurement_id = ?", (measurement_id,)
+        ).fetchone()[0],
     )
 
 
-def _events_since(db: sqlite3.Connection, measurement_id: str, seq: int) -> tuple[StoredEvent, ...]:
+def _events_since(
+    db: sqlite3.Connection, measurement_id: str, seq: int, limit: int | None = None
+) -> tuple[StoredEvent, ...]:
     rows = db.execute(
-        "SELECT seq, event FROM events WHERE measurement_id = ? AND seq > ? ORDER BY seq",
-        (measurement_id, seq),
+        "SELECT seq, event FROM events WHERE measurement_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (measurement_id, seq, -1 if limit is None else limit),
     ).fetchall()
     if not rows:
         _status(db, measurement_id)  # an unknown id is an error, not an empty replay

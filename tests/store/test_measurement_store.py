@@ -95,6 +95,19 @@ async def test_replay_gives_the_events_after_a_sequence_number(store: Measuremen
     assert await store.events_since("m1", 5) == ()
 
 
+async def test_a_page_of_events_and_a_head_without_them(store: MeasurementStore) -> None:
+    await create(store)
+    for seq in (1, 2, 3, 5, 8):  # seq only has to grow: a page follows seq, not positions
+        await store.append_event("m1", seq, reply(seq))
+    assert [event.seq for event in await store.events_since("m1", 0, limit=2)] == [1, 2]
+    assert [event.seq for event in await store.events_since("m1", 2, limit=2)] == [3, 5]
+    assert [event.seq for event in await store.events_since("m1", 4, limit=9)] == [5, 8]
+    assert await store.events_since("m1", 8, limit=2) == ()
+    head = await store.get("m1", events=False)
+    assert (head.events, head.event_count, head.subject) == ((), 5, "alice")
+    assert (await store.get("m1")).event_count == 5
+
+
 async def test_replay_then_follow_misses_nothing_appended_in_between(
     store: MeasurementStore,
 ) -> None:

@@ -48,14 +48,17 @@ class MeasurementService:
         await self._admission.admit(caller, command, self.settings.clock())
         return await self.hub.start(command, caller.subject, private=caller.private)
 
-    async def stored(self, caller: Caller, measurement_id: str) -> StoredMeasurement:
-        """The stored measurement if the caller may see it.
+    async def stored(
+        self, caller: Caller, measurement_id: str, *, events: bool = True
+    ) -> StoredMeasurement:
+        """The stored measurement if the caller may see it (``events=False``: without its
+        events, see :meth:`MeasurementStore.get`).
 
         Raises:
             MeasurementNotFoundError: ``not_found``, also for someone else's measurement, so
                 that ids cannot be probed for.
         """
-        stored = await self.store.get(measurement_id)
+        stored = await self.store.get(measurement_id, events=events)
         if not caller.may_read(stored.subject):
             raise not_found(measurement_id)
         return stored
