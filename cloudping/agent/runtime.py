@@ -153,6 +153,8 @@ class Agent:
             self._emit(
                 job, ErrorEvent(code="internal_error", message=message, agent=self.env.agent)
             )
+        # Said here, in the step that sent the last event, so both leave in one packet.
+        self._end(job, "cancelled" if job.cancelled else job.status)
 
     async def _probe(self, job: _Job) -> None:
         cmd = admit(job.offer, self.rules)
@@ -185,9 +187,13 @@ class Agent:
         self._send(job.link, job_event(job.job_id, event))
 
     def _ended(self, job: _Job, task: asyncio.Task[None]) -> None:
+        """A job cancelled before it could say so itself ends ``cancelled`` here."""
+        if (job.link, job.job_id) in self._jobs:
+            self._end(job, "cancelled" if task.cancelled() or job.cancelled else job.status)
+
+    def _end(self, job: _Job, status: JobStatus) -> None:
         """Send the job's end; the job is forgotten."""
         del self._jobs[(job.link, job.job_id)]
-        status: JobStatus = "cancelled" if task.cancelled() or job.cancelled else job.status
         self._send(job.link, JobEnd(job_id=job.job_id, status=status))
         self._forget_if_idle(job.link)
 
