@@ -178,7 +178,9 @@ def test_a_ping_completes_exactly_with_30_percent_loss_on_the_hub_agent_link(
     assert_stored(hub, events, "done")
 
 
-def test_an_agent_behind_a_udp_block_runs_its_jobs_over_websocket(hub: LabHub, lab: Lab) -> None:
+def test_an_agent_behind_a_udp_block_runs_its_jobs_over_websocket_across_a_hub_restart(
+    hub: LabHub, lab: Lab
+) -> None:
     # The target's namespace can send no UDP to the hub: a QUIC agent there never gets in,
     # the same agent dialling wss:// on TCP does, and measures as any other.
     tokens = {name: issue_token(hub.data_dir, name, "agent") for name in ("q1", "w1")}
@@ -192,6 +194,17 @@ def test_an_agent_behind_a_udp_block_runs_its_jobs_over_websocket(hub: LabHub, l
             agent_address = lab.addr("agent", 4)
             events = hub.measure(f"ping -c 3 -i 0.2 --from w1 {agent_address}")
             assert "q1" not in hub.listed()
+            # A hub restart: the WebSocket agent comes back by itself too, and measures.
+            assert hub.stop_hub() == 0
+            hub.start_hub()
+            poll_until(
+                lambda: "w1" in hub.listed(),
+                timeout=RECONNECT_BOUND_S,
+                what="w1 back after the hub restart",
+                every=0.1,
+            )
+            assert ws.poll() is None  # the same process, reconnected
+            again = hub.measure(f"ping -c 2 -i 0.2 --from w1 {agent_address}")
         finally:
             lab.stop(quic)
             lab.stop(ws)
@@ -202,6 +215,8 @@ def test_an_agent_behind_a_udp_block_runs_its_jobs_over_websocket(hub: LabHub, l
     assert sorted(e["seq"] for e in replies) == [1, 2, 3]
     assert {e["address"] for e in replies} == {agent_address}
     assert_stored(hub, events, "done")
+    assert sorted(e["seq"] for e in again if e["type"] == "reply") == [1, 2]
+    assert again[-1]["status"] == "ok"
     poll_until(lambda: "w1" not in hub.listed(), timeout=10, what="w1 gone", every=0.1)
 
 
