@@ -166,8 +166,7 @@ def _run_command(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("run_command", schema)
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        check(arguments)
-        command = parse(arguments["command"])
+        command = parse(check(arguments)["command"])
         return await _dispatch(box, command, identify(ctx), ctx)
 
     return ToolSpec(
@@ -201,8 +200,7 @@ def _get_measurement(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("get_measurement", PageRequest.model_json_schema())
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        check(arguments)
-        request = PageRequest.model_validate(arguments)
+        request = PageRequest.model_validate(check(arguments))
         return success(await box.page(identify(ctx), request))
 
     return ToolSpec(

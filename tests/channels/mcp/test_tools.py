@@ -351,3 +351,43 @@ async def test_cancelling_the_call_cancels_the_measurement_and_its_jobs() -> Non
     assert stored.status == "cancelled"
     assert stored.events[-1].event["type"] == "end"
     assert w.links["fra1"].cancels == ["m1.1"]
+
+
+def _nulls(node: Any) -> list[str]:
+    """Where ``null`` appears in a schema (a type, an enum value, a default)."""
+    if isinstance(node, dict):
+        return [f"{key}/{where}" for key, value in node.items() for where in _nulls(value)]
+    if isinstance(node, list):
+        return [where for value in node for where in _nulls(value)]
+    return ["null"] if node is None or node == "null" else []
+
+
+async def test_input_schemas_name_no_null_for_clients_that_refuse_it() -> None:
+    # Some LLM clients reject "type": ["integer", "null"]: an optional argument is left out.
+    async with mcp_world() as w:
+        tools = (await w.client.list_tools()).tools
+    assert {tool.name: _nulls(tool.input_schema) for tool in tools} == {
+        tool.name: [] for tool in tools
+    }
+
+
+async def test_an_optional_argument_sent_as_null_means_its_default() -> None:
+    nulls = {
+        "ttl": None,
+        "port": None,
+        "family": None,
+        "from": {"selectors": "fra1", "limit": None},
+    }
+    async with mcp_world() as w:
+        result = await w.client.call_tool("ping", CALLS["ping"] | nulls)
+        offers = {name: len(link.offers) for name, link in w.links.items()}
+    assert not result.is_error, text_of(result)
+    assert "--ttl" not in result.structured_content["command"]
+    assert offers == {name: int(name == "fra1") for name in offers}
+
+
+async def test_a_required_argument_sent_as_null_is_refused() -> None:
+    async with mcp_world() as w:
+        result = await w.client.call_tool("ping", {"targets": None})
+    assert result.is_error
+    assert text_of(result).startswith("bad_command: ping: targets: None is not of type 'array'")
