@@ -1,7 +1,8 @@
-"""What needs no measurement: the agent list, /healthz, and the seed's /ping."""
+"""What needs no measurement: the agent list, /healthz, the JWKS and the seed's /ping."""
 
 from __future__ import annotations
 
+import jwt
 import pytest
 
 from .world import error_of, lines, world
@@ -82,3 +83,20 @@ async def test_the_seed_ping_endpoint_with_a_bad_count_names_it() -> None:
         response = await w.client.get("/ping", params=query, headers=w.auth("measure"))
     assert response.status_code == 400
     assert error_of(response)["word"] == "many"
+
+
+async def test_the_jwks_lets_anyone_verify_the_hubs_tokens_and_holds_no_private_key() -> None:
+    async with world() as w:
+        response = await w.client.get("/auth/jwks.json")
+        token = w.token("measure")
+    assert response.status_code == 200
+    assert "max-age=" in response.headers["cache-control"]
+    keys = response.json()["keys"]
+    assert all("d" not in key for key in keys)  # the private part never leaves the hub
+    assert {(key["kty"], key["crv"]) for key in keys} == {("OKP", "Ed25519")}
+    kid = jwt.get_unverified_header(token)["kid"]
+    [public] = [key for key in keys if key["kid"] == kid]
+    key = jwt.PyJWK(public).key
+    no_clock: jwt.types.Options = {"verify_exp": False, "verify_iat": False}  # a fixed clock
+    claims = jwt.decode(token, key, ["EdDSA"], no_clock, audience="api", issuer=w.tokens.issuer)
+    assert claims["sub"] == "alice"

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from cloudping.auth import TokenService
 from cloudping.channels.access import MeasurementService
-from cloudping.channels.api import agents, measurements, seed
+from cloudping.channels.api import agents, keys, measurements, seed
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
 from cloudping.channels.api.openapi import PREFIX, openapi
@@ -16,7 +16,7 @@ from cloudping.errors import CloudpingError
 
 
 def app(service: MeasurementService, tokens: TokenService) -> Starlette:
-    """The API: ``/api/v1/...``, ``/healthz`` and the seed's ``/ping``.
+    """The API: ``/api/v1/...``, ``/healthz``, ``/auth/jwks.json`` and the seed's ``/ping``.
 
     ``service`` is the one source of the hub, the store and the settings; pass the one other
     channels use (MCP) so that quotas count every channel's measurements. The hub's lifetime
@@ -29,6 +29,7 @@ def app(service: MeasurementService, tokens: TokenService) -> Starlette:
         Route(f"{PREFIX}/measurements/{{id}}/events", measurements.events, methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", agents.healthz, methods=["GET"]),
+        Route(keys.JWKS_PATH, keys.jwks, methods=["GET"]),
         Route("/ping", seed.seed_ping, methods=["GET"]),
     ]
     handlers = {

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from cloudping.channels.api.keys import JWKS_PATH
 from cloudping.channels.api.schemas import fixed_schemas
 from cloudping.commands import json_schema
 from cloudping.hub import MEASUREMENT_COMMANDS
@@ -65,6 +66,9 @@ def _paths() -> dict[str, Any]:
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
         "/healthz": {"get": _op("healthz", "Liveness.", _json_any("ok"))},
+        JWKS_PATH: {
+            "get": _op("jwks", "The public keys tokens are signed with.", _json_any("A JWK Set."))
+        },
         "/ping": {"get": _seed()},
     }
 
