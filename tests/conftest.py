@@ -43,6 +43,19 @@ def lab_ratelimited() -> Iterator[Lab]:
     yield from _build_lab(icmp_ratelimit=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_proxy() -> Iterator[None]:
+    """No test's HTTP goes through a proxy: httpx (and every child process) would send even
+    requests for 127.0.0.1 to one named in the environment, off this machine."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.lower().endswith("_proxy"):
+                patch.delenv(name)
+        patch.setenv("NO_PROXY", "*")
+        patch.setenv("no_proxy", "*")
+        yield
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Turn SIGTERM (a CI job cancelled or timed out) into KeyboardInterrupt.
 

@@ -56,7 +56,9 @@ class MiniHub:
 
     def types(self, job_id: str) -> list[str]:
         """The types of the job's events, in order."""
-        return [r.event["type"] for r in self.reports if isinstance(r, JobEvent)]
+        return [
+            r.event["type"] for r in self.reports if isinstance(r, JobEvent) and r.job_id == job_id
+        ]
 
     def end(self, job_id: str) -> JobEnd | None:
         """The job's end, once it came."""

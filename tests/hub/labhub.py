@@ -129,18 +129,20 @@ class Stream:
     def finish(self, timeout: float) -> list[dict[str, Any]]:
         """Read to the end of the answer (bounded); every event of it."""
         deadline = time.monotonic() + timeout
-        while self.next_event(deadline) is not None:
-            pass
-        self.close()
+        try:
+            while self.next_event(deadline) is not None:
+                pass
+        finally:
+            self.close()
         return self.events
 
     def close(self) -> None:
-        """Stop the client (if it still runs) and its reader."""
-        if self._proc.poll() is None:
-            self._proc.terminate()
-        self._proc.wait(timeout=10)
-        self._reader.join(timeout=10)
+        """Stop the client if it still runs (SIGTERM, then SIGKILL: bounded), then its reader.
+
+        Closing twice is harmless.
+        """
         self._lab.stop(self._proc)
+        self._reader.join(timeout=10)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +95,18 @@ def assert_full_ping(events: Events, agent: str, count: int) -> None:
 def test_ping_traceroute_and_scan_from_both_agents_at_once_reach_the_target(
     hub: LabHub, lab: Lab
 ) -> None:
-    streams = [
-        hub.stream(f"ping -c 3 -i 0.2 {BOTH} {TARGET}"),
-        hub.stream(f"traceroute -q 1 {BOTH} {TARGET}"),
-        hub.stream(f"scan -W 0.5 {BOTH} 198.18.3.0/29"),
+    commands = [
+        f"ping -c 3 -i 0.2 {BOTH} {TARGET}",
+        f"traceroute -q 1 {BOTH} {TARGET}",
+        f"scan -W 0.5 {BOTH} 198.18.3.0/29",
     ]
-    ping, trace, scan = (stream.finish(timeout=30) for stream in streams)
+    with ExitStack() as opened:  # every stream closed, whichever one fails
+        streams = []
+        for command in commands:
+            stream = hub.stream(command)
+            opened.callback(stream.close)
+            streams.append(stream)
+        ping, trace, scan = (stream.finish(timeout=30) for stream in streams)
     for events in (ping, trace, scan):
         assert_framed(events, "ok")
         assert_stored(hub, events, "done")
@@ -117,11 +124,14 @@ def test_killing_an_agent_mid_ping_ends_its_job_agent_lost_and_the_other_finishe
     hub: LabHub,
 ) -> None:
     stream = hub.stream(f"ping -c 20 -i 0.2 {BOTH} {TARGET}")
-    stream.wait_for("reply", "a2", timeout=15)
-    hub.agents["a2"].kill()  # SIGKILL: no goodbye, the hub finds out by the silence
-    killed_at = time.monotonic()
-    hub.agents["a2"].wait(timeout=10)
-    events = stream.finish(timeout=30)
+    try:
+        stream.wait_for("reply", "a2", timeout=15)
+        hub.agents["a2"].kill()  # SIGKILL: no goodbye, the hub finds out by the silence
+        killed_at = time.monotonic()
+        hub.agents["a2"].wait(timeout=10)
+        events = stream.finish(timeout=30)
+    finally:
+        stream.close()
 
     assert_framed(events, "error")
     assert_full_ping(events, "a1", 20)

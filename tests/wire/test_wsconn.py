@@ -28,6 +28,8 @@ from cloudping.wire.streams import (
 from cloudping.wire.wsconn import Opened, WsEndpoint, WsEvent, close_code
 from cloudping.wire.wsframes import encode_event
 
+EXCHANGE_ROUNDS = 1000  # far more than any exchange here takes; a ping-pong loop hits it
+
 
 def feed(end: WsEndpoint, data: bytes, *, one_byte_at_a_time: bool = False) -> None:
     if one_byte_at_a_time:
@@ -38,8 +40,13 @@ def feed(end: WsEndpoint, data: bytes, *, one_byte_at_a_time: bool = False) -> N
 
 
 def exchange(a: WsEndpoint, b: WsEndpoint, *, one_byte_at_a_time: bool = False) -> None:
-    """Move what each end wrote to the other until neither has more."""
-    while True:
+    """Move what each end wrote to the other until neither has more (at most
+    :data:`EXCHANGE_ROUNDS` rounds).
+
+    Raises:
+        AssertionError: the ends still had bytes for each other after that many rounds.
+    """
+    for _ in range(EXCHANGE_ROUNDS):
         moved = False
         for source, target in ((a, b), (b, a)):
             if data := source.data_to_send():
@@ -47,6 +54,7 @@ def exchange(a: WsEndpoint, b: WsEndpoint, *, one_byte_at_a_time: bool = False) 
                 moved = True
         if not moved:
             return
+    raise AssertionError("no quiescence")
 
 
 def events(end: WsEndpoint) -> list[WsEvent]:

@@ -22,6 +22,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def without_proxies() -> dict[str, str]:
+    """This environment with no ``*_proxy`` variable, and ``NO_PROXY=*``: the child talks
+    to the hub on loopback directly, whatever proxy the caller's shell names."""
+    env = {key: value for key, value in os.environ.items() if not key.lower().endswith("_proxy")}
+    return env | {"NO_PROXY": "*"}
+
+
 def test_the_desktop_client_config_bridges_to_the_hub_with_a_bearer_token() -> None:
     config = json.loads((EXAMPLES / "claude_desktop_config.json").read_text())
     server = config["mcpServers"]["cloudping"]
@@ -47,13 +54,19 @@ async def test_the_python_client_example_calls_a_tool_of_a_running_hub(tmp_path:
     arguments = json.dumps({"targets": ["127.0.0.1"], "count": 1})
     async with running_hub(tmp_path) as hub:
         token = hub.token("measure", "private")
-        env = os.environ | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": token}
+        env = without_proxies() | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": token}
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(EXAMPLES / "mcp_client.py"), "ping", arguments,
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        async with asyncio.timeout(WAIT):
-            out, err = await process.communicate()
+        try:
+            async with asyncio.timeout(WAIT):
+                out, err = await process.communicate()
+        finally:
+            if process.returncode is None:  # timed out or cancelled: it must not outlive us
+                process.kill()
+                async with asyncio.timeout(WAIT):
+                    await process.wait()
     assert process.returncode == 0, err.decode()
     result = json.loads(out)
     assert result["results"][0]["verdict"] == "answered"

@@ -26,7 +26,7 @@ import pytest
 from lab import Lab
 from lab.pki import LabPki
 from lab.unbound import LAB_HOSTS, lab_server
-from upprocess import ADMIN_PREFIX, LAST_LINE, START_TIMEOUT_S
+from upprocess import LAST_LINE, START_TIMEOUT_S
 
 from cloudping.commands import json_schema
 
@@ -36,6 +36,9 @@ TOOLS_DIR = Path(__file__).parents[3] / "tools" / "mcp-inspector" / "node_module
 INSPECTOR_TIMEOUT_S = 60.0  # one Inspector run: Node start-up, a session, one request
 LISTEN = "127.0.0.1:18080"  # the agent namespace's own loopback: nothing else listens there
 AGENT_LISTEN = "127.0.0.1:18443"
+INSPECT_WITH_STDIN_BEARER = (
+    'read -r token && exec mcp-inspector --cli "$@" --header "Authorization: Bearer $token"'
+)
 SERVED = "198.18.0.0/15,2001:db8::/32"
 Json = dict[str, Any]
 
@@ -58,8 +61,8 @@ def inspector_bin() -> Path:
     return TOOLS_DIR
 
 
-def read_token(process: subprocess.Popen[str], timeout: float) -> str:
-    """The admin token from ``cloudping up``'s welcome, read until its last line (bounded).
+def wait_for_welcome(process: subprocess.Popen[str], timeout: float) -> None:
+    """Read ``cloudping up``'s welcome until its last line (bounded).
 
     A thread keeps draining stdout afterwards, so the hub never blocks on a full pipe.
     """
@@ -72,16 +75,23 @@ def read_token(process: subprocess.Popen[str], timeout: float) -> str:
         lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    token, deadline = "", time.monotonic() + timeout
+    deadline = time.monotonic() + timeout
     try:
         while (line := lines.get(timeout=max(0.0, deadline - time.monotonic()))) is not None:
-            if line.startswith(ADMIN_PREFIX):
-                token = line.removeprefix(ADMIN_PREFIX)
             if LAST_LINE in line:
-                return token
+                return
     except queue.Empty:
         raise AssertionError(f"cloudping up printed no whole welcome in {timeout:g} s") from None
     raise AssertionError(f"cloudping up exited ({process.poll()}) before its welcome ended")
+
+
+def measure_token(data_dir: Path) -> str:
+    """A token with just what the tests need (not the admin token ``up`` prints)."""
+    argv = [sys.executable, "-m", "cloudping", "token", "issue", "--data-dir", str(data_dir)]
+    argv += ["--sub", "inspector", "--aud", "api", "--scope", "measure", "--scope", "private"]
+    argv += ["--issuer", f"http://{LISTEN}", "--ttl", "3600"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -90,28 +100,32 @@ def hub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     directory = tmp_path_factory.mktemp("inspector")
     targets = [lab.addr("target", 4), lab.addr("target", 6)]
     unbound = lab_server(lab, directory / "unbound", LabPki(directory / "pki"), targets).start()
-    argv = [sys.executable, "-m", "cloudping", "up", "--data-dir", str(directory / "data")]
-    argv += ["--listen", LISTEN, "--agent-listen", AGENT_LISTEN, "--serve", SERVED]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDPING_")}
-    up = lab.popen("agent", argv, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        token = read_token(up, START_TIMEOUT_S)
-        (directory / "home").mkdir()
-        yield Hub(lab, f"http://{LISTEN}/mcp", token, directory / "home", bin_dir)
+        argv = [sys.executable, "-m", "cloudping", "up", "--data-dir", str(directory / "data")]
+        argv += ["--listen", LISTEN, "--agent-listen", AGENT_LISTEN, "--serve", SERVED]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDPING_")}
+        up = lab.popen("agent", argv, stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            wait_for_welcome(up, START_TIMEOUT_S)
+            token = measure_token(directory / "data")
+            (directory / "home").mkdir()
+            yield Hub(lab, f"http://{LISTEN}/mcp", token, directory / "home", bin_dir)
+        finally:
+            lab.stop(up)
     finally:
-        lab.stop(up)
         unbound.stop()
 
 
 def inspect(hub: Hub, *method: str) -> Json:
     """Run the Inspector CLI in the hub's namespace; its JSON answer's ``result``."""
     env = [f"PATH={hub.bin_dir}:{os.environ['PATH']}", f"HOME={hub.home}"]  # Node 22 first
-    argv = ["env", *env, "mcp-inspector", "--cli", "--transport", "http"]
-    argv += ["--server-url", hub.url, "--header", f"Authorization: Bearer {hub.token}"]
+    # The token goes in on stdin, so it is in no command line a failure message could show
+    # (the Inspector itself takes headers only as arguments).
+    argv = ["env", *env, "sh", "-c", INSPECT_WITH_STDIN_BEARER, "sh", "--transport", "http"]
+    argv += ["--server-url", hub.url, "--format", "json", *method]
     done = hub.lab.run(
-        "agent", [*argv, "--format", "json", *method], timeout=INSPECTOR_TIMEOUT_S, check=False
+        "agent", argv, timeout=INSPECTOR_TIMEOUT_S, check=False, input=f"{hub.token}\n"
     )
-    # Not `check=True`: its error would print the command line, token included.
     assert done.returncode == 0, f"mcp-inspector {' '.join(method)}: {done.stderr}{done.stdout}"
     result: Json = json.loads(done.stdout)["result"]
     return result
