@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from lab import Lab, Role
-from upprocess import LAST_LINE, START_TIMEOUT_S
+from upprocess import START_TIMEOUT_S, issue_token, read_welcome
 
 from benchmarks.common import Table, percentile
 
@@ -70,44 +67,16 @@ def running_hub(lab: Lab) -> Iterator[RunningHub]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDPING_")}
         proc = lab.popen(HUB_ROLE, argv, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         try:
-            _wait_welcome(proc, START_TIMEOUT_S)
+            read_welcome(proc, START_TIMEOUT_S)
             url = f"http://{LISTEN}"
-            tokens = {subject: _issue(data_dir, url, subject) for subject in SUBJECTS}
+            scopes = ("measure", "private")
+            tokens = {
+                subject: issue_token(data_dir, f"bench-{subject}", "api", *scopes, issuer=url)
+                for subject in SUBJECTS
+            }
             yield RunningHub(proc, url, tokens)
         finally:
             lab.stop(proc)
-
-
-def _wait_welcome(proc: subprocess.Popen[str], timeout: float) -> None:
-    """Wait (bounded) for the welcome text's last line; a thread drains stdout afterwards."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    try:
-        while (line := lines.get(timeout=max(0.0, deadline - time.monotonic()))) is not None:
-            if LAST_LINE in line:
-                return
-    except queue.Empty:
-        raise TimeoutError(f"cloudping up printed no whole welcome in {timeout:g} s") from None
-    raise RuntimeError(f"cloudping up exited ({proc.poll()}) before its welcome ended")
-
-
-def _issue(data_dir: Path, issuer: str, subject: str) -> str:
-    """An API token for ``bench-SUBJECT`` (scopes measure and private), from the hub's key."""
-    argv = [sys.executable, "-m", "cloudping", "token", "issue", "--data-dir", str(data_dir),
-            "--sub", f"bench-{subject}", "--aud", "api", "--scope", "measure",
-            "--scope", "private", "--issuer", issuer]  # fmt: skip
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=START_TIMEOUT_S, check=True, cwd=ROOT
-    )
-    return done.stdout.strip()
 
 
 def _drive(lab: Lab, hub: RunningHub, part: str, target: str, *numbers: int) -> dict[str, Any]:

@@ -59,6 +59,21 @@ def start_up(data_dir: Path, *extra: str) -> UpProcess:
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLOUDPING_")}
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    output, reader = read_welcome(process, START_TIMEOUT_S)
+    tokens = [line.removeprefix(ADMIN_PREFIX) for line in output if line.startswith(ADMIN_PREFIX)]
+    assert tokens, f"cloudping up printed no admin token: {output}"
+    return UpProcess(process, f"http://127.0.0.1:{port}", tokens[-1], output, reader)
+
+
+def read_welcome(
+    process: subprocess.Popen[str], timeout: float
+) -> tuple[list[str], threading.Thread]:
+    """The welcome lines of ``cloudping up`` (or ``hub``), read until the last one (bounded),
+    and the thread that goes on draining stdout so the process never blocks on a full pipe.
+
+    Raises:
+        AssertionError: the welcome did not end in ``timeout`` seconds, or the process exited.
+    """
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
@@ -70,17 +85,25 @@ def start_up(data_dir: Path, *extra: str) -> UpProcess:
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    up = UpProcess(process, f"http://127.0.0.1:{port}", "", reader=reader)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        if line is None:
-            raise AssertionError(f"cloudping up exited {process.wait()}: {up.output}")
-        up.output.append(line)
-        if line.startswith(ADMIN_PREFIX):
-            up.token = line.removeprefix(ADMIN_PREFIX)
-        if LAST_LINE in line:
-            return up
+    output: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while (line := lines.get(timeout=max(0.0, deadline - time.monotonic()))) is not None:
+            output.append(line)
+            if LAST_LINE in line:
+                return output, reader
+    except queue.Empty:
+        raise AssertionError(f"no whole welcome in {timeout:g} s: {output}") from None
+    raise AssertionError(f"exited ({process.wait(timeout)}) before its welcome ended: {output}")
+
+
+def issue_token(data_dir: Path, sub: str, aud: str, *scopes: str, issuer: str | None = None) -> str:
+    """A token from ``cloudping token issue`` (which makes the hub's key on first use)."""
+    argv = cloudping_argv("token", "issue", "--data-dir", str(data_dir), "--sub", sub)
+    argv += ["--aud", aud, *(word for scope in scopes for word in ("--scope", scope))]
+    argv += ["--issuer", issuer] if issuer else []
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()
 
 
 def stop(up: UpProcess, timeout: float = 10.0) -> int:

@@ -28,6 +28,7 @@ from typing import Any
 
 from lab import Lab, NftTable, Role, poll_until
 from lab.nft import apply
+from upprocess import cloudping_argv, issue_token
 
 HUB_ROLE: Role = "r2"
 AGENT_ROLES: dict[str, Role] = {"a1": "agent", "a2": "agent2"}
@@ -51,20 +52,6 @@ with httpx.Client(timeout=30, trust_env=False) as client:
         for line in answer.iter_lines():
             print(line, flush=True)
 """
-
-
-def cloudping(*words: str) -> list[str]:
-    """``python -m cloudping WORDS...`` with this interpreter."""
-    return [sys.executable, "-m", "cloudping", *words]
-
-
-def issue_token(data_dir: Path, sub: str, aud: str, *scopes: str) -> str:
-    """A token from ``cloudping token issue`` (which makes the hub's key on first use)."""
-    argv = cloudping("token", "issue", "--data-dir", str(data_dir), "--sub", sub, "--aud", aud)
-    for scope in scopes:
-        argv += ["--scope", scope]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True)
-    return done.stdout.strip()
 
 
 def hub_link_loss(lab: Lab, percent: int) -> NftTable:
@@ -192,7 +179,7 @@ class LabHub:
 
     def start_hub(self) -> None:
         """Start ``cloudping hub`` and return once its API accepts (bounded)."""
-        argv = cloudping(
+        argv = cloudping_argv(
             "hub", "--data-dir", str(self.data_dir), "--agent-listen", self.agent_address,
             "--listen", f"127.0.0.1:{API_PORT}", "--heartbeat", str(HEARTBEAT_S),
             "--idle-timeout", str(IDLE_S), "--agent-ws-listen", self.ws_address, "-v",
@@ -221,7 +208,7 @@ class LabHub:
 
     def spawn_agent(self, name: str, role: Role, hub: str, token: str) -> subprocess.Popen[bytes]:
         """``cloudping agent --hub HUB`` NAME in ``role``'s namespace (the caller stops it)."""
-        argv = cloudping(
+        argv = cloudping_argv(
             "agent", "--hub", hub, "--name", name, "--token", token,
             "--hub-fingerprint", self.fingerprint, "--serve", SERVED, "-v",
         )  # fmt: skip

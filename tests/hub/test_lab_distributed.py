@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from lab import Lab, poll_until
 from lab.nft import apply
+from upprocess import issue_token
 
 from cloudping.hub.cli import configure, parser
 
@@ -27,7 +28,6 @@ from .labhub import (
     LabHub,
     Stream,
     hub_link_loss,
-    issue_token,
 )
 
 BOTH = "--from a1,a2"

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +23,7 @@ import pytest
 from lab import Lab
 from lab.pki import LabPki
 from lab.unbound import LAB_HOSTS, lab_server
-from upprocess import LAST_LINE, START_TIMEOUT_S
+from upprocess import START_TIMEOUT_S, issue_token, read_welcome
 
 from cloudping.commands import json_schema
 
@@ -61,39 +58,6 @@ def inspector_bin() -> Path:
     return TOOLS_DIR
 
 
-def wait_for_welcome(process: subprocess.Popen[str], timeout: float) -> None:
-    """Read ``cloudping up``'s welcome until its last line (bounded).
-
-    A thread keeps draining stdout afterwards, so the hub never blocks on a full pipe.
-    """
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    try:
-        while (line := lines.get(timeout=max(0.0, deadline - time.monotonic()))) is not None:
-            if LAST_LINE in line:
-                return
-    except queue.Empty:
-        raise AssertionError(f"cloudping up printed no whole welcome in {timeout:g} s") from None
-    raise AssertionError(f"cloudping up exited ({process.poll()}) before its welcome ended")
-
-
-def measure_token(data_dir: Path) -> str:
-    """A token with just what the tests need (not the admin token ``up`` prints)."""
-    argv = [sys.executable, "-m", "cloudping", "token", "issue", "--data-dir", str(data_dir)]
-    argv += ["--sub", "inspector", "--aud", "api", "--scope", "measure", "--scope", "private"]
-    argv += ["--issuer", f"http://{LISTEN}", "--ttl", "3600"]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
-    return done.stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def hub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     bin_dir = inspector_bin()
@@ -106,8 +70,10 @@ def hub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDPING_")}
         up = lab.popen("agent", argv, stdout=subprocess.PIPE, text=True, env=env)
         try:
-            wait_for_welcome(up, START_TIMEOUT_S)
-            token = measure_token(directory / "data")
+            read_welcome(up, START_TIMEOUT_S)
+            data, issuer = directory / "data", f"http://{LISTEN}"
+            # Just what the tests need, not the admin token `up` prints.
+            token = issue_token(data, "inspector", "api", "measure", "private", issuer=issuer)
             (directory / "home").mkdir()
             yield Hub(lab, f"http://{LISTEN}/mcp", token, directory / "home", bin_dir)
         finally:
