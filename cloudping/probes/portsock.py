@@ -9,8 +9,10 @@ stamps it, like a received datagram, with the kernel's receive time (socket(7)).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from cloudping.probes.env import Family
 from cloudping.probes.icmp import codec
@@ -25,6 +27,9 @@ from cloudping.probes.icmp.transport import (
     SO_TIMESTAMPNS,
     parse_ancillary,
 )
+
+if TYPE_CHECKING:
+    from cloudping.probes.portprobe import Report
 
 _ANCILLARY = 512
 _BUFFER = 65536
@@ -111,3 +116,37 @@ def read_datagram(sock: socket.socket, family: Family) -> Received | None:
         return None
     rx_ns, ttl, _ = parse_ancillary(ancdata)
     return Received(data, rx_ns, ttl)
+
+
+class WatchedSocket:
+    """One probe's own socket, watched by the event loop until the probe ends or is closed:
+    until it is writable (``writable``: a TCP connect ended) or readable (a UDP answer)."""
+
+    writable: ClassVar[bool] = False
+
+    def __init__(
+        self, sock: socket.socket, family: Family, seq: int, address: str, report: Report
+    ) -> None:
+        self.sock, self.family, self.seq = sock, family, seq
+        self.address, self.report = address, report
+        self.loop = asyncio.get_running_loop()
+        self.tx_ns = 0
+        self.watching = False
+
+    def watch(self) -> None:
+        """Call :meth:`on_ready` when the socket is ready."""
+        add = self.loop.add_writer if self.writable else self.loop.add_reader
+        add(self.sock.fileno(), self.on_ready)
+        self.watching = True
+
+    def on_ready(self) -> None:
+        """The socket is ready: the subclass reads how its probe ended."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop watching and close the socket (idempotent)."""
+        if self.watching:
+            remove = self.loop.remove_writer if self.writable else self.loop.remove_reader
+            remove(self.sock.fileno())
+            self.watching = False
+        self.sock.close()

@@ -16,7 +16,6 @@ kernel's receive stamp; a RST by the wall clock when the event loop hears of it.
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import socket
 import struct
@@ -32,7 +31,7 @@ from cloudping.probes.portprobe import (
     errno_answer,
     error_answer,
 )
-from cloudping.probes.portsock import open_probe_socket, read_queued_error
+from cloudping.probes.portsock import WatchedSocket, open_probe_socket, read_queued_error
 
 # struct tcp_info (linux/tcp.h): tcpi_rtt (us) at offset 68, tcpi_total_retrans at 100.
 _TCP_INFO = struct.Struct("=68xI28xI")
@@ -67,39 +66,24 @@ class TcpProber:
         return flight
 
 
-class _Connect:
+class _Connect(WatchedSocket):
     """One connect in flight, watched by the event loop until it ends or is closed."""
 
-    def __init__(
-        self, sock: socket.socket, family: Family, seq: int, address: str, report: Report
-    ) -> None:
-        self.sock, self.family, self.seq = sock, family, seq
-        self.address, self.report = address, report
-        self.loop = asyncio.get_running_loop()
-        self.tx_ns = 0
-        self.watching = False
+    writable = True
 
     def start(self, sockaddr: tuple[object, ...]) -> None:
         """Send the SYN. Raises OSError when the connect fails locally at once."""
         self.tx_ns = time.time_ns()
         code = self.sock.connect_ex(sockaddr)
         if code == errno.EINPROGRESS:
-            self.loop.add_writer(self.sock.fileno(), self._on_writable)
-            self.watching = True
+            self.watch()
         elif code in (0, errno.ECONNREFUSED):  # loopback can finish inside connect()
             self._end(code)
         else:
             raise OSError(code, errno.errorcode.get(code, str(code)))
 
-    def close(self) -> None:
-        """Stop watching and close the socket (idempotent)."""
-        if self.watching:
-            self.loop.remove_writer(self.sock.fileno())
-            self.watching = False
-        self.sock.close()
-
-    def _on_writable(self) -> None:
-        # connect(2): once writable, SO_ERROR tells how a non-blocking connect ended.
+    def on_ready(self) -> None:
+        """Writable: connect(2) says SO_ERROR tells how a non-blocking connect ended."""
         self._end(self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
 
     def _end(self, code: int) -> None:

@@ -16,7 +16,6 @@ both are timed by the kernel's receive stamp (``SO_TIMESTAMPNS``).
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from dataclasses import dataclass
@@ -30,7 +29,12 @@ from cloudping.probes.portprobe import (
     errno_answer,
     error_answer,
 )
-from cloudping.probes.portsock import open_probe_socket, read_datagram, read_queued_error
+from cloudping.probes.portsock import (
+    WatchedSocket,
+    open_probe_socket,
+    read_datagram,
+    read_queued_error,
+)
 
 UDP_DEFAULT_PORT = 33434  # traceroute(8): the base port, where no service is expected
 
@@ -62,34 +66,18 @@ class UdpProber:
         return flight
 
 
-class _Datagram:
+class _Datagram(WatchedSocket):
     """One datagram in flight: its socket is read by the event loop until an answer comes."""
-
-    def __init__(
-        self, sock: socket.socket, family: Family, seq: int, address: str, report: Report
-    ) -> None:
-        self.sock, self.family, self.seq = sock, family, seq
-        self.address, self.report = address, report
-        self.loop = asyncio.get_running_loop()
-        self.tx_ns = 0
-        self.watching = False
 
     def start(self, sockaddr: tuple[object, ...], payload: bytes) -> None:
         """Connect (no packet: it picks the route and source port) and send the datagram."""
         self.sock.connect(sockaddr)
         self.tx_ns = time.time_ns()
         self.sock.send(payload)
-        self.loop.add_reader(self.sock.fileno(), self._on_readable)
-        self.watching = True
+        self.watch()
 
-    def close(self) -> None:
-        """Stop reading and close the socket (idempotent)."""
-        if self.watching:
-            self.loop.remove_reader(self.sock.fileno())
-            self.watching = False
-        self.sock.close()
-
-    def _on_readable(self) -> None:
+    def on_ready(self) -> None:
+        """Readable: an answer, an ICMP error, or nothing yet (then keep watching)."""
         answer = self._answer(time.time_ns())
         if answer is not None:
             self.close()
