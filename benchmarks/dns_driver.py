@@ -14,9 +14,9 @@ import sys
 import time
 from typing import Any
 
-from cloudping.probes.dns_query import make_query, question
-from cloudping.probes.dns_server import DEFAULT_PORTS, Server, Transport
-from cloudping.probes.dns_transport import open_connection
+from cloudping.probes.dns.query import make_query, question
+from cloudping.probes.dns.server import DEFAULT_PORTS, Server, Transport
+from cloudping.probes.dns.transport import open_connection
 
 NAME = "www.lab"
 TRANSPORTS: dict[str, Transport] = {"udp": "udp", "tcp": "tcp", "dot": "dot", "doh": "doh"}

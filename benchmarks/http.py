@@ -44,7 +44,7 @@ _REPLY_TIMEOUT = 30.0
 DRIVER = """
 import asyncio, dataclasses, json, sys
 from cloudping.commands import parse_args
-from cloudping.probes import http
+from cloudping.probes.http import probe as http
 from cloudping.probes.env import ProbeEnv
 
 async def main():

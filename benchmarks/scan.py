@@ -35,7 +35,7 @@ _WORKER = """
 import asyncio, dataclasses, json, resource, sys
 from cloudping.commands import parse_args
 from cloudping.policy import DEFAULT_LIMITS
-from cloudping.probes import scan
+from cloudping.probes.scan import probe as scan
 from cloudping.probes.env import ProbeEnv
 
 limits = dataclasses.replace(DEFAULT_LIMITS, scan_ipv4_min_prefixlen=16)

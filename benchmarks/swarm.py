@@ -1,7 +1,7 @@
 """The scale benchmark's load: many simulated agents, each a real QUIC connection to one hub.
 
 ``python -m benchmarks.swarm --hub HOST:PORT --fingerprint FP --data-dir DIR`` dials the hub
-with :func:`cloudping.wire.quic.dial_hub` (one UDP socket and one QUIC connection per agent,
+with :func:`cloudping.transport.quic.dial_hub` (one UDP socket and one QUIC connection per agent,
 the real hello with a token signed by the hub's key, heartbeats by the real control channel).
 Jobs are answered synthetically: a ping offer gets ``start``, one ``reply`` per packet at the
 command's interval, ``summary`` and ``JobEnd``, without sending a packet: the benchmark
@@ -33,6 +33,9 @@ from benchmarks.hubproc import FAN_TAG, agent_name, stdin_lines
 from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, TokenService
 from cloudping.errors import CloudpingError
 from cloudping.events import Event, PingSummaryEvent, ReplyEvent, StartEvent
+from cloudping.transport.link import LinkEvent
+from cloudping.transport.quic import HubConnection, dial_hub
+from cloudping.transport.trust import HubTrust
 from cloudping.wire import (
     AgentAttributes,
     Cancel,
@@ -42,10 +45,7 @@ from cloudping.wire import (
     LocalProtocolError,
     Message,
 )
-from cloudping.wire.link import LinkEvent
 from cloudping.wire.payloads import job_event
-from cloudping.wire.quic import HubConnection, dial_hub
-from cloudping.wire.trust import HubTrust
 
 SYNTHETIC_RTT_MS = 0.05
 DIAL_TIMEOUT_S = 20.0

@@ -1,5 +1,5 @@
 """``python -m cloudping``: the same as the ``cloudping`` command."""
 
-from cloudping.cli.main import main
+from cloudping.main import main
 
 raise SystemExit(main())

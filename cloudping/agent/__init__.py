@@ -5,5 +5,5 @@
 - :mod:`~cloudping.agent.runtime`: :class:`~cloudping.agent.runtime.Agent`, jobs as tasks,
   events streamed back, every job ended.
 - :mod:`~cloudping.agent.connect`: the reconnect loop and its backoff.
-- :mod:`~cloudping.agent.cli`: ``cloudping agent``.
+- :mod:`~cloudping.serve.agent`: ``cloudping agent``.
 """

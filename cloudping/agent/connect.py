@@ -19,8 +19,8 @@ from typing import NoReturn, Protocol
 
 from cloudping.agent.runtime import Agent, HubLink
 from cloudping.errors import CloudpingError
+from cloudping.transport.link import LinkEvent
 from cloudping.wire import Disconnected, HubRefusedError, HubUnreachableError
-from cloudping.wire.link import LinkEvent
 
 log = logging.getLogger(__name__)
 

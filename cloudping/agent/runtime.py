@@ -2,7 +2,7 @@
 job ends with a ``JobEnd``.
 
 The agent talks to the hub through anything with ``send(message)`` (:class:`HubLink`): the
-QUIC connection :func:`cloudping.wire.quic.dial_hub` yields, or an in-memory twin in tests.
+QUIC connection :func:`cloudping.transport.quic.dial_hub` yields, or an in-memory twin in tests.
 Its handler takes the binding's events (``JobOffer``, ``Cancel``, ``JobAborted``,
 ``Disconnected``) on the event loop, synchronously, so it only starts and cancels tasks; the
 tasks live in one ``TaskGroup`` owned by :meth:`Agent.running` (no orphan tasks).
@@ -28,6 +28,7 @@ from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.registry import PROBE_NAMES, probe_for
+from cloudping.transport.link import LinkEvent
 from cloudping.wire import (
     Cancel,
     Disconnected,
@@ -38,7 +39,6 @@ from cloudping.wire import (
     LocalProtocolError,
     Message,
 )
-from cloudping.wire.link import LinkEvent
 from cloudping.wire.payloads import job_event
 
 log = logging.getLogger(__name__)

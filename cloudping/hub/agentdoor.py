@@ -1,6 +1,6 @@
 """The agents' door: the glue between their listeners (QUIC:
-:func:`cloudping.wire.quic.serve_agents`; WebSocket: :func:`cloudping.wire.ws.serve_agents_ws`)
-and the hub, the same for both.
+:func:`cloudping.transport.quic.serve_agents`; WebSocket:
+:func:`cloudping.transport.ws.serve_agents_ws`) and the hub, the same for both.
 
 :class:`WireAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
 connection, whatever carries it. :class:`AgentDoor` is either listener's ``on_event``: it
@@ -28,6 +28,8 @@ from cloudping.auth import AuthError, TokenService
 from cloudping.errors import CloudpingError
 from cloudping.hub.measurements import Hub
 from cloudping.hub.registry import AgentRegistry, RegistryError
+from cloudping.transport.ends import HubSide
+from cloudping.transport.link import LinkEvent
 from cloudping.wire import (
     Accept,
     Attributes,
@@ -42,8 +44,6 @@ from cloudping.wire import (
     LocalProtocolError,
     Refuse,
 )
-from cloudping.wire.ends import HubSide
-from cloudping.wire.link import LinkEvent
 from cloudping.wire.messages import MAX_REASON
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cloudping.errors import CloudpingError
-from cloudping.wire.hubcert import HubCertificate, self_signed
+from cloudping.transport.hubcert import HubCertificate, self_signed
 
 CERT_FILE, KEY_FILE = "hub.crt", "hub.key"
 

@@ -30,9 +30,9 @@ from cloudping.hub.measurements import Hub, HubSettings
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.store.sqlite import SqliteStore
-from cloudping.wire.link import LinkSettings
-from cloudping.wire.quic import AgentServer, serve_agents
-from cloudping.wire.ws import WsAgentServer, serve_agents_ws
+from cloudping.transport.link import LinkSettings
+from cloudping.transport.quic import AgentServer, serve_agents
+from cloudping.transport.ws import WsAgentServer, serve_agents_ws
 
 STORE_FILE = "measurements.db"
 REVOCATIONS_FILE = "revocations.db"

@@ -13,7 +13,7 @@ from typing import Literal
 from cloudping.errors import ResolveError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint
 from cloudping.probes.icmp.transport import IcmpSocket
-from cloudping.probes.rdns import ReverseNames
+from cloudping.probes.path.rdns import ReverseNames
 from cloudping.probes.targets import Network, TargetPolicy
 
 Family = Literal[4, 6]

@@ -18,13 +18,13 @@ from cloudping.probes.env import ProbeEnv
 Probe = Callable[[Any, ProbeEnv, Emit], Awaitable[Sequence[object]]]
 
 _MODULES: dict[str, str] = {
-    "ping": "cloudping.probes.ping",
-    "traceroute": "cloudping.probes.traceroute",
-    "mtr": "cloudping.probes.mtr",
-    "tcping": "cloudping.probes.tcping",
-    "scan": "cloudping.probes.scan",
-    "dns": "cloudping.probes.dns",
-    "http": "cloudping.probes.http",
+    "ping": "cloudping.probes.icmp.ping",
+    "traceroute": "cloudping.probes.path.traceroute",
+    "mtr": "cloudping.probes.path.mtr",
+    "tcping": "cloudping.probes.port.tcping",
+    "scan": "cloudping.probes.scan.probe",
+    "dns": "cloudping.probes.dns.probe",
+    "http": "cloudping.probes.http.probe",
 }
 PROBE_NAMES: tuple[str, ...] = tuple(_MODULES)
 

@@ -1,7 +1,7 @@
 """The hub-agent wire protocol: sans-IO messages, framing and state machines, plus thin
-bindings to QUIC (:mod:`cloudping.wire.quic`, imported on its own: it pulls in aioquic) and
-to WebSocket (:mod:`cloudping.wire.ws`, where UDP is blocked), sharing one stream core
-(:mod:`cloudping.wire.link`, :mod:`cloudping.wire.ends`).
+bindings to QUIC (:mod:`cloudping.transport.quic`, imported on its own: it pulls in aioquic) and
+to WebSocket (:mod:`cloudping.transport.ws`, where UDP is blocked), sharing one stream core
+(:mod:`cloudping.transport.link`, :mod:`cloudping.transport.ends`).
 
 - :mod:`~cloudping.wire.messages`: the messages, frozen dataclasses that check themselves.
 - :mod:`~cloudping.wire.codec`: frames (length, type, JSON body) and ``FrameDecoder``.
@@ -9,7 +9,7 @@ to WebSocket (:mod:`cloudping.wire.ws`, where UDP is blocked), sharing one strea
 - :mod:`~cloudping.wire.connection`: ``ControlChannel`` (hello, heartbeats, deadlines).
 - :mod:`~cloudping.wire.jobstream`: ``JobChannel`` (one per job: offer, events, end, cancel).
 - :mod:`~cloudping.wire.payloads`: typed views of the command and event payloads.
-- :mod:`~cloudping.wire.trust`, :mod:`~cloudping.wire.hubcert`: the hub's certificate.
+- :mod:`~cloudping.transport.trust`, :mod:`~cloudping.transport.hubcert`: the hub's certificate.
 """
 
 from cloudping.wire.codec import MAX_FRAME_SIZE, FrameDecoder, MessageType, decode, encode

@@ -3,7 +3,7 @@
 design.md: "one control stream (hello, heartbeat, attributes) and one stream per job;
 cancelling a job resets its stream". So a connection is one :class:`ControlChannel` plus one
 :class:`~cloudping.wire.jobstream.JobChannel` per job, on each side; a binding (QUIC in
-:mod:`cloudping.wire.quic`) maps its streams onto them. The shape is h11's: bytes go in with
+:mod:`cloudping.transport.quic`) maps its streams onto them. The shape is h11's: bytes go in with
 ``receive_data``, events come out of ``next_event``, ``send(message)`` gives the bytes to
 write. Time is aioquic's way: every call that depends on it takes ``now`` (seconds of any
 monotonic clock), ``next_timer()`` says when to call ``handle_timer(now)`` again.

@@ -17,7 +17,7 @@ big-endian::
                   the receiver answers with a RESET of its own direction
 
 Why QUIC's four stream events and not fewer: the bindings then share one core
-(:class:`cloudping.wire.link.StreamLink`) with the same cancel semantics. The hub cancels a job
+(:class:`cloudping.transport.link.StreamLink`) with the same cancel semantics. The hub cancels a job
 by sending the ``Cancel`` with END, then STOP with ``AppError.CANCELLED``; the agent answers
 RESET, so the hub forgets the stream without waiting for events still in flight. Why not
 several events per message: a WebSocket message already has a length, and a write of the

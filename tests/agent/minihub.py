@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from cloudping.agent import cli
 from cloudping.agent.connect import Dial
+from cloudping.serve import agent as cli
+from cloudping.transport.ends import HubSide
+from cloudping.transport.hubcert import self_signed
+from cloudping.transport.link import LinkEvent
+from cloudping.transport.quic import serve_agents
+from cloudping.transport.ws import serve_agents_ws
 from cloudping.wire import Accept, Hello, JobEnd, JobEvent, JobOffer, Refuse
-from cloudping.wire.ends import HubSide
-from cloudping.wire.hubcert import self_signed
-from cloudping.wire.link import LinkEvent
-from cloudping.wire.quic import serve_agents
-from cloudping.wire.ws import serve_agents_ws
 
 from .twin import WAIT
 

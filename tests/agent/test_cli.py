@@ -7,8 +7,8 @@ import ipaddress
 
 import pytest
 
-from cloudping.agent import cli
-from cloudping.cli.main import main
+from cloudping.main import main
+from cloudping.serve import agent as cli
 from cloudping.wire import AgentAttributes
 
 PIN = "AB:" * 31 + "AB"

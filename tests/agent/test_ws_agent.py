@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from cloudping.agent import cli
-from cloudping.cli.main import main
-from cloudping.wire.ws import HubUrl
+from cloudping.main import main
+from cloudping.serve import agent as cli
+from cloudping.transport.ws import HubUrl
 
 from .test_cli import BASE, PIN, settings_of
 
@@ -67,7 +67,7 @@ def test_a_url_that_is_not_wss_stops_the_agent_before_it_dials(
 NO_QUIC = """
 import json, sys
 from cloudping.agent import cli, connect, runtime
-from cloudping.wire import ws
+from cloudping.transport import ws
 cli.dialler(cli.settings(cli.parser().parse_args(json.loads(sys.argv[1])), ()))
 print(json.dumps(sorted(m for m in sys.modules if m.partition(".")[0] == "aioquic")))
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, TokenService
-from cloudping.cli.main import main
+from cloudping.main import main
 
 
 def issue(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, str, str]:

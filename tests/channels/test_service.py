@@ -8,10 +8,10 @@ import asyncio
 import pytest
 
 from cloudping.auth import AuthError
-from cloudping.channels.access import ApiSettings, Caller, MeasurementService
-from cloudping.channels.access.settings import Quota
 from cloudping.commands import parse
 from cloudping.hub import Hub, MemoryRegistry
+from cloudping.service import ApiSettings, Caller, MeasurementService
+from cloudping.service.settings import Quota
 from cloudping.store import MemoryStore
 
 READ_ONLY = Caller(subject="bob", scopes=frozenset(), quota=Quota(10, 10))

@@ -13,9 +13,9 @@ from hub.helpers import ALL, FakeLink, counter, seeded, ticking_clock
 from starlette.applications import Starlette
 
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
-from cloudping.channels.access import MeasurementService
 from cloudping.channels.api import ApiSettings, app
 from cloudping.hub import Hub, HubSettings, MemoryRegistry
+from cloudping.service import MeasurementService
 from cloudping.store import MemoryStore
 from cloudping.wire.messages import AgentAttributes
 

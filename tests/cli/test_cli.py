@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloudping import __version__
-from cloudping.cli.main import main, split_cli_flags
+from cloudping.main import main, split_cli_flags
 
 
 def test_no_arguments_print_the_overview_with_every_command(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.cli.main import main, take_png
 from cloudping.errors import UsageError
+from cloudping.main import main, take_png
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudping.cli.remote import tls_verify
+from cloudping.channels.cli.remote import tls_verify
 
 RUN_TIMEOUT_S = 60.0
 # Libraries only the hub, the API, MCP, agents, tokens, HTTP/DNS probes or pictures need.
@@ -43,13 +43,18 @@ HEAVY = (
     "cloudping.wire",
 )
 # What running a command needs (asyncio, events, renderers, probes) and help does not.
-RUNTIME = ("cloudping.cli.measure", "cloudping.events", "cloudping.measurement", "cloudping.probes")
+RUNTIME = (
+    "cloudping.channels.cli.measure",
+    "cloudping.events",
+    "cloudping.measurement",
+    "cloudping.probes",
+)
 
 # Runs the CLI in a fresh interpreter, then prints its exit status and loaded modules as JSON.
 SCRIPT = """
 import contextlib, io, json, sys
 {stub}
-from cloudping.cli.main import main
+from cloudping.main import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     status = main({argv!r})
 print(json.dumps({{"status": status, "modules": sorted(sys.modules)}}))
@@ -99,7 +104,7 @@ def loaded_of(modules: set[str], names: tuple[str, ...]) -> list[str]:
 
 def test_a_local_ping_loads_its_probe_but_no_heavy_library() -> None:
     status, modules = modules_after(["ping", "-c", "1", "127.0.0.1"], stub_probe=True)
-    assert "cloudping.probes.ping" in modules  # the run got as far as the probe
+    assert "cloudping.probes.icmp.ping" in modules  # the run got as far as the probe
     assert "cloudping.render.text" in modules
     assert status == 2  # the stub emitted no result
     assert loaded_of(modules, HEAVY) == []

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from upprocess import UpProcess, cloudping_argv, free_port, start_up, stop
 
-from cloudping.cli.remote import HubTarget, take_hub
+from cloudping.channels.cli.remote import HubTarget, take_hub
 from cloudping.errors import UsageError
 from cloudping.events import published_schema
 

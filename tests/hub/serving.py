@@ -18,7 +18,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from cloudping.agent import cli as agent_cli
 from cloudping.agent.admit import AgentRules
 from cloudping.agent.connect import Backoff, HubSession, OnEvent, stay_connected
 from cloudping.agent.runtime import Agent
@@ -29,10 +28,11 @@ from cloudping.hub import HubSettings
 from cloudping.hub.agentdoor import Liveness, WireAgentLink
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.probes.env import ProbeEnv
+from cloudping.serve import agent as agent_cli
 from cloudping.store import StoredMeasurement
+from cloudping.transport.ws import WsHubConnection
 from cloudping.wire import AgentAttributes, Hello, JobLimits
 from cloudping.wire.streams import AppError
-from cloudping.wire.ws import WsHubConnection
 
 Transport = Literal["quic", "ws"]
 TRANSPORTS: tuple[Transport, ...] = ("quic", "ws")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudping.hub.cli import configure, parser
 from cloudping.hub.retention import DAY_S, Retention, retention
+from cloudping.serve.hub import configure, parser
 from cloudping.store.base import MeasurementStore
 from cloudping.store.memory import MemoryStore
 from cloudping.store.model import MeasurementNotFoundError

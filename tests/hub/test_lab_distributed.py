@@ -18,7 +18,7 @@ from lab import Lab, poll_until
 from lab.nft import apply
 from upprocess import issue_token
 
-from cloudping.hub.cli import configure, parser
+from cloudping.serve.hub import configure, parser
 
 from .labhub import (
     AGENT_PORT,

@@ -19,15 +19,15 @@ from wire.bindings import Recorder, tap
 
 from cloudping.agent.connect import connect_once
 from cloudping.agent.runtime import Agent
-from cloudping.cli.main import main
 from cloudping.commands import parse, to_json
 from cloudping.errors import CloudpingError
 from cloudping.hub.server import HubServer
+from cloudping.main import main
 from cloudping.probes.env import ProbeEnv
+from cloudping.transport.quic import HubConnection
+from cloudping.transport.ws import WsHubConnection
 from cloudping.wire import HubUntrustedError
-from cloudping.wire.quic import HubConnection
 from cloudping.wire.streams import AppError, StreamReset
-from cloudping.wire.ws import WsHubConnection
 
 from .serving import (
     LIMITS,

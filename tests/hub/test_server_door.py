@@ -10,6 +10,7 @@ from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.hub import Hub, MemoryRegistry
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.store.memory import MemoryStore
+from cloudping.transport.quic import AgentConnection
 from cloudping.wire import (
     Accept,
     AgentAttributes,
@@ -19,7 +20,6 @@ from cloudping.wire import (
     Message,
     Refuse,
 )
-from cloudping.wire.quic import AgentConnection
 
 from .test_server import run
 

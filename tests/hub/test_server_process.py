@@ -16,10 +16,10 @@ from upprocess import free_port
 
 from cloudping.channels.api import ApiSettings
 from cloudping.commands import parse
-from cloudping.hub.cli import serve, welcome
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer
-from cloudping.hub.web import ApiListen
+from cloudping.serve.http import ApiListen
+from cloudping.serve.hub import serve, welcome
 
 from .serving import (
     LONG_PING,

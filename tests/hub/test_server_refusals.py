@@ -15,9 +15,9 @@ import pytest
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.hub.server import HubServer
+from cloudping.transport.quic import dial_hub
+from cloudping.transport.trust import HubTrust
 from cloudping.wire import HubRefusedError
-from cloudping.wire.quic import dial_hub
-from cloudping.wire.trust import HubTrust
 
 from .test_server import WAIT, hello, hub_with_agent, run, settings, token
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cloudping.hub import cli as hub_cli
 from cloudping.hub.server import HubServer
+from cloudping.serve import hub as hub_cli
+from cloudping.transport.trust import HubTrust
+from cloudping.transport.ws import dial_hub_ws, parse_hub_url
 from cloudping.wire import HubRefusedError
-from cloudping.wire.trust import HubTrust
-from cloudping.wire.ws import dial_hub_ws, parse_hub_url
 
 from .serving import WAIT, dialler_of, hello, run, running_agent, settings, token
 

@@ -23,10 +23,10 @@ import pytest
 from cloudping.commands import DnsCommand, parse_args
 from cloudping.errors import ProbeEnvironmentError, UsageError
 from cloudping.events import DnsEvent, DnsRecord, ErrorEvent, Event
-from cloudping.probes import dns as dns_probe
-from cloudping.probes.dns_ask import Asker
-from cloudping.probes.dns_errors import describe
-from cloudping.probes.dns_query import (
+from cloudping.probes.dns import probe as dns_probe
+from cloudping.probes.dns.ask import Asker
+from cloudping.probes.dns.errors import describe
+from cloudping.probes.dns.query import (
     EDNS_PAYLOAD,
     answer_fields,
     make_query,
@@ -34,10 +34,10 @@ from cloudping.probes.dns_query import (
     question,
     records,
 )
-from cloudping.probes.dns_server import Server, server_for, system_nameserver, with_transport
-from cloudping.probes.dns_tls import certificate_error
-from cloudping.probes.dns_trace import is_final, referral, roots
-from cloudping.probes.dns_transport import Exchange
+from cloudping.probes.dns.server import Server, server_for, system_nameserver, with_transport
+from cloudping.probes.dns.tls import certificate_error
+from cloudping.probes.dns.trace import is_final, referral, roots
+from cloudping.probes.dns.transport import Exchange
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.targets import TargetPolicy
 

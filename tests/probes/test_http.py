@@ -21,10 +21,9 @@ from cryptography import x509
 from cloudping.commands import HttpCommand, format_command, parse_args
 from cloudping.errors import ProbeEnvironmentError, UsageError
 from cloudping.events import ErrorEvent, Event, HttpEvent
-from cloudping.probes import http
 from cloudping.probes.env import ProbeEnv
-from cloudping.probes.http3 import closed_words, h3_headers
-from cloudping.probes.httpexchange import (
+from cloudping.probes.http import probe as http
+from cloudping.probes.http.exchange import (
     EXCERPT_BYTES,
     BodySink,
     Exchange,
@@ -34,24 +33,25 @@ from cloudping.probes.httpexchange import (
     Response,
     request_headers,
 )
-from cloudping.probes.httpresult import (
-    HEADER_VALUE_MAX,
-    HEADERS_MAX,
-    bounded_headers,
-    excerpt,
-)
-from cloudping.probes.httptcp import describe
-from cloudping.probes.quictrust import trust_store, untrusted_because
-from cloudping.probes.redirects import (
+from cloudping.probes.http.http3 import closed_words, h3_headers
+from cloudping.probes.http.redirects import (
     MAX_REDIRECTS,
     RedirectRefused,
     Request,
     next_request,
     resolve_location,
 )
+from cloudping.probes.http.result import (
+    HEADER_VALUE_MAX,
+    HEADERS_MAX,
+    bounded_headers,
+    excerpt,
+)
+from cloudping.probes.http.tcp import describe
 from cloudping.probes.targets import TargetPolicy
-from cloudping.probes.tlsinfo import certificate_fields
-from cloudping.probes.trust import Trust
+from cloudping.probes.tls.info import certificate_fields
+from cloudping.probes.tls.quictrust import trust_store, untrusted_because
+from cloudping.probes.tls.trust import Trust
 
 ORIGIN = "https://198.51.100.7"  # TEST-NET-2: never contacted, the transport is in memory
 SERVED = TargetPolicy(served=(ipaddress.ip_network("198.51.100.0/24"),))

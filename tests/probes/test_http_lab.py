@@ -274,7 +274,7 @@ POLICY_SCRIPT = """
 import asyncio, ipaddress, sys
 from cloudping.commands import HttpCommand
 from cloudping.events import to_json_line
-from cloudping.probes import http
+from cloudping.probes.http import probe as http
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.targets import TargetPolicy
 

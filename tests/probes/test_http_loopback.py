@@ -20,8 +20,8 @@ from cryptography import x509
 
 from cloudping.commands import HttpCommand
 from cloudping.events import ErrorEvent, Event, HttpEvent
-from cloudping.probes import http
 from cloudping.probes.env import ProbeEnv
+from cloudping.probes.http import probe as http
 from cloudping.probes.targets import TargetPolicy
 
 LOOPBACK = TargetPolicy(served=(ipaddress.ip_network("127.0.0.0/8"),))

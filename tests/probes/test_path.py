@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.probes.path import HopAnswer, PathTrace, hop_stats, path_mtu
-from cloudping.probes.traceroute import PacketSize
+from cloudping.probes.path.hops import HopAnswer, PathTrace, hop_stats, path_mtu
+from cloudping.probes.path.traceroute import PacketSize
 
 R1, R2, T = "198.18.1.1", "198.18.2.2", "198.18.3.2"
 

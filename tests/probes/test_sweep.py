@@ -8,11 +8,11 @@ import struct
 
 import pytest
 
-from cloudping.probes.sweep.base import Verdict, judge
-from cloudping.probes.sweep.pacer import Pacer, burst_for
-from cloudping.probes.sweep.plan import Cell, SweepPlan
-from cloudping.probes.sweep.ranges import address_at, compress, offset_of, runs
-from cloudping.probes.sweep.udp import parse_recverr
+from cloudping.probes.scan.base import Verdict, judge
+from cloudping.probes.scan.pacer import Pacer, burst_for
+from cloudping.probes.scan.plan import Cell, SweepPlan
+from cloudping.probes.scan.ranges import address_at, compress, offset_of, runs
+from cloudping.probes.scan.udp import parse_recverr
 
 NET4 = ipaddress.ip_network("198.18.3.0/24")
 NET6 = ipaddress.ip_network("2001:db8:3::/120")

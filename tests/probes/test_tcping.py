@@ -20,19 +20,20 @@ from cloudping.events import (
     StartEvent,
     TimeoutEvent,
 )
-from cloudping.probes import portping, tcping
 from cloudping.probes.env import Family, ProbeEnv
 from cloudping.probes.icmp import codec
 from cloudping.probes.icmp.codec import IcmpError
-from cloudping.probes.portjob import PortSpec, PortTarget, run_targets
-from cloudping.probes.portprobe import (
+from cloudping.probes.port import ping as portping
+from cloudping.probes.port import tcping
+from cloudping.probes.port.job import PortSpec, PortTarget, run_targets
+from cloudping.probes.port.outcome import (
     PortAnswer,
     Report,
     errno_answer,
     error_answer,
     port_state,
 )
-from cloudping.probes.portsock import QueuedError
+from cloudping.probes.port.sockets import QueuedError
 from cloudping.render import TextStyle, render
 
 A, T, R2 = "local", "198.18.3.2", "198.18.2.2"

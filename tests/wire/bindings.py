@@ -19,20 +19,20 @@ from typing import Any, Literal, TypeVar
 
 from aioquic.quic.events import PingAcknowledged, QuicEvent
 
-from cloudping.wire import Accept, Hello, JobEnd, JobEvent
-from cloudping.wire.ends import AgentSide, HubSide
-from cloudping.wire.hubcert import HubCertificate, self_signed
-from cloudping.wire.link import LinkEvent, LinkSettings, StreamLink
-from cloudping.wire.quic import AgentConnection, AgentServer, dial_hub, serve_agents
-from cloudping.wire.streams import StreamInput
-from cloudping.wire.trust import HubTrust
-from cloudping.wire.ws import (
+from cloudping.transport.ends import AgentSide, HubSide
+from cloudping.transport.hubcert import HubCertificate, self_signed
+from cloudping.transport.link import LinkEvent, LinkSettings, StreamLink
+from cloudping.transport.quic import AgentConnection, AgentServer, dial_hub, serve_agents
+from cloudping.transport.trust import HubTrust
+from cloudping.transport.ws import (
     HubUrl,
     WsAgentConnection,
     WsAgentServer,
     dial_hub_ws,
     serve_agents_ws,
 )
+from cloudping.wire import Accept, Hello, JobEnd, JobEvent
+from cloudping.wire.streams import StreamInput
 
 from .helpers import ACCEPT, HELLO
 

@@ -2,7 +2,7 @@
 hub listener on 127.0.0.1 and a real agent connection (see ``bindings.py``).
 
 Jobs and cancels, trust and refusals, liveness and shutdown are decided by the shared core
-(``cloudping.wire.link``, ``ends``), so they must hold over either transport; where the
+(``cloudping.transport.link``, ``ends``), so they must hold over either transport; where the
 transports differ in how a failure shows (what the hub hears, which error a closed port
 gives), the binding says what to expect. Every wait is bounded and waits for a condition.
 """
@@ -15,6 +15,9 @@ import dataclasses
 import pytest
 from upprocess import free_port
 
+from cloudping.transport.ends import HubSide
+from cloudping.transport.link import LinkEvent, LinkSettings
+from cloudping.transport.trust import HubTrust
 from cloudping.wire import (
     Attributes,
     Cancel,
@@ -31,10 +34,7 @@ from cloudping.wire import (
     LocalProtocolError,
     Refuse,
 )
-from cloudping.wire.ends import HubSide
-from cloudping.wire.link import LinkEvent, LinkSettings
 from cloudping.wire.streams import AppError, StreamReset
-from cloudping.wire.trust import HubTrust
 
 from .bindings import (
     BINDINGS,

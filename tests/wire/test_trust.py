@@ -8,8 +8,8 @@ import pytest
 from cryptography import x509
 
 from cloudping.errors import CloudpingError
-from cloudping.wire.hubcert import self_signed
-from cloudping.wire.trust import (
+from cloudping.transport.hubcert import self_signed
+from cloudping.transport.trust import (
     HubTrust,
     fingerprint,
     format_fingerprint,

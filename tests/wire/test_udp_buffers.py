@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from cloudping.wire.hubcert import self_signed
-from cloudping.wire.quic import serve_agents
-from cloudping.wire.udpbuffers import BUFFER_BYTES, enlarge_buffers
+from cloudping.transport.hubcert import self_signed
+from cloudping.transport.quic import serve_agents
+from cloudping.transport.udpbuffers import BUFFER_BYTES, enlarge_buffers
 
 needs_root = pytest.mark.skipif(
     os.geteuid() != 0, reason="going past net.core.rmem_max needs CAP_NET_ADMIN (root)"

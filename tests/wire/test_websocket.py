@@ -13,8 +13,8 @@ import ssl
 
 import pytest
 
+from cloudping.transport.ws import HubUrl, WsAgentServer, WsHubConnection
 from cloudping.wire import Disconnected, HubUnreachableError
-from cloudping.wire.ws import HubUrl, WsAgentServer, WsHubConnection
 
 from .bindings import HubFiles, Recorder, WsBinding, run
 

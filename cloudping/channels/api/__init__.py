@@ -5,8 +5,8 @@
 and the seed-compatible ``/ping``. Errors are ``{"error": {"code", "message", ...}}``.
 """
 
-from cloudping.channels.access import GUEST, ApiSettings, Caller, Quota, SlidingWindow
 from cloudping.channels.api.app import app
 from cloudping.channels.api.openapi import document
+from cloudping.service import GUEST, ApiSettings, Caller, Quota, SlidingWindow
 
 __all__ = ["GUEST", "ApiSettings", "Caller", "Quota", "SlidingWindow", "app", "document"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from cloudping.channels.access import public_agents
 from cloudping.channels.api.context import api_of
+from cloudping.service import public_agents
 
 
 async def list_agents(request: Request) -> Response:

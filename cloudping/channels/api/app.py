@@ -7,12 +7,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from cloudping.auth import TokenService
-from cloudping.channels.access import MeasurementService
 from cloudping.channels.api import agents, keys, measurements, seed
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
 from cloudping.channels.api.openapi import PREFIX, openapi
 from cloudping.errors import CloudpingError
+from cloudping.service import MeasurementService
 
 
 def app(service: MeasurementService, tokens: TokenService) -> Starlette:

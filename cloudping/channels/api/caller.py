@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from cloudping.auth import TokenService, bearer_token
-from cloudping.channels.access import ApiSettings, Caller, guest_allowed, guest_caller, token_caller
+from cloudping.service import ApiSettings, Caller, guest_allowed, guest_caller, token_caller
 
 
 def authenticate(request: Request, tokens: TokenService, settings: ApiSettings) -> Caller:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from cloudping.auth import TokenService
-from cloudping.channels.access import ApiSettings, Caller, MeasurementService
 from cloudping.channels.api.caller import authenticate
 from cloudping.hub import Hub
+from cloudping.service import ApiSettings, Caller, MeasurementService
 from cloudping.store import MeasurementStore
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from cloudping.channels.access import Caller
 from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.streaming import NDJSON, follow, live
 from cloudping.commands import Command, from_json
+from cloudping.service import Caller
 from cloudping.store import StoredMeasurement
 
 MAX_BODY = 64 * 1024  # bytes: a command is far smaller

@@ -21,7 +21,7 @@ from starlette.authentication import AuthCredentials, AuthenticationBackend, Bas
 from starlette.requests import HTTPConnection
 
 from cloudping.auth import SCOPES, AuthError, TokenService
-from cloudping.channels.access import GUEST, ApiSettings, Caller, guest_allowed, guest_caller
+from cloudping.service import GUEST, ApiSettings, Caller, guest_allowed, guest_caller
 
 _GUEST_CLAIM = "cloudping_guest"
 

@@ -16,7 +16,6 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
-from cloudping.channels.access import Caller
 from cloudping.channels.mcp import resultmodel as rm
 from cloudping.channels.mcp import schemas
 from cloudping.channels.mcp.answers import failure, success
@@ -33,6 +32,7 @@ from cloudping.commands import (
 )
 from cloudping.errors import CloudpingError
 from cloudping.hub import MEASUREMENT_COMMANDS
+from cloudping.service import Caller
 
 Ctx = Context[Any, Any]
 Handler = Callable[[dict[str, Any], Ctx], Awaitable[CallToolResult]]

@@ -19,10 +19,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 
 from cloudping.auth import TokenService
-from cloudping.channels.access import MeasurementService
 from cloudping.channels.mcp.auth import GuestOrBearer, HubTokenVerifier
 from cloudping.channels.mcp.server import mcp_server
 from cloudping.channels.mcp.settings import MCP_PATH, McpSettings
+from cloudping.service import MeasurementService
 
 
 @dataclass(frozen=True, slots=True)

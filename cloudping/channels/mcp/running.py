@@ -13,11 +13,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from cloudping.channels.access import Caller, MeasurementService
 from cloudping.channels.mcp.progress import Progress
 from cloudping.commands import Command
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
+from cloudping.service import Caller, MeasurementService
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
 

@@ -19,7 +19,6 @@ from pydantic import AnyHttpUrl
 
 from cloudping import __version__
 from cloudping.auth import AuthError
-from cloudping.channels.access import Caller, MeasurementService
 from cloudping.channels.mcp.auth import HubTokenVerifier, caller_of, current_caller
 from cloudping.channels.mcp.budget import as_json, json_text
 from cloudping.channels.mcp.catalog import catalog
@@ -28,6 +27,7 @@ from cloudping.channels.mcp.settings import McpSettings
 from cloudping.channels.mcp.toolbox import Toolbox
 from cloudping.channels.mcp.tooling import sdk_tool
 from cloudping.commands import ListCommand
+from cloudping.service import Caller, MeasurementService
 
 AGENTS_URI = "cloudping://agents"
 INSTRUCTIONS = (

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from mcp.server.transport_security import TransportSecuritySettings
 
-from cloudping.channels.access import ApiSettings
 from cloudping.channels.mcp.budget import DEFAULT_BUDGET
+from cloudping.service import ApiSettings
 
 MCP_PATH = "/mcp"
 _LOOPBACK_HOSTS = ("127.0.0.1:*", "localhost:*", "[::1]:*")

@@ -16,7 +16,6 @@ from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from cloudping import __version__
-from cloudping.channels.access import Caller, MeasurementService, public_agent
 from cloudping.channels.mcp import resultmodel as rm
 from cloudping.channels.mcp.answers import pictures_of, success
 from cloudping.channels.mcp.budget import fit, json_text
@@ -25,6 +24,7 @@ from cloudping.channels.mcp.running import Report, measure
 from cloudping.commands import Command, ListCommand, format_command, help_text
 from cloudping.errors import CloudpingError
 from cloudping.hub.selection import known_selectors, matching_agents
+from cloudping.service import Caller, MeasurementService, public_agent
 
 EventType = Literal[
     "measurement",

@@ -22,11 +22,11 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import TextContent
 
 from cloudping.auth import Audience, Scope
-from cloudping.channels.access import ApiSettings, Quota
 from cloudping.channels.mcp import McpSettings
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer
-from cloudping.hub.web import ApiListen, serve_api
+from cloudping.serve.http import ApiListen, serve_api
+from cloudping.service import ApiSettings, Quota
 
 pytestmark = pytest.mark.anyio
 WAIT = 10.0  # seconds: the bound on every wait (loopback answers in milliseconds)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.channels.access import ApiSettings
 from cloudping.channels.mcp import McpSettings
+from cloudping.service import ApiSettings
 
 TOKENS_ONLY = ApiSettings()
 GUESTS = ApiSettings(anonymous="guest")

@@ -14,10 +14,10 @@ from mcp import MCPError
 from mcp_types import CallToolResult, ImageContent, TextContent
 from PIL import Image
 
-from cloudping.channels.access import ApiSettings, Quota
 from cloudping.commands import json_schema
 from cloudping.hub import selection
 from cloudping.policy import DEFAULT_LIMITS
+from cloudping.service import ApiSettings, Quota
 from cloudping.store import MeasurementNotFoundError
 
 from .twin import NOW, McpWorld, mcp_world

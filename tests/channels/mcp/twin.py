@@ -15,7 +15,6 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
-from cloudping.channels.access import ApiSettings, Caller, MeasurementService
 from cloudping.channels.mcp import McpSettings, mcp_server
 from cloudping.channels.mcp.auth import HubTokenVerifier
 from cloudping.events import (
@@ -35,6 +34,7 @@ from cloudping.events import (
     to_dict,
 )
 from cloudping.hub import Hub, HubSettings, MemoryRegistry
+from cloudping.service import ApiSettings, Caller, MeasurementService
 from cloudping.store import MemoryStore
 from cloudping.wire.messages import AgentAttributes, JobLimits
 

@@ -1,0 +1,132 @@
+"""Run a parsed command, here or through a hub, and print its events as they arrive.
+
+Imported only once a command is to run, so that help and usage errors skip asyncio, the event
+classes and the renderers; the probes (and their sockets) load only for a local run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from cloudping.channels.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
+from cloudping.channels.cli.remote import HubError, HubTarget, run_via_hub
+from cloudping.events import ErrorEvent, Event, to_json_line
+from cloudping.events.verdict import answered
+from cloudping.render import TextStyle, render
+from cloudping.render.pictures import PICTURES, picture
+
+if TYPE_CHECKING:
+    from cloudping.commands import Command
+
+
+@dataclass
+class Printer:
+    """Writes each event as it arrives (text or NDJSON) and remembers what decides the exit."""
+
+    as_json: bool
+    style: TextStyle
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    with_answer: int = 0
+    results: int = 0
+    events: list[Event] | None = None  # kept when a picture is drawn at the end
+    on_closed: Callable[[], object] | None = None  # stops the run when the reader has gone
+    closed: bool = False
+
+    def __call__(self, event: Event) -> None:
+        verdict = answered(event)
+        if verdict is not None:
+            self.results += 1
+            self.with_answer += verdict
+        if self.events is not None:
+            self.events.append(event)
+        if self.closed:
+            return
+        if self.as_json:
+            self._write(to_json_line(event), self.out)
+            return
+        text = render(event, self.style)
+        if text is not None:
+            self._write(text, self.err if isinstance(event, ErrorEvent) else self.out)
+
+    def _write(self, text: str, to: TextIO) -> None:
+        try:
+            print(text, file=to, flush=True)
+        except BrokenPipeError:  # `cloudping ... | head -1`: the reader has what it wanted
+            self.closed = True
+            # The interpreter flushes stdout once more at exit: let that go nowhere quietly.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), to.fileno())
+            if self.on_closed is not None:
+                self.on_closed()
+
+    def exit_status(self) -> int:
+        """0: some job got an answer; 1: jobs ran, none did; 2: no job ran at all."""
+        if self.with_answer:
+            return EXIT_REPLIES
+        return EXIT_NO_REPLY if self.results else EXIT_ERROR
+
+
+def measure(
+    cmd: Command, *, as_json: bool, png: str | None = None, hub: HubTarget | None = None
+) -> int:
+    """Run ``cmd`` (on this machine, or on ``hub``), print it; returns the exit status."""
+    if png is not None and cmd.command not in PICTURES:
+        have = ", ".join(sorted(PICTURES))
+        print(
+            f"cloudping: {cmd.command} has no picture (--png works with: {have})", file=sys.stderr
+        )
+        return EXIT_ERROR
+    targets = getattr(cmd, "targets", ())
+    printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
+    printer.events = [] if png is not None else None
+    # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
+    run = _run_here(cmd, printer) if hub is None else run_via_hub(hub, cmd, printer)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_stoppable(run, printer))
+    except HubError as exc:
+        print(f"cloudping: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if png is not None and printer.events is not None:
+        return _write_picture(cmd.command, printer.events, png) or printer.exit_status()
+    return printer.exit_status()
+
+
+def _write_picture(command: str, events: list[Event], path: str) -> int | None:
+    """Draw the picture of ``events`` into ``path`` (also after Ctrl-C: what was found so
+    far); ``EXIT_ERROR`` when it could not be written."""
+    try:
+        Path(path).write_bytes(picture(command, events, datetime.now(UTC)))
+    except (OSError, ValueError) as exc:
+        print(f"cloudping: no picture written to {path}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return None
+
+
+async def _stoppable(run: Coroutine[Any, Any, None], printer: Printer) -> None:
+    """Run ``run``, cancelled once the printer's reader has gone (a closed pipe)."""
+    task = asyncio.current_task()
+    if task is not None:
+        printer.on_closed = task.cancel
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    if task is not None and printer.closed:
+        task.uncancel()
+
+
+async def _run_here(cmd: Command, printer: Printer) -> None:
+    # The probes' environment (ICMP sockets, resolver) only for a local run, not via a hub.
+    from cloudping.measurement import run_measurement  # noqa: PLC0415
+    from cloudping.probes.env import ProbeEnv  # noqa: PLC0415
+
+    async with ProbeEnv() as env:
+        await run_measurement(cmd, env, printer)

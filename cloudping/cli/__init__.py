@@ -1,1 +1,0 @@
-"""The command-line channel: ``cloudping COMMAND ...`` runs a command and prints its events."""

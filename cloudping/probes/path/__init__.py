@@ -1,0 +1,1 @@
+"""Path probes: ``traceroute`` and ``mtr``, TTL-limited probers, hop bookkeeping, rDNS of hops."""

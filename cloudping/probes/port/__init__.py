@@ -1,0 +1,1 @@
+"""Port probes: ``tcping`` and ``ping --proto tcp|udp``, TCP connects and UDP datagrams."""

@@ -1,0 +1,106 @@
+"""The HTTP API and MCP (``/mcp``) served next to the hub with uvicorn, inside the
+:class:`HubServer` block.
+
+The TCP socket is bound before uvicorn starts, so a taken port fails at once and the address
+is known (and already accepting into its backlog) when the welcome text is printed. uvicorn's
+own signal handling is switched off: the caller owns SIGINT/SIGTERM and stops the server by
+leaving the block, which lets open streams finish their shutdown path. The API and MCP
+share one :class:`MeasurementService`, so a subject's quotas count both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from cloudping.channels.api import ApiSettings, app
+from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
+from cloudping.hub.server import HubServer
+from cloudping.service import MeasurementService
+
+SHUTDOWN_TIMEOUT_S = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ApiListen:
+    """Where the API listens, how it treats callers, and how it serves MCP."""
+
+    host: str
+    port: int
+    settings: ApiSettings
+    mcp: McpSettings = field(default_factory=McpSettings)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers (the hub process installs its own)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_tcp(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``OSError`` when taken)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: accepted sockets inherit the protocol number, and asyncio turns
+    # Nagle off (TCP_NODELAY) only on sockets that say TCP. With Nagle on, each streamed
+    # event line after the headers waited for the client's delayed ACK: ~40 ms per call.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
+    """The API, with ``/mcp`` beside it unless MCP is switched off; the app's lifespan runs
+    MCP's session manager (a mounted app's own lifespan never runs)."""
+    service = MeasurementService(server.hub, server.store, listen.settings)
+    api = app(service, server.tokens)
+    if not listen.mcp.enabled:
+        return api
+    mcp = mcp_endpoint(service, server.tokens, listen.mcp, listen.host)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with mcp.lifespan():
+            yield
+
+    return Starlette(routes=[Route(MCP_PATH, mcp.app), Mount("/", api)], lifespan=lifespan)
+
+
+@asynccontextmanager
+async def serve_api(server: HubServer, listen: ApiListen) -> AsyncIterator[int]:
+    """Serve the API of ``server`` on ``listen`` until the block ends; yields the bound port."""
+    application = hub_app(server, listen)
+    config = uvicorn.Config(
+        application,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
+    )
+    web = _Server(config)
+    sock = bind_tcp(listen.host, listen.port)
+    task = asyncio.create_task(web.serve(sockets=[sock]))
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        # Running streams end with their `end` first, so that uvicorn's graceful shutdown
+        # (waiting for open connections) finds them finishing rather than cuts them off.
+        server.hub.cancel_all("the hub is shutting down")
+        web.should_exit = True
+        await task
+        sock.close()

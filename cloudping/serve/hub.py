@@ -1,0 +1,315 @@
+"""``cloudping hub``: run the hub until SIGINT or SIGTERM.
+
+It prints what an operator needs to add an agent (the certificate's fingerprint and the
+``cloudping agent`` line), then serves; with ``--listen HOST:PORT`` the HTTP API too.
+Stopping is graceful: running measurements are cancelled and their streams still end with
+``end``; agents are told the hub is going.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shlex
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+from cloudping.auth import DEFAULT_ISSUER
+from cloudping.channels.api import ApiSettings
+from cloudping.channels.mcp import MCP_PATH, McpSettings
+from cloudping.commands import split_host_port
+from cloudping.errors import CloudpingError
+from cloudping.hub.agentdoor import Liveness
+from cloudping.hub.retention import DAY_S, Retention
+from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.serve.http import ApiListen, serve_api
+
+EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
+log = logging.getLogger(__name__)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options of ``cloudping hub``."""
+    p = argparse.ArgumentParser(
+        prog="cloudping hub", description="Run a cloudping hub that agents dial into."
+    )
+    p.add_argument("--data-dir", required=True, type=Path, help="keys, certificate, store")
+    p.add_argument(
+        "--agent-listen",
+        required=True,
+        metavar="HOST:PORT",
+        help="UDP address agents dial (QUIC), 0.0.0.0:PORT for every address",
+    )
+    p.add_argument(
+        "--agent-ws-listen",
+        metavar="HOST:PORT",
+        help="also serve agents over WebSocket (wss://HOST:PORT/agent, TCP) where UDP is blocked",
+    )
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="also serve the HTTP API on this TCP address (tokens required)",
+    )
+    p.add_argument(
+        "--issuer",
+        default=os.environ.get("CLOUDPING_ISSUER", DEFAULT_ISSUER),
+        help=f"iss of the tokens, the hub's URL (env CLOUDPING_ISSUER; default {DEFAULT_ISSUER})",
+    )
+    p.add_argument(
+        "--anonymous",
+        choices=("off", "guest"),
+        default="off",
+        help="API calls without a token: refused (off, default) or run with the guest quota",
+    )
+    p.add_argument(
+        "--guest-anywhere",
+        action="store_true",
+        help="let guests in from any address (default: loopback only)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=_days,
+        default=30.0,
+        metavar="DAYS",
+        help="keep measurements this long; 0 keeps them forever (default 30)",
+    )
+    p.add_argument(
+        "--expose-coordinates",
+        action="store_true",
+        help="show agents' exact lat/lon in the public agent list",
+    )
+    p.add_argument("--no-mcp", action="store_true", help="do not serve MCP at /mcp beside the API")
+    p.add_argument(
+        "--mcp-stateless",
+        action="store_true",
+        help="MCP without sessions (each request stands alone; for several hub replicas)",
+    )
+    p.add_argument(
+        "--mcp-allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT|:*]",
+        help="a Host header MCP accepts when the hub is reached by a real name (repeatable)",
+    )
+    p.add_argument(
+        "--mcp-allowed-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an Origin header MCP accepts from browsers (repeatable)",
+    )
+    p.add_argument(
+        "--heartbeat",
+        type=float,
+        default=Liveness().heartbeat_interval_s,
+        metavar="SEC",
+        help="how often agents send a heartbeat (default %(default)g)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=Liveness().idle_timeout_s,
+        metavar="SEC",
+        help="silence after which an agent is dropped and its jobs end agent_lost "
+        "(default %(default)g)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
+    return p
+
+
+def _days(text: str) -> float:
+    """0 (keep forever) or 1 to 36500 days (argparse type).
+
+    At least a day: a shorter retention would remove measurements while they still run.
+    """
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if days != 0 and not 1 <= days <= 36_500:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 (forever) or 1 to 36500 days")
+    return days
+
+
+def listen_address(text: str, option: str = "--agent-listen") -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT``); the port is required: the hub has no well-known one.
+
+    Raises:
+        ValueError: malformed, or no port.
+    """
+    host, port = split_host_port(text, default_port=0)
+    if port == 0:
+        raise ValueError(f"{option} {text!r} needs a port: HOST:PORT")
+    return host, port
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``cloudping hub`` with ``argv`` (the words after ``hub``)."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings, api = configure(args)
+    except ValueError as exc:
+        sys.stderr.write(f"cloudping hub: {exc}\n")
+        return EXIT_USAGE
+    return run_service("cloudping hub", serve(settings, api=api))
+
+
+def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
+    """The hub's and the API's settings from parsed options.
+
+    Raises:
+        ValueError: a malformed listen address, heartbeat and idle timeout out of order, or
+            an option of the API or MCP without ``--listen``.
+    """
+    if not args.listen and (unheard := _api_options_given(args)):
+        raise ValueError(f"{unheard} needs --listen (it sets the HTTP API and MCP)")
+    host, port = listen_address(args.agent_listen)
+    agent_ws = None
+    if args.agent_ws_listen:
+        agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
+    api = None
+    if args.listen:
+        api_host, api_port = listen_address(args.listen, "--listen")
+        api_settings = ApiSettings(
+            anonymous=args.anonymous,
+            guest_loopback_only=not args.guest_anywhere,
+            expose_coordinates=args.expose_coordinates,
+        )
+        mcp = McpSettings(
+            enabled=not args.no_mcp,
+            stateless=args.mcp_stateless,
+            allowed_hosts=tuple(args.mcp_allowed_host),
+            allowed_origins=tuple(args.mcp_allowed_origin),
+        )
+        api = ApiListen(api_host, api_port, api_settings, mcp)
+    keep_s = args.retention_days * DAY_S if args.retention_days else None
+    if not 0 < args.heartbeat < args.idle_timeout <= 86_400:
+        raise ValueError("need 0 < --heartbeat < --idle-timeout <= 86400 (seconds)")
+    settings = HubServerSettings(
+        data_dir=args.data_dir,
+        agent_host=host,
+        agent_port=port,
+        issuer=args.issuer,
+        retention=Retention(keep_s=keep_s),
+        liveness=Liveness(args.heartbeat, args.idle_timeout),
+        agent_ws=agent_ws,
+    )
+    return settings, api
+
+
+def _api_options_given(args: argparse.Namespace) -> str | None:
+    """The first option given that only means something with ``--listen``."""
+    given = {
+        "--anonymous": args.anonymous != "off",
+        "--guest-anywhere": args.guest_anywhere,
+        "--expose-coordinates": args.expose_coordinates,
+        "--no-mcp": args.no_mcp,
+        "--mcp-stateless": args.mcp_stateless,
+        "--mcp-allowed-host": bool(args.mcp_allowed_host),
+        "--mcp-allowed-origin": bool(args.mcp_allowed_origin),
+    }
+    return next((option for option, set_ in given.items() if set_), None)
+
+
+def run_service(name: str, service: Coroutine[Any, Any, None]) -> int:
+    """Run ``service`` to its end; an error that stops it is one line on stderr, exit 1."""
+    try:
+        asyncio.run(service)
+    except CloudpingError as exc:
+        sys.stderr.write(f"{name}: {exc.message}\n")
+        return EXIT_ERROR
+    except OSError as exc:  # a port is taken, the data directory cannot be made
+        sys.stderr.write(f"{name}: {exc}\n")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+async def serve(
+    settings: HubServerSettings,
+    out: TextIO | None = None,
+    stop: asyncio.Event | None = None,
+    *,
+    api: ApiListen | None = None,
+    greeting: Callable[[HubServer, int | None], str] | None = None,
+) -> None:
+    """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
+
+    A signal sets an event rather than cancelling the task, so the hub leaves through its
+    normal path: the API stops taking requests, every running measurement is cancelled and
+    ends its stream with ``end``.
+
+    Args:
+        settings: the hub's.
+        out: where the welcome text goes (default stdout).
+        stop: set it to stop (tests); signals set it too.
+        api: also serve the HTTP API there.
+        greeting: the welcome text from the server and the API's bound port (default:
+            :func:`welcome`).
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with HubServer(settings) as server, AsyncExitStack() as stack:
+            api_port = None
+            if api is not None:
+                api_port = await stack.enter_async_context(serve_api(server, api))
+            if greeting is not None:
+                text = greeting(server, api_port)
+            else:
+                text = _welcome_with_api(server, api, api_port)
+            print(text, file=out or sys.stdout, flush=True)
+            await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    log.info("the hub has stopped")
+
+
+def _welcome_with_api(server: HubServer, api: ApiListen | None, api_port: int | None) -> str:
+    if api is None or api_port is None:
+        return welcome(server)
+    url = api_url(api.host, api_port)
+    text = f"{welcome(server)}\n\nHTTP API: {url}/api/v1 (bearer tokens, audience api)"
+    if api.mcp.enabled:
+        text += f"\nMCP: {url}{MCP_PATH} (StreamableHTTP, the same tokens)"
+    return text
+
+
+def api_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` for a listen address (brackets around IPv6)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def welcome(server: HubServer) -> str:
+    """What an operator needs to connect an agent to this hub."""
+    settings = server.settings
+    host = settings.agent_host
+    shown_host = f"[{host}]" if ":" in host else host
+    issue = ["cloudping", "token", "issue", "--data-dir", str(settings.data_dir)]
+    issue += ["--sub", "NAME", "--aud", "agent"]
+    if settings.issuer != DEFAULT_ISSUER:
+        issue += ["--issuer", settings.issuer]
+    token = f"$({shlex.join(issue)})"
+    ws = server.agent_ws_url
+    return (
+        f"cloudping hub: agents dial udp {shown_host}:{server.agent_port}\n"
+        + (f"where UDP is blocked: --hub {ws} (WebSocket)\n" if ws else "")
+        + f"hub certificate: {server.cert_path}\n"
+        f"SHA-256 fingerprint: {server.fingerprint}\n\n"
+        "Run an agent (replace NAME; use this host's public address for 0.0.0.0):\n"
+        f"  cloudping agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"
+        f'    --token "{token}" \\\n'
+        f"    --hub-fingerprint {server.fingerprint}"
+    )

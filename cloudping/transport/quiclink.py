@@ -1,0 +1,93 @@
+"""The QUIC side of the binding: aioquic's events mapped onto the shared stream core.
+
+Streams are QUIC's own (see :mod:`cloudping.wire.streams`: stream 0 is the agent's first
+bidirectional stream, jobs are streams the hub opens); the bookkeeping of streams, channels
+and timers is :class:`cloudping.transport.link.StreamLink`'s, shared with the WebSocket binding.
+This module only says how QUIC sends, stops, probes and closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aioquic.asyncio.protocol import QuicConnectionProtocol
+from aioquic.quic.connection import QuicConnection
+from aioquic.quic.events import (
+    ConnectionTerminated,
+    QuicEvent,
+    StopSendingReceived,
+    StreamDataReceived,
+)
+from aioquic.quic.events import StreamReset as QuicStreamReset
+
+from cloudping.transport.link import StreamLink
+from cloudping.wire.connection import Disconnected
+from cloudping.wire.streams import StopSending, StreamData, StreamReset
+
+__all__ = ["Link"]
+
+
+class Link(StreamLink, QuicConnectionProtocol):
+    """One QUIC connection running the protocol; the hub's and the agent's ends subclass it
+    together with :class:`~cloudping.transport.ends.HubSide` or
+    :class:`~cloudping.transport.ends.AgentSide` (whose constructor sets up the stream core)."""
+
+    def __init__(self, quic: QuicConnection) -> None:
+        QuicConnectionProtocol.__init__(self, quic)
+        self._pings = 0
+
+    # -- the stream core's primitives --------------------------------------------------------
+
+    def send_stream(self, stream_id: int, data: bytes, *, end: bool) -> None:
+        """Queue bytes on a QUIC stream."""
+        self._quic.send_stream_data(stream_id, data, end_stream=end)
+
+    def stop_stream(self, stream_id: int, error_code: int) -> None:
+        """STOP_SENDING: the peer's QUIC stack resets its side at once."""
+        self._quic.stop_stream(stream_id, error_code)
+
+    def send_keepalive(self) -> None:
+        """A QUIC PING (aioquic sends no keepalive of its own)."""
+        self._pings += 1
+        self._quic.send_ping(self._pings)
+
+    def next_stream_id(self) -> int:
+        """The next bidirectional stream this side may open."""
+        return self._quic.get_next_available_stream_id()
+
+    def transmit(self) -> None:
+        """Send the QUIC packets queued now."""
+        QuicConnectionProtocol.transmit(self)
+
+    def close_transport(self, error_code: int, reason: str) -> None:
+        """CONNECTION_CLOSE with an application error code and reason."""
+        QuicConnectionProtocol.close(self, error_code=error_code, reason_phrase=reason)
+
+    def shutdown(self) -> None:
+        """Stop every timer: the socket is about to close (no closing period is waited)."""
+        self.stop_timers()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- QUIC events in ----------------------------------------------------------------------
+
+    def quic_event_received(self, event: QuicEvent) -> None:
+        """aioquic's events, mapped onto the stream core."""
+        if isinstance(event, ConnectionTerminated):
+            reason = event.reason_phrase or f"closed with error 0x{event.error_code:x}"
+            self.finish(Disconnected(reason=reason, by_peer=True))
+        elif isinstance(event, StreamDataReceived):
+            self.stream_event(StreamData(event.stream_id, event.data, event.end_stream))
+        elif isinstance(event, QuicStreamReset):
+            self.stream_event(StreamReset(event.stream_id, event.error_code))
+        elif isinstance(event, StopSendingReceived):
+            self.stream_event(StopSending(event.stream_id, event.error_code))
+
+    def peer_certificate(self) -> Any:
+        """The peer's certificate (aioquic keeps it private; ``None`` before the handshake)."""
+        return getattr(self._quic.tls, "_peer_certificate", None)
+
+    def peer_chain(self) -> Any:
+        """The intermediate certificates the peer sent."""
+        return getattr(self._quic.tls, "_peer_certificate_chain", [])
