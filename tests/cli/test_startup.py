@@ -37,9 +37,13 @@ HEAVY = (
     "uvicorn",
     "cloudping.agent",
     "cloudping.auth",
-    "cloudping.channels",
+    "cloudping.channels.api",
+    "cloudping.channels.mcp",
     "cloudping.hub",
+    "cloudping.serve",
+    "cloudping.service",
     "cloudping.store",
+    "cloudping.transport",
     "cloudping.wire",
 )
 # What running a command needs (asyncio, events, renderers, probes) and help does not.
