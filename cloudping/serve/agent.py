@@ -17,6 +17,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from cloudping import __version__
 from cloudping.agent.admit import DEFAULT_MAX_RATE_PPS, AgentRules, parse_served
@@ -45,7 +46,13 @@ def parser() -> argparse.ArgumentParser:
         help="the hub's agent port (QUIC, UDP), or its wss://HOST:PORT/agent URL (WebSocket)",
     )
     p.add_argument("--name", required=True, help="this agent's name (the token's subject)")
-    p.add_argument("--token", required=True, help="an agent token from `cloudping token issue`")
+    token = p.add_mutually_exclusive_group(required=True)
+    token.add_argument("--token", help="an agent token from `cloudping token issue`")
+    token.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="read the token from FILE (keeps it out of the process list; systemd credentials)",
+    )
     trust = p.add_mutually_exclusive_group(required=True)
     trust.add_argument("--hub-fingerprint", metavar="SHA256", help="the hub certificate's pin")
     trust.add_argument("--hub-ca", metavar="FILE", help="CA (or hub) certificate, PEM")
@@ -165,9 +172,28 @@ def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSet
         trust = HubTrust.pinned(args.hub_fingerprint)
     else:
         trust = HubTrust.from_ca_file(args.hub_ca)
-    hello = Hello(name=args.name, token=args.token, attributes=attributes)
+    hello = Hello(name=args.name, token=agent_token(args), attributes=attributes)
     rules = AgentRules(served=served, max_rate_pps=args.max_rate)
     return AgentSettings(host=host, port=port, trust=trust, hello=hello, rules=rules, ws=ws)
+
+
+def agent_token(args: argparse.Namespace) -> str:
+    """``--token``, or the first line of ``--token-file``.
+
+    Raises:
+        ValueError: the file cannot be read or holds no token (the message names the file).
+    """
+    if args.token_file is None:
+        token: str = args.token
+        return token
+    try:
+        text = Path(args.token_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--token-file {args.token_file}: {exc}") from exc
+    lines = text.strip().splitlines()
+    if not lines:
+        raise ValueError(f"--token-file {args.token_file} holds no token")
+    return lines[0].strip()
 
 
 def main(argv: Sequence[str]) -> int:
