@@ -15,6 +15,8 @@ from .test_http import WAIT, running_hub
 pytestmark = pytest.mark.anyio
 EXAMPLES = Path(__file__).parents[3] / "examples" / "mcp"
 URL = "http://127.0.0.1:8080/mcp"
+INSPECTOR = Path(__file__).parents[3] / "tools/mcp-inspector/node_modules/.bin/mcp-inspector"
+INSPECTOR_WAIT = 90.0  # three Inspector runs: Node start-up, a session and one request each
 
 
 @pytest.fixture
@@ -48,6 +50,51 @@ def test_the_shell_examples_use_the_hub_url_and_token(script: str) -> None:
     text = (EXAMPLES / script).read_text()
     assert '"$hub/mcp"' in text
     assert "Authorization: Bearer $token" in text
+
+
+async def run_example(script: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run an example to its end (bounded); its exit status, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        str(script), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with asyncio.timeout(INSPECTOR_WAIT):
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:  # timed out or cancelled: it must not outlive us
+            process.kill()
+            async with asyncio.timeout(WAIT):
+                await process.wait()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def inspector_installed() -> None:
+    if not INSPECTOR.exists():
+        pytest.skip(f"the MCP Inspector is not installed at {INSPECTOR} (run scripts/setup)")
+
+
+async def test_the_inspector_example_lists_tools_and_pings_loopback(tmp_path: Path) -> None:
+    inspector_installed()
+    async with running_hub(tmp_path) as hub:
+        token = hub.token("measure", "private")
+        env = without_proxies() | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": token}
+        status, out, err = await run_example(EXAMPLES / "inspector.sh", env)
+    assert status == 0, err
+    listed, pinged, agents = (json.loads(line)["result"] for line in out.splitlines())
+    assert "ping" in [tool["name"] for tool in listed["tools"]]
+    assert pinged["structuredContent"]["results"][0]["verdict"] == "answered"  # 127.0.0.1
+    assert agents["structuredContent"]["selectors"] == ["local"]
+
+
+async def test_the_inspector_example_says_bad_token_for_a_bad_token(tmp_path: Path) -> None:
+    inspector_installed()
+    async with running_hub(tmp_path) as hub:
+        env = without_proxies() | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": "not-a-token"}
+        status, _, err = await run_example(EXAMPLES / "inspector.sh", env)
+    assert status == 2
+    assert "bad token" in err
+    assert "OAuth" not in err
 
 
 async def test_the_python_client_example_calls_a_tool_of_a_running_hub(tmp_path: Path) -> None:
