@@ -34,3 +34,17 @@ def rtt_colour(rtt_ms: float | None) -> RGB:
 def css(colour: RGB) -> str:
     """``#rrggbb``, for the HTML pages and mails."""
     return "#{:02x}{:02x}{:02x}".format(*colour)
+
+
+# The same scale for text media, where a cell cannot be coloured: a mark before the RTT.
+MARKS: tuple[str, ...] = (
+    "\N{LARGE GREEN CIRCLE}",
+    "\N{LARGE ORANGE CIRCLE}",
+    "\N{LARGE RED CIRCLE}",
+)
+NO_ANSWER_MARK = "\N{MEDIUM WHITE CIRCLE}"
+
+
+def rtt_mark(rtt_ms: float | None) -> str:
+    """The mark of :func:`rtt_colour`'s colour, for text."""
+    return NO_ANSWER_MARK if rtt_ms is None else MARKS[rtt_step(rtt_ms)]
