@@ -20,6 +20,7 @@ from cloudping.render.reports.model import Cell, Report, Table, Waterfall
 Box = tuple[int, int, int, int]  # left, top, right, bottom (inclusive)
 MIN_WIDTH = 720
 CELL_CHARS = 40
+TITLE_CHARS = 100  # headings, titles and notes
 MARGIN, PAD = 16, 6
 TITLE_PT, TEXT_PT = 16, 13
 LINE, ROW = 22, 24
@@ -55,7 +56,7 @@ def layout(report: Report) -> Layout:
     y = MARGIN
     for index, line in enumerate(report.heading):
         size = TITLE_PT if index == 0 else TEXT_PT
-        out.texts.append((MARGIN, y, cut(line, 2 * CELL_CHARS + 20), INK, size))
+        out.texts.append((MARGIN, y, cut(line, TITLE_CHARS), INK, size))
         y += LINE + (4 if index == 0 else 0)
     width = MIN_WIDTH
     for index, section in enumerate(report.sections):
@@ -65,10 +66,10 @@ def layout(report: Report) -> Layout:
         else:
             y, right = _waterfall(out, index, section, y)
         width = max(width, right + MARGIN)
-    if any(cell.rtt for t in report.sections if isinstance(t, Table) for r in t.rows for cell in r):
+    if report.has_rtt:
         y = _legend(out, y + LINE // 2)
     for note in report.notes:
-        out.texts.append((MARGIN, y, cut(note, 2 * CELL_CHARS + 20), NOTE_INK, TEXT_PT))
+        out.texts.append((MARGIN, y, cut(note, TITLE_CHARS), NOTE_INK, TEXT_PT))
         y += LINE
     width = max(width, *(x + _text_width(t, size) + MARGIN for x, _, t, _, size in out.texts))
     out.width, out.height = width, y + MARGIN
@@ -90,7 +91,7 @@ def draw(report: Report) -> Image.Image:
 
 
 def _table(out: Layout, section: int, table: Table, y: int) -> tuple[int, int]:
-    out.texts.append((MARGIN, y, cut(table.title, 2 * CELL_CHARS + 20), INK, TEXT_PT))
+    out.texts.append((MARGIN, y, cut(table.title, TITLE_CHARS), INK, TEXT_PT))
     y += LINE
     header = tuple(Cell(text) for text in table.header)
     rows = (header, *table.rows)
@@ -120,10 +121,10 @@ def _fill(cell: Cell) -> RGB | None:
 
 
 def _waterfall(out: Layout, section: int, fall: Waterfall, y: int) -> tuple[int, int]:
-    out.texts.append((MARGIN, y, cut(fall.title, 2 * CELL_CHARS + 20), INK, TEXT_PT))
+    out.texts.append((MARGIN, y, cut(fall.title, TITLE_CHARS), INK, TEXT_PT))
     y += LINE
     for fact in fall.facts:
-        out.texts.append((MARGIN + PAD, y, cut(fact, 2 * CELL_CHARS + 10), INK, TEXT_PT))
+        out.texts.append((MARGIN + PAD, y, cut(fact, TITLE_CHARS), INK, TEXT_PT))
         y += LINE
     label_w = _text_width("transfer 9999.9 ms", TEXT_PT) + 2 * PAD
     left = MARGIN + label_w

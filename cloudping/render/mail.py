@@ -28,7 +28,7 @@ def mail_html(report: Report) -> str:
     for section in report.sections:
         parts.append(f'<h3 style="{FONT};font-size:14px">{_e(section.title)}</h3>')
         parts.append(_table(section) if isinstance(section, Table) else _waterfall(section))
-    if any(c.rtt for s in report.sections if isinstance(s, Table) for r in s.rows for c in r):
+    if report.has_rtt:
         parts.append(_legend())
     parts += [f'<p style="color:#aa1e1e">{_e(note)}</p>' for note in report.notes]
     body = "\n".join(parts)

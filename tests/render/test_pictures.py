@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from PIL import Image
 from recorded import load, merged
 
 from cloudping.commands.targets import MEASUREMENT_COMMANDS
-from cloudping.events import Event
+from cloudping.events import Event, HopStats, PathSummaryEvent
 from cloudping.render.bitmap import scan_png
 from cloudping.render.card import PHASE_FILL, Box, Layout, draw, layout
 from cloudping.render.colours import GREEN, GREY, ORANGE, RED
@@ -166,3 +167,27 @@ def test_scan_picture_is_the_bitmap_of_its_job() -> None:
 def test_no_job_is_nothing_to_draw() -> None:
     with pytest.raises(ValueError, match="no ping job"):
         picture("ping", load("ping")[:1], WHEN)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnrichedHop(HopStats):
+    """A hop as enrichment will hand it on: design.md's keys beside the statistics."""
+
+    asn: int | None = None
+    as_name: str | None = None
+    country: str | None = None
+    city: str | None = None
+
+
+def test_hop_table_fills_asn_and_place_when_the_hop_carries_them() -> None:
+    [summary] = [e for e in load("traceroute") if isinstance(e, PathSummaryEvent)]
+    first, *rest = summary.hops
+    enriched = EnrichedHop(
+        **{name: getattr(first, name) for name in first.__dataclass_fields__},
+        asn=64500, as_name="LAB-NET", country="DE", city="Berlin",
+    )  # fmt: skip
+    events = [replace(summary, hops=(enriched, *rest))]
+    [table] = report("traceroute", Snapshot.of(events), WHEN).sections
+    assert isinstance(table, Table)
+    assert [cell.text for cell in table.rows[0][7:]] == ["AS64500 LAB-NET", "Berlin, DE"]
+    assert [cell.text for cell in table.rows[1][7:]] == ["", ""]

@@ -57,3 +57,9 @@ class Report:
     heading: tuple[str, ...]
     sections: tuple[Section, ...]
     notes: tuple[str, ...] = ()
+
+    @property
+    def has_rtt(self) -> bool:
+        """Whether a cell is coloured by RTT (then the medium shows the scale's legend)."""
+        tables = (section for section in self.sections if isinstance(section, Table))
+        return any(cell.rtt for table in tables for row in table.rows for cell in row)
