@@ -191,3 +191,16 @@ def test_hop_table_fills_asn_and_place_when_the_hop_carries_them() -> None:
     assert isinstance(table, Table)
     assert [cell.text for cell in table.rows[0][7:]] == ["AS64500 LAB-NET", "Berlin, DE"]
     assert [cell.text for cell in table.rows[1][7:]] == ["", ""]
+
+
+def test_many_agents_wrap_into_tables_that_stay_phone_wide() -> None:
+    agents = [(f"agent-{n}-with-a-rather-long-name.example", 1000.0 * n) for n in range(1, 7)]
+    events = merged("ping", *agents)
+    image, where = placed("ping", events)
+    assert image.width <= 1080
+    titles = [s.title for s in report("ping", Snapshot.of(events), WHEN).sections]
+    assert titles == [
+        "avg RTT (ms) / loss (agents 1-4 of 7)",
+        "avg RTT (ms) / loss (agents 5-7 of 7)",
+    ]
+    assert fill(image, where.cells[(1, 1, 3)]) == RED  # agent 6: 0.070 ms x 6000

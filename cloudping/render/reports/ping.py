@@ -7,20 +7,33 @@ from datetime import datetime
 from statistics import fmean
 
 from cloudping.events import PingSummaryEvent, ReplyEvent
+from cloudping.render.budget import cut
 from cloudping.render.reports.common import heading, ms, notes
 from cloudping.render.reports.model import Cell, Report, Table
 from cloudping.render.snapshot import JobView, Snapshot
 
+# A table stays within a phone-sized card (~1080 px): a target column and four agents.
+AGENTS_PER_TABLE = 4
+AGENT_CHARS = 20
+
 
 def ping_report(command: str, snapshot: Snapshot, when: datetime | None) -> Report:
-    """The matrix of targets x agents."""
+    """The matrix of targets x agents, :data:`AGENTS_PER_TABLE` agents to a table."""
     agents = snapshot.agents
+    groups = [agents[i : i + AGENTS_PER_TABLE] for i in range(0, len(agents), AGENTS_PER_TABLE)]
+    tables = tuple(_table(snapshot, group, len(agents), n * AGENTS_PER_TABLE) for n, group in
+                   enumerate(groups or [[]]))  # fmt: skip
+    return Report(heading(command, snapshot, when), tables, notes(snapshot))
+
+
+def _table(snapshot: Snapshot, agents: list[str], of: int, first: int) -> Table:
     rows = tuple(
         (Cell(target), *(_cell(snapshot.jobs.get((agent, target))) for agent in agents))
         for target in snapshot.targets
     )
-    table = Table("avg RTT (ms) / loss", ("target", *agents), rows)
-    return Report(heading(command, snapshot, when), (table,), notes(snapshot))
+    which = f" (agents {first + 1}-{first + len(agents)} of {of})" if of > len(agents) else ""
+    header = ("target", *(cut(agent, AGENT_CHARS) for agent in agents))
+    return Table(f"avg RTT (ms) / loss{which}", header, rows)
 
 
 def _cell(job: JobView | None) -> Cell:
