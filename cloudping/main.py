@@ -131,7 +131,7 @@ def _overview(commands: str) -> str:
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
-        "  --png FILE     also draw the result as a PNG picture (scan)\n"
+        "  --png FILE     also draw the result as a PNG picture\n"
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB)\n"
         "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"
         "  -V, --version  print the version\n\n"

@@ -10,46 +10,32 @@ font ships with the package, so no system font is needed.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from importlib import resources
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from cloudping.events import Event
+from cloudping.render.canvas import BACKGROUND, INK, Font, font, png
+from cloudping.render.colours import GREY, NO_ANSWER_LABEL, RGB, RTT_SCALE, rtt_step
 from cloudping.render.scanresult import ScanResult
 
-RGB = tuple[int, int, int]
-_Font = ImageFont.FreeTypeFont
-# (upper bound in ms, legend label, colour): green is fast, red is slow (ColorBrewer RdYlGn).
-RTT_BUCKETS: tuple[tuple[float, str, RGB], ...] = (
-    (1.0, "<1 ms", (26, 152, 80)),
-    (10.0, "<10 ms", (145, 207, 96)),
-    (50.0, "<50 ms", (217, 239, 139)),
-    (100.0, "<100 ms", (254, 224, 139)),
-    (200.0, "<200 ms", (252, 141, 89)),
-    (math.inf, ">=200 ms", (215, 48, 39)),
-)
 UNREACHABLE: RGB = (117, 46, 164)
-NO_ANSWER: RGB = (160, 160, 160)
+NO_ANSWER: RGB = GREY
 NOT_PROBED: RGB = (255, 255, 255)
-BACKGROUND: RGB = (255, 255, 255)
-INK: RGB = (32, 32, 32)
 GAP: RGB = (224, 224, 224)
 FRAME: RGB = (96, 96, 96)
 LEGEND: tuple[tuple[str, RGB], ...] = (
-    *((label, colour) for _, label, colour in RTT_BUCKETS),
+    *((label, colour) for _, label, colour in RTT_SCALE),
     ("unreachable", UNREACHABLE),
-    ("no answer", NO_ANSWER),
+    (NO_ANSWER_LABEL, NO_ANSWER),
     ("not probed", NOT_PROBED),
 )
 # Palette indexes of the one-byte-per-cell grid image.
-_PALETTE: tuple[RGB, ...] = (NOT_PROBED, NO_ANSWER, UNREACHABLE, *(c for *_, c in RTT_BUCKETS))
-_NOT_PROBED, _NO_ANSWER, _UNREACHABLE, _FIRST_BUCKET = 0, 1, 2, 3
+_PALETTE: tuple[RGB, ...] = (NOT_PROBED, NO_ANSWER, UNREACHABLE, *(c for *_, c in RTT_SCALE))
+_NOT_PROBED, _NO_ANSWER, _UNREACHABLE, _FIRST_STEP = 0, 1, 2, 3
 
 GRID_PX = 768  # the grid's side it aims for
 CELL_MIN, CELL_MAX, GAP_FROM = 2, 48, 8
@@ -90,15 +76,13 @@ def grid_for(total: int) -> Grid:
     return Grid(columns, max(1, total // columns), cell)
 
 
-def rtt_colour(rtt_ms: float | None) -> RGB:
-    """The colour of an address that answered in ``rtt_ms`` (unknown: the fastest bucket)."""
-    return RTT_BUCKETS[_bucket(rtt_ms)][2]
+def alive_colour(rtt_ms: float | None) -> RGB:
+    """The colour of an address that answered in ``rtt_ms`` (unknown: the fastest step)."""
+    return RTT_SCALE[_step(rtt_ms)][2]
 
 
-def _bucket(rtt_ms: float | None) -> int:
-    if rtt_ms is None:
-        return 0
-    return next(i for i, (bound, *_) in enumerate(RTT_BUCKETS) if rtt_ms < bound)
+def _step(rtt_ms: float | None) -> int:
+    return 0 if rtt_ms is None else rtt_step(rtt_ms)
 
 
 def scan_png(
@@ -118,17 +102,40 @@ def scan_png(
     result = (
         source if isinstance(source, ScanResult) else ScanResult.from_events(source, probed=probed)
     )
-    image = draw(result, when)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    return png(draw(result, when))
+
+
+def stacked_png(events: Sequence[Event], *, when: datetime | None = None) -> bytes:
+    """The bitmap of each scan job in ``events``, stacked top to bottom in the order the jobs
+    started (one job: exactly :func:`scan_png`'s picture).
+
+    Raises:
+        ValueError: there is no scan in ``events``.
+    """
+    jobs = dict.fromkeys((e.agent, e.target) for e in events if e.agent and e.target)
+    images = []
+    for job in jobs:
+        try:
+            result = ScanResult.from_events(e for e in events if (e.agent, e.target) == job)
+        except ValueError:  # a job that only failed: it swept nothing
+            continue
+        images.append(draw(result, when))
+    if not images:
+        raise ValueError("no scan in these events")
+    size = (max(image.width for image in images), sum(image.height for image in images))
+    stack = Image.new("RGB", size, BACKGROUND)
+    top = 0
+    for image in images:
+        stack.paste(image, (0, top))
+        top += image.height
+    return png(stack)
 
 
 def place(result: ScanResult, when: datetime | None) -> Grid:
     """Where :func:`draw` puts the grid of ``result``: right of the row labels, below the
     header (the header has one line more with a date)."""
     labels = _row_labels(result, grid_for(result.total))
-    small = _font(LABEL_PT)
+    small = font(LABEL_PT)
     label_w = max((int(small.getlength(text)) for _, text in labels), default=0) + 6
     top = MARGIN + len(_header(result, when)) * (TITLE_PT + 4) + 6
     return _placed(grid_for(result.total), MARGIN + label_w, top)
@@ -137,7 +144,7 @@ def place(result: ScanResult, when: datetime | None) -> Grid:
 def draw(result: ScanResult, when: datetime | None) -> Image.Image:
     """The scan bitmap as a Pillow image (RGB)."""
     header, grid = _header(result, when), place(result, when)
-    title, small = _font(TITLE_PT), _font(LABEL_PT)
+    title, small = font(TITLE_PT), font(LABEL_PT)
     width = max(grid.x + grid.width, *(int(title.getlength(t)) for t in header)) + MARGIN
     width = max(width, 360)
     legend_rows = _legend_layout(width, small)
@@ -187,7 +194,7 @@ def _cells(result: ScanResult, grid: Grid) -> Image.Image:
     for offset in result.unreachable:
         data[offset] = _UNREACHABLE
     for offset, rtt in result.alive.items():
-        data[offset] = _FIRST_BUCKET + _bucket(rtt)
+        data[offset] = _FIRST_STEP + _step(rtt)
     small = Image.frombytes("P", (grid.columns, grid.rows), bytes(data))
     small.putpalette([channel for colour in _PALETTE for channel in colour])
     cells = small.convert("RGB").resize((grid.width, grid.height), Image.Resampling.NEAREST)
@@ -206,13 +213,13 @@ def _draw_gaps(pen: ImageDraw.ImageDraw, grid: Grid) -> None:
     pen.rectangle([0, 0, grid.width - 1, grid.height - 1], outline=GAP)
 
 
-def _draw_header(pen: ImageDraw.ImageDraw, header: Sequence[str], font: _Font) -> None:
+def _draw_header(pen: ImageDraw.ImageDraw, header: Sequence[str], font: Font) -> None:
     for index, text in enumerate(header):
         pen.text((MARGIN, MARGIN + index * (TITLE_PT + 4)), text, fill=INK, font=font)
 
 
 def _draw_labels(
-    pen: ImageDraw.ImageDraw, labels: Sequence[tuple[int, str]], grid: Grid, font: _Font
+    pen: ImageDraw.ImageDraw, labels: Sequence[tuple[int, str]], grid: Grid, font: Font
 ) -> None:
     for row, text in labels:
         # Centred on a large row; on small ones its top is level with the row's top.
@@ -220,7 +227,7 @@ def _draw_labels(
         pen.text((grid.x - 6, y), text, fill=INK, font=font, anchor="rm")
 
 
-def _legend_layout(width: int, font: _Font) -> list[list[tuple[int, str, RGB]]]:
+def _legend_layout(width: int, font: Font) -> list[list[tuple[int, str, RGB]]]:
     """The legend's items, as (x, label, colour), flowed into rows that fit ``width``."""
     rows: list[list[tuple[int, str, RGB]]] = [[]]
     x = MARGIN
@@ -238,7 +245,7 @@ def _draw_legend(
     pen: ImageDraw.ImageDraw,
     rows: Sequence[Sequence[tuple[int, str, RGB]]],
     top: int,
-    font: _Font,
+    font: Font,
 ) -> None:
     for index, items in enumerate(rows):
         y = top + index * (LABEL_PT + 8)
@@ -247,10 +254,3 @@ def _draw_legend(
             pen.text(
                 (x + LABEL_PT + 4, y + LABEL_PT // 2 + 1), label, fill=INK, font=font, anchor="lm"
             )
-
-
-@lru_cache(maxsize=4)
-def _font(size: int) -> _Font:
-    """The shipped DejaVu Sans Mono at ``size`` px (no system font needed)."""
-    data = resources.files("cloudping.render").joinpath("fonts/DejaVuSansMono.ttf").read_bytes()
-    return ImageFont.truetype(io.BytesIO(data), size)

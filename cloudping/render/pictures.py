@@ -1,7 +1,10 @@
 """Which commands have a picture, and how it is drawn: one table for every channel.
 
-The CLI's ``--png FILE``, the MCP ``scan`` tool's image and Telegram's photo all come from here;
-a command without an entry has no picture.
+The CLI's ``--png FILE``, the API's ``picture.png``, MCP's images and Telegram's photo all come
+from here. Every measurement command has one: ping and tcping a matrix of targets x agents,
+traceroute and mtr the hop table per agent, dns the answer sections, http a waterfall per
+request (all as a report card, :mod:`.card`), and scan the address bitmap (:mod:`.bitmap`),
+one per job, stacked in the order the jobs started. Pillow loads only when drawing.
 """
 
 from __future__ import annotations
@@ -10,19 +13,33 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from cloudping.events import Event
+from cloudping.render.snapshot import Snapshot
 
 Picture = Callable[[Sequence[Event], datetime], bytes]
 
 
+def _card(command: str) -> Picture:
+    def draw(events: Sequence[Event], when: datetime) -> bytes:
+        from cloudping.render.canvas import png  # noqa: PLC0415 (Pillow only when drawing)
+        from cloudping.render.card import draw as draw_card  # noqa: PLC0415
+        from cloudping.render.reports import report  # noqa: PLC0415
+
+        snapshot = Snapshot.of(events)
+        if not snapshot.jobs and not snapshot.errors:
+            raise ValueError(f"no {command} job in these events")
+        return png(draw_card(report(command, snapshot, when)))
+
+    return draw
+
+
 def _scan(events: Sequence[Event], when: datetime) -> bytes:
-    from cloudping.render.bitmap import scan_png  # noqa: PLC0415 (Pillow only when drawing)
+    from cloudping.render.bitmap import stacked_png  # noqa: PLC0415 (Pillow only when drawing)
 
-    return scan_png(events, when=when)
+    return stacked_png(events, when=when)
 
 
-PICTURES: dict[str, Picture] = {
-    "scan": _scan,
-}
+CARDS = ("ping", "tcping", "traceroute", "mtr", "dns", "http")
+PICTURES: dict[str, Picture] = {**{command: _card(command) for command in CARDS}, "scan": _scan}
 
 
 def picture(command: str, events: Sequence[Event], when: datetime) -> bytes:

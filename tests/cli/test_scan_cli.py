@@ -55,12 +55,3 @@ def test_png_flag_takes_its_value_anywhere_before_a_double_dash() -> None:
 def test_png_without_a_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "198.18.3.0/24", "--png"]) == 2
     assert "--png needs a file name" in capsys.readouterr().err
-
-
-def test_a_command_without_a_picture_says_so_before_running(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["ping", "--png", "out.png", "-c", "1", "198.18.3.2"]) == 2
-    captured = capsys.readouterr()
-    assert captured.err.strip() == "cloudping: ping has no picture (--png works with: scan)"
-    assert captured.out == ""

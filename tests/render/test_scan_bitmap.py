@@ -19,12 +19,14 @@ from cloudping.render.bitmap import (
     NOT_PROBED,
     UNREACHABLE,
     Grid,
+    alive_colour,
     draw,
     grid_for,
     place,
-    rtt_colour,
     scan_png,
+    stacked_png,
 )
+from cloudping.render.colours import GREEN, rtt_colour
 from cloudping.render.scanresult import ScanResult
 
 WHEN = datetime(2026, 11, 25, 20, 31, 7, tzinfo=UTC)
@@ -72,10 +74,15 @@ def test_cells_go_row_major_by_offset() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rtt", "colour_index"), [(0.2, 0), (1.0, 1), (9.9, 1), (49, 2), (99, 3), (150, 4), (900, 5)]
+    ("rtt", "colour_index"), [(0.2, 0), (99.9, 0), (100.0, 1), (249, 1), (250, 2), (900, 2)]
 )
-def test_rtt_buckets(rtt: float, colour_index: int) -> None:
-    assert rtt_colour(rtt) == LEGEND[colour_index][1]
+def test_cells_take_the_one_rtt_scale(rtt: float, colour_index: int) -> None:
+    assert alive_colour(rtt) == rtt_colour(rtt) == LEGEND[colour_index][1]
+
+
+def test_an_address_alive_with_no_rtt_is_green_not_grey() -> None:
+    assert alive_colour(None) == GREEN
+    assert LEGEND[4] == ("no answer", NO_ANSWER)
 
 
 def synthetic(cidr: str, probed: int | None = None) -> ScanResult:
@@ -137,17 +144,17 @@ def test_the_header_is_drawn_and_the_date_is_an_argument() -> None:
     assert scan_png(result, when=WHEN) == scan_png(result, when=WHEN)  # no clock inside
 
 
-def scan_events(cidr: str, found: Sequence[tuple[str, str, float]]) -> list[Event]:
+def scan_events(
+    cidr: str, found: Sequence[tuple[str, str, float]], agent: str = "local"
+) -> list[Event]:
     events: list[Event] = [
         StartEvent(
-            agent="local", target=cidr, address=cidr, family=4, probe="scan", method="raw", size=56
+            agent=agent, target=cidr, address=cidr, family=4, probe="scan", method="raw", size=56
         )
     ]
     for address, state, rtt in found:
         kind: Literal["alive", "unreachable"] = "alive" if state == "alive" else "unreachable"
-        events.append(
-            ScanEvent(agent="local", target=cidr, address=address, state=kind, rtt_ms=rtt)
-        )
+        events.append(ScanEvent(agent=agent, target=cidr, address=address, state=kind, rtt_ms=rtt))
     return events
 
 
@@ -178,3 +185,15 @@ def test_png_from_events_colours_the_answers() -> None:
 def test_no_scan_in_the_events_is_an_error() -> None:
     with pytest.raises(ValueError, match="no scan"):
         ScanResult.from_events([])
+
+
+def test_several_scan_jobs_are_stacked_in_the_order_they_started() -> None:
+    first = scan_events("198.18.3.0/30", [("198.18.3.1", "alive", 0.2)])
+    second = scan_events("198.18.4.0/30", [("198.18.4.2", "alive", 300.0)], agent="ams1")
+    one = decode(stacked_png(first, when=WHEN))
+    both = decode(stacked_png([*first, *second], when=WHEN))
+    assert stacked_png(first, when=WHEN) == scan_png(first, when=WHEN)
+    assert both.height == 2 * one.height
+    assert both.crop((0, 0, one.width, one.height)).tobytes() == one.tobytes()
+    with pytest.raises(ValueError, match="no scan"):
+        stacked_png([], when=WHEN)

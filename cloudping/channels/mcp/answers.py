@@ -13,9 +13,12 @@ from pydantic import BaseModel
 from cloudping.channels.mcp.budget import as_json, json_text
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
-from cloudping.render.pictures import PICTURES, picture
+from cloudping.render.pictures import picture
 
 MAX_PICTURES = 4  # one per job (agent x prefix) at most this many
+# The tools whose result carries pictures (design.md: scan returns the PNG as image content);
+# every other tool's result stays text, small for a model's context.
+IMAGE_TOOLS = frozenset({"scan"})
 
 
 def success(result: BaseModel, pictures: Sequence[ImageContent] = ()) -> CallToolResult:
@@ -35,8 +38,8 @@ def failure(error: CloudpingError) -> CallToolResult:
 
 
 def pictures_of(command: str, events: Sequence[Event], when: datetime) -> list[ImageContent]:
-    """The PNG of each job of a measurement whose command has a picture (scan)."""
-    if command not in PICTURES:
+    """The PNG of each job of a measurement whose tool returns pictures (scan)."""
+    if command not in IMAGE_TOOLS:
         return []
     jobs = list(dict.fromkeys((e.agent, e.target) for e in events if e.agent and e.target))
     images = []

@@ -1,9 +1,10 @@
 """Results small enough for a model's context: the most detail that fits the byte budget.
 
 A tool result is sent twice, as structured content and as its JSON text (the MCP spec asks
-for both), so the budget applies to that JSON. :func:`fit` tries each :data:`LEVELS` entry
-from the most detailed down, then lists fewer jobs, and says so in the result's ``hint``:
-everything stays stored and ``get_measurement`` pages through it.
+for both), so the budget applies to that JSON. The levels and the search are every channel's
+(:mod:`cloudping.render.budget`); what is MCP's is the size (of the JSON text) and the
+result's ``hint`` that details were left out: everything stays stored and ``get_measurement``
+pages through it.
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from cloudping.channels.mcp import resultmodel as rm
-from cloudping.channels.mcp.digest import Detail, Folded, tool_result
+from cloudping.channels.mcp.digest import tool_result
+from cloudping.render.budget import Detail
+from cloudping.render.budget import fit as most_detailed
+from cloudping.render.snapshot import Snapshot
 
 DEFAULT_BUDGET = 8 * 1024  # bytes of JSON text per tool result
-LEVELS: tuple[Detail, ...] = (
-    Detail("full", items=64, jobs=50, text=512, extras=True),
-    Detail("reduced", items=64, jobs=50, text=256, extras=False),
-    Detail("compact", items=16, jobs=20, text=128, extras=False),
-    Detail("minimal", items=4, jobs=8, text=64, extras=False),
-)
 
 
 def as_json(model: BaseModel) -> dict[str, Any]:
@@ -42,22 +40,13 @@ def size(model: BaseModel) -> int:
     return len(json_text(as_json(model)).encode())
 
 
-def fit(folded: Folded, command: str, budget: int = DEFAULT_BUDGET) -> rm.ToolResult:
-    """The most detailed result of ``folded`` whose JSON is at most ``budget`` bytes.
+def fit(snapshot: Snapshot, command: str, budget: int = DEFAULT_BUDGET) -> rm.ToolResult:
+    """The most detailed result of ``snapshot`` whose JSON is at most ``budget`` bytes."""
 
-    With a budget too small even for one job at the least detail, that is what comes back.
-    """
-    for detail in LEVELS:
-        result = _hinted(tool_result(folded, command, detail), budget)
-        if size(result) <= budget:
-            return result
-    least = LEVELS[-1]
-    jobs = least.jobs
-    while jobs > 1 and size(result) > budget:
-        jobs //= 2
-        smaller = Detail(least.level, least.items, jobs, least.text, extras=False)
-        result = _hinted(tool_result(folded, command, smaller), budget)
-    return result
+    def draw(detail: Detail) -> rm.ToolResult:
+        return _hinted(tool_result(snapshot, command, detail), budget)
+
+    return most_detailed(draw, size, budget)
 
 
 def _hinted(result: rm.ToolResult, budget: int) -> rm.ToolResult:

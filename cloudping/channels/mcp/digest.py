@@ -1,129 +1,58 @@
-"""A measurement's events folded into one compact :class:`ToolResult`, at a level of detail.
+"""A measurement's :class:`~cloudping.render.snapshot.Snapshot` as one compact MCP
+:class:`ToolResult`, at a level of detail.
 
-Pure: events in, a model out. Each job (agent x target) keeps its address, its result event
-(a summary, DNS answers or the HTTP response) and its errors; :class:`Detail` says how much of
-each list and which optional fields make it into the result (see :mod:`.budget`).
+Pure: a snapshot in, a model out. The fold and the levels of detail are shared with every
+channel (``cloudping.render``); what is MCP's own is this mapping onto the pydantic models
+that are the tools' published output schema. Of each job (agent x target) it keeps the
+address, the result events (a summary, DNS answers or the HTTP response) and the first error;
+:class:`Detail` says how much of each list and which optional fields make it in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TypeVar
 
 from cloudping.channels.mcp import resultmodel as rm
 from cloudping.events import (
     DnsEvent,
-    EndEvent,
     ErrorEvent,
-    Event,
     HttpEvent,
-    MeasurementEvent,
     PathSummaryEvent,
     PingSummaryEvent,
     ScanSummaryEvent,
-    StartEvent,
     TlsInfo,
 )
 from cloudping.events.verdict import answered
+from cloudping.render.budget import Detail, cut
+from cloudping.render.snapshot import JobKey, JobView, Outcome, Snapshot
 
 _T = TypeVar("_T")
-Job = tuple[str, str]
-Outcome = PingSummaryEvent | PathSummaryEvent | ScanSummaryEvent | DnsEvent | HttpEvent
-# The events that are a job's result (those events.verdict.answered() judges).
-_OUTCOMES = (PingSummaryEvent, PathSummaryEvent, ScanSummaryEvent, DnsEvent, HttpEvent)
 
 
-@dataclass(frozen=True, slots=True)
-class Detail:
-    """How much of a measurement a result carries.
-
-    Attributes:
-        level: its name in the result.
-        items: the most items of any list (hops, answers, ranges, redirects).
-        jobs: the most jobs listed.
-        text: the longest string kept (targets, URLs, messages), in characters.
-        extras: optional fields (rDNS names, stddev/jitter, DNS flags, TLS details).
-    """
-
-    level: rm.DetailLevel
-    items: int
-    jobs: int
-    text: int
-    extras: bool
-
-
-@dataclass
-class _JobEvents:
-    start: StartEvent | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-    errors: list[ErrorEvent] = field(default_factory=list)
-
-
-@dataclass
-class Folded:
-    """The events of a measurement, sorted by job."""
-
-    measurement: MeasurementEvent | None = None
-    end: EndEvent | None = None
-    jobs: dict[Job, _JobEvents] = field(default_factory=dict)
-    errors: list[ErrorEvent] = field(default_factory=list)
-    count: int = 0
-
-    @classmethod
-    def of(cls, events: Iterable[Event]) -> Folded:
-        """Fold ``events`` (in stream order)."""
-        folded = cls()
-        for event in events:
-            folded.add(event)
-        return folded
-
-    def add(self, event: Event) -> None:
-        """Take one more event."""
-        self.count += 1
-        if isinstance(event, MeasurementEvent):
-            self.measurement = event
-        elif isinstance(event, EndEvent):
-            self.end = event
-        elif event.agent is None or event.target is None:
-            if isinstance(event, ErrorEvent):
-                self.errors.append(event)
-        else:
-            self._job(event, self.jobs.setdefault((event.agent, event.target), _JobEvents()))
-
-    @staticmethod
-    def _job(event: Event, job: _JobEvents) -> None:
-        if isinstance(event, StartEvent):
-            job.start = event
-        elif isinstance(event, ErrorEvent):
-            job.errors.append(event)
-        elif isinstance(event, _OUTCOMES):
-            job.outcomes.append(event)
-
-
-def tool_result(folded: Folded, command: str, detail: Detail) -> rm.ToolResult:
+def tool_result(snapshot: Snapshot, command: str, detail: Detail) -> rm.ToolResult:
     """The result of a measurement at ``detail``."""
-    jobs = list(folded.jobs.items())
+    jobs = list(snapshot.jobs.items())
     shown = jobs[: detail.jobs]
-    end = folded.end
+    end = snapshot.end
     return rm.ToolResult(
-        measurement_id=folded.measurement.id if folded.measurement else "",
-        command=_cut(command, detail.text * 4),
+        measurement_id=snapshot.measurement.id if snapshot.measurement else "",
+        command=cut(command, detail.text * 4),
         status=end.status if end else "running",
         duration_ms=end.duration_ms if end else None,
         results=[_job_result(job, events, detail) for job, events in shown],
         jobs_omitted=len(jobs) - len(shown),
-        errors=[_problem(error, detail) for error in _head(folded.errors, detail.items)],
+        errors=[_problem(error, detail) for error in _head(snapshot.errors, detail.items)],
         detail=detail.level,
-        events=folded.count,
+        events=snapshot.count,
     )
 
 
-def _job_result(job: Job, events: _JobEvents, detail: Detail) -> rm.JobResult:
+def _job_result(job: JobKey, events: JobView, detail: Detail) -> rm.JobResult:
     agent, target = job
     result = rm.JobResult(
         agent=agent,
-        target=_cut(target, detail.text),
+        target=cut(target, detail.text),
         verdict=_verdict(events),
         address=events.start.address if events.start else None,
         error=_problem(events.errors[0], detail) if events.errors else None,
@@ -136,7 +65,7 @@ def _job_result(job: Job, events: _JobEvents, detail: Detail) -> rm.JobResult:
     return result
 
 
-def _verdict(events: _JobEvents) -> rm.Verdict:
+def _verdict(events: JobView) -> rm.Verdict:
     if events.outcomes:
         return "answered" if any(answered(event) for event in events.outcomes) else "no_answer"
     return "error" if events.errors else "incomplete"
@@ -214,10 +143,10 @@ def _scan(event: ScanSummaryEvent, detail: Detail) -> rm.ScanResult:
 
 
 def _dns(event: DnsEvent, detail: Detail) -> rm.DnsAnswer:
-    records = [f"{r.name} {r.ttl} {r.type} {_cut(r.data, detail.text)}" for r in event.answers]
+    records = [f"{r.name} {r.ttl} {r.type} {cut(r.data, detail.text)}" for r in event.answers]
     kept = _head(records, detail.items)
     return rm.DnsAnswer(
-        server=_cut(event.server, detail.text),
+        server=cut(event.server, detail.text),
         transport=event.transport,
         qtype=event.qtype,
         qname=event.qname,
@@ -236,7 +165,7 @@ def _dns(event: DnsEvent, detail: Detail) -> rm.DnsAnswer:
 def _http(event: HttpEvent, detail: Detail) -> rm.HttpResult:
     t, tls = event.timings, event.tls
     return rm.HttpResult(
-        url=_cut(event.url, detail.text),
+        url=cut(event.url, detail.text),
         status=event.status,
         http_version=event.http_version,
         address=event.address,
@@ -249,7 +178,7 @@ def _http(event: HttpEvent, detail: Detail) -> rm.HttpResult:
         ),
         tls=_tls(tls, detail) if tls else None,
         redirects=[
-            rm.Redirect(url=_cut(hop.url, detail.text), status=hop.status)
+            rm.Redirect(url=cut(hop.url, detail.text), status=hop.status)
             for hop in _head(event.redirects, detail.items)
         ],
         body_bytes=event.body_bytes,
@@ -273,7 +202,7 @@ def _tls(tls: TlsInfo, detail: Detail) -> rm.TlsSummary:
 def _problem(error: ErrorEvent, detail: Detail) -> rm.Problem:
     return rm.Problem(
         code=error.code,
-        message=_cut(error.message, detail.text),
+        message=cut(error.message, detail.text),
         agent=error.agent,
         target=_maybe(error.target, detail.text),
     )
@@ -283,10 +212,5 @@ def _head(items: Sequence[_T], count: int) -> list[_T]:
     return list(items[:count])
 
 
-def _cut(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _maybe(text: str | None, limit: int) -> str | None:
-    return None if text is None else _cut(text, limit)
+    return None if text is None else cut(text, limit)

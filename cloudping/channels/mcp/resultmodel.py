@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloudping.render.budget import DetailLevel
+
 Verdict = Literal["answered", "no_answer", "error", "incomplete"]
-DetailLevel = Literal["full", "reduced", "compact", "minimal"]
 _STRICT = ConfigDict(extra="forbid")
 
 

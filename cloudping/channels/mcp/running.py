@@ -13,10 +13,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from cloudping.channels.mcp.progress import Progress
 from cloudping.commands import Command
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
+from cloudping.render.progress import Progress
 from cloudping.service import Caller, MeasurementService
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]

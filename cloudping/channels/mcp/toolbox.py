@@ -19,11 +19,11 @@ from cloudping import __version__
 from cloudping.channels.mcp import resultmodel as rm
 from cloudping.channels.mcp.answers import pictures_of, success
 from cloudping.channels.mcp.budget import fit, json_text
-from cloudping.channels.mcp.digest import Folded
 from cloudping.channels.mcp.running import Report, measure
 from cloudping.commands import Command, ListCommand, format_command, help_text
 from cloudping.errors import CloudpingError
 from cloudping.hub.selection import known_selectors, matching_agents
+from cloudping.render.snapshot import Snapshot
 from cloudping.service import Caller, MeasurementService, public_agent
 
 EventType = Literal[
@@ -82,7 +82,7 @@ class Toolbox:
         """Run ``command`` and answer with its summary (and pictures, for a scan)."""
         caller.require("measure")
         events = await measure(self.service, caller, command, report)
-        result = fit(Folded.of(events), format_command(command), self.result_bytes)
+        result = fit(Snapshot.of(events), format_command(command), self.result_bytes)
         when = datetime.fromtimestamp(self.service.settings.clock(), UTC)
         return success(result, pictures_of(command.command, events, when))
 

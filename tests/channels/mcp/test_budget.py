@@ -8,8 +8,8 @@ import pytest
 from mcp_types import TextContent
 
 from cloudping.channels.mcp.budget import DEFAULT_BUDGET, fit, size
-from cloudping.channels.mcp.digest import Folded
 from cloudping.events import EndEvent, Event, MeasurementEvent
+from cloudping.render.snapshot import Snapshot
 
 from .twin import mcp_world, path_events, ping_events, scan_events
 
@@ -31,7 +31,7 @@ def measurement(agents: list[str], *jobs: list[Event]) -> list[Event]:
 
 def test_a_small_result_keeps_every_detail_and_no_hint() -> None:
     events = measurement(["fra1"], ping_events("fra1", "example.com", 4))
-    result = fit(Folded.of(events), "ping example.com")
+    result = fit(Snapshot.of(events), "ping example.com")
     assert result.detail == "full"
     assert result.hint is None
     assert result.results[0].ping is not None
@@ -45,8 +45,8 @@ def test_a_long_path_from_two_agents_fits_with_the_last_hop_kept() -> None:
         path_events("fra1", "example.com", 64, ecmp=3),
         path_events("ams1", "example.com", 64, ecmp=3),
     )
-    full = fit(Folded.of(events), "traceroute example.com", budget=10**6)
-    result = fit(Folded.of(events), "traceroute example.com")
+    full = fit(Snapshot.of(events), "traceroute example.com", budget=10**6)
+    result = fit(Snapshot.of(events), "traceroute example.com")
     assert size(full) > DEFAULT_BUDGET  # the test is worth something only if it must cut
     assert size(result) <= DEFAULT_BUDGET
     assert [job.agent for job in result.results] == ["fra1", "ams1"]
@@ -61,7 +61,7 @@ def test_a_long_path_from_two_agents_fits_with_the_last_hop_kept() -> None:
 
 def test_a_scan_of_a_slash_24_with_many_ranges_fits() -> None:
     events = measurement(["fra1"], scan_events("fra1", "198.18.0.0/24", every=2))
-    result = fit(Folded.of(events), "scan 198.18.0.0/24")
+    result = fit(Snapshot.of(events), "scan 198.18.0.0/24")
     assert size(result) <= DEFAULT_BUDGET
     scan = result.results[0].scan
     assert scan is not None
@@ -72,7 +72,7 @@ def test_a_scan_of_a_slash_24_with_many_ranges_fits() -> None:
 def test_many_jobs_are_listed_up_to_what_fits_and_the_rest_counted() -> None:
     agents = [f"a{n}" for n in range(50)]
     jobs = [path_events(agent, "example.com", 30, ecmp=2) for agent in agents]
-    result = fit(Folded.of(measurement(agents, *jobs)), "traceroute example.com")
+    result = fit(Snapshot.of(measurement(agents, *jobs)), "traceroute example.com")
     assert size(result) <= DEFAULT_BUDGET
     assert result.jobs_omitted == 50 - len(result.results)
     assert result.jobs_omitted > 0

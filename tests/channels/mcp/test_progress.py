@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cloudping.channels.mcp.progress import Progress
 from cloudping.commands import parse
 from cloudping.events import (
     EndEvent,
@@ -13,6 +12,7 @@ from cloudping.events import (
     ReplyEvent,
     TimeoutEvent,
 )
+from cloudping.render.progress import Progress
 
 from .twin import path_events, ping_events
 

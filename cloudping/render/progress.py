@@ -10,6 +10,7 @@ error fills its share, so done reaches total when every job has ended.
 from __future__ import annotations
 
 from cloudping.commands import Command
+from cloudping.commands.targets import targets_of
 from cloudping.events import (
     DnsEvent,
     ErrorEvent,
@@ -23,8 +24,7 @@ from cloudping.events import (
     ScanSummaryEvent,
     TimeoutEvent,
 )
-from cloudping.hub.jobs import targets_of
-from cloudping.render import TextStyle, render
+from cloudping.render.text import TextStyle, render
 
 MESSAGE_CHARS = 200
 _ENDS_JOB = (PingSummaryEvent, PathSummaryEvent, ScanSummaryEvent, DnsEvent, HttpEvent, ErrorEvent)
