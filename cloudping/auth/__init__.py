@@ -12,13 +12,19 @@ from cloudping.auth.keys import ALGORITHM, KeyDirectory, KeyRing, SigningKey, th
 from cloudping.auth.principal import AUDIENCES, SCOPES, Audience, Principal, Scope
 from cloudping.auth.registry import (
     MAX_LABEL,
+    REGISTRY_FILE,
     MemoryTokenRegistry,
     SqliteTokenRegistry,
     TokenRecord,
     TokenRegistry,
     TokenState,
 )
-from cloudping.auth.revocations import MemoryRevocations, Revocations, SqliteRevocations
+from cloudping.auth.revocations import (
+    REVOCATIONS_FILE,
+    MemoryRevocations,
+    Revocations,
+    SqliteRevocations,
+)
 from cloudping.auth.tokens import (
     DEFAULT_ISSUER,
     DEFAULT_LEEWAY,
@@ -34,6 +40,8 @@ __all__ = [
     "DEFAULT_LEEWAY",
     "MAX_LABEL",
     "MAX_TTL",
+    "REGISTRY_FILE",
+    "REVOCATIONS_FILE",
     "SCOPES",
     "Audience",
     "AuthCode",

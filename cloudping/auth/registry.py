@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol, Self, cast
 from cloudping.auth.dbfile import connect_private
 from cloudping.auth.principal import Audience, Scope, format_scope, parse_scope
 
+REGISTRY_FILE = "tokens.db"  # in the data directory
 MAX_LABEL = 200  # characters: a reminder ("laptop", "fra1's agent"), not a document
 TokenState = Literal["active", "expired", "revoked"]
 

@@ -17,6 +17,7 @@ from typing import Protocol, Self
 
 from cloudping.auth.dbfile import connect_private
 
+REVOCATIONS_FILE = "revocations.db"  # in the data directory
 _COMPONENT = "revocations"
 _SCHEMA_VERSION = 1
 _SCHEMA = """

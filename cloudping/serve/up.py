@@ -107,6 +107,7 @@ def next_steps(server: HubServer, url: str) -> str:
         scopes=("measure", "private", "admin"),
         ttl=ADMIN_TTL_S,
         now=time.time(),
+        label="cloudping up",
     )
     local = server.settings.local_agent
     served = ", ".join(str(net) for net in local.rules.served) if local else ""
