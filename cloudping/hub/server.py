@@ -22,20 +22,28 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
-from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, SqliteRevocations, TokenService
+from cloudping.auth import (
+    DEFAULT_ISSUER,
+    REGISTRY_FILE,
+    REVOCATIONS_FILE,
+    KeyDirectory,
+    SqliteRevocations,
+    SqliteTokenRegistry,
+    TokenService,
+)
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
 from cloudping.hub.local import LocalAgentLink, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
+from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.store.sqlite import SqliteStore
 from cloudping.transport.link import LinkSettings
 from cloudping.transport.quic import AgentServer, serve_agents
 from cloudping.transport.ws import WsAgentServer, serve_agents_ws
 
 STORE_FILE = "measurements.db"
-REVOCATIONS_FILE = "revocations.db"
 DEFAULT_CERT_NAME = "cloudping-hub"
 _T = TypeVar("_T")
 
@@ -154,8 +162,10 @@ class HubServer:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
         stack.callback(revocations.close)
+        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
+        stack.callback(registry.close)
         keys = KeyDirectory.in_data_dir(data_dir).load()
-        self._tokens = TokenService(keys, settings.issuer, revocations)
+        self._tokens = TokenService(keys, settings.issuer, revocations, registry=registry)
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))
@@ -165,6 +175,9 @@ class HubServer:
             hub, self.registry, self._tokens, liveness=settings.liveness, clock=self._clock
         )
         await stack.enter_async_context(self.door.open())
+        await stack.enter_async_context(
+            watch_tokens(revocations.refresh, self.door.expel_lapsed, self._clock)
+        )
         await self._listen(stack, self.door)
         if settings.local_agent is not None:
             self.local = await stack.enter_async_context(
