@@ -161,6 +161,10 @@ class Hub:
         if task is not None:
             await asyncio.shield(task)
 
+    def is_running(self, measurement_id: str) -> bool:
+        """Whether the measurement runs on this hub now (its stream is not stored whole yet)."""
+        return measurement_id in self._tasks
+
     def cancel_all(self, reason: str) -> None:
         """Cancel every running measurement; callers still listening get the end of their
         stream (design.md "Operations": graceful shutdown ends streams with ``end``)."""

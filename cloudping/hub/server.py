@@ -6,6 +6,9 @@ keys and token service, the SQLite store, the hub certificate, the listener, the
 in-process ``local`` agent and the hub itself. Channels (the HTTP API, MCP, ...) are built on
 top of it from ``.hub``, ``.registry``, ``.tokens`` and ``.store`` inside the block.
 
+On start, measurements a crashed hub left ``running`` in the store are finished as
+``interrupted`` (each with a last ``end`` event), before any new one runs.
+
 Shutdown runs in the reverse order of start: the hub first (every running measurement is
 cancelled and its stream still ends with ``end``), then the agents are told the hub is
 going, then the store closes.
@@ -14,6 +17,7 @@ going, then the store closes.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -45,6 +49,7 @@ from cloudping.transport.ws import WsAgentServer, serve_agents_ws
 
 STORE_FILE = "measurements.db"
 DEFAULT_CERT_NAME = "cloudping-hub"
+log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
@@ -169,6 +174,13 @@ class HubServer:
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))
+        # Before anything runs: what is still `running` was left by a hub that died (kill -9,
+        # power loss); it will never end by itself, and its followers would wait forever.
+        interrupted = await self._store.interrupt_running(self._clock())
+        if interrupted:
+            log.warning(
+                "%d measurements left running by a crash marked interrupted", len(interrupted)
+            )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
         hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
         self.door = AgentDoor(

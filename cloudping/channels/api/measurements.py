@@ -51,7 +51,7 @@ async def events(request: Request) -> Response:
     api = api_of(request)
     stored = await api.service.stored(api.caller(request), request.path_params["id"])
     after = _after(request.query_params.get("after", "0"))
-    lines = follow(api.store, stored.id, after, api.settings.follow_interval_s)
+    lines = follow(api.store, stored.id, after, api.settings.follow_interval_s, api.hub.is_running)
     return StreamingResponse(lines, media_type=NDJSON)
 
 

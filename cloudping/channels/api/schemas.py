@@ -71,7 +71,7 @@ def _agent() -> dict[str, Any]:
 
 
 def _measurement() -> dict[str, Any]:
-    status = {"enum": ["running", "done", "failed", "cancelled"]}
+    status = {"enum": ["running", "done", "failed", "cancelled", "interrupted"]}
     number = {"type": ["number", "null"]}
     return _object(
         {
