@@ -131,32 +131,36 @@ class SqliteRevocations:
             self._cache, self._seen_version = _read_all(self._db), version
         return True
 
+    # Write, then change the copy, both under the lock: a refresh reading the file in between
+    # would swap in a copy without this revocation, and our own write never makes another.
+
     def revoke_token(self, jti: str, expires_at: float) -> None:
-        self._cache.revoke_token(jti, expires_at)
         with self._lock:
             self._db.execute(
                 "INSERT INTO revoked_tokens VALUES (?, ?) ON CONFLICT(jti) DO UPDATE "
                 "SET expires_at = max(expires_at, excluded.expires_at)",
                 (jti, expires_at),
             )
+            self._cache.revoke_token(jti, expires_at)
 
     def revoke_subject(self, subject: str, issued_until: float) -> None:
-        self._cache.revoke_subject(subject, issued_until)
         with self._lock:
             self._db.execute(
                 "INSERT INTO revoked_subjects VALUES (?, ?) ON CONFLICT(subject) DO UPDATE "
                 "SET issued_until = max(issued_until, excluded.issued_until)",
                 (subject, issued_until),
             )
+            self._cache.revoke_subject(subject, issued_until)
 
     def is_revoked(self, *, jti: str, subject: str, issued_at: float) -> bool:
         return self._cache.is_revoked(jti=jti, subject=subject, issued_at=issued_at)
 
     def purge(self, now: float) -> int:
-        self._cache.purge(now)
         with self._lock:
             sql = "DELETE FROM revoked_tokens WHERE expires_at < ?"
-            return self._db.execute(sql, (now,)).rowcount
+            gone = self._db.execute(sql, (now,)).rowcount
+            self._cache.purge(now)
+        return gone
 
     def _data_version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])

@@ -47,5 +47,8 @@ async def _watch(
             await asyncio.to_thread(refresh)
         except Exception:  # an unreadable file: keep the copy we have, try again next time
             log.exception("revocations not re-read")
-        check(clock())
+        try:
+            check(clock())
+        except Exception:  # a bug must not end the watch: revocations would stop reaching agents
+            log.exception("agents' tokens not checked")
         await asyncio.sleep(interval_s)

@@ -108,8 +108,22 @@ def test_a_refresh_sees_what_another_connection_revoked(tmp_path: Path) -> None:
         cli.close()
 
 
-def test_the_revocations_file_is_private(tmp_path: Path) -> None:
+def test_the_revocations_file_and_its_journal_are_private(tmp_path: Path) -> None:
     path = tmp_path / "new" / "revocations.db"
-    SqliteRevocations.open(path).close()
+    revocations = SqliteRevocations.open(path)
+    try:
+        revocations.revoke_token("t1", expires_at=NOW)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_mode & 0o777 == 0o600
+    finally:
+        revocations.close()
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_file_made_readable_by_others_is_made_private_again(tmp_path: Path) -> None:
+    path = tmp_path / "revocations.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    SqliteRevocations.open(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600
