@@ -80,3 +80,14 @@ async def test_a_guest_has_no_tokens_to_manage() -> None:
         answer = await w.client.get(URL)
     assert answer.status_code == 401
     assert error_of(answer)["code"] == "token_missing"
+
+
+async def test_an_agents_token_is_an_admins_to_revoke_not_a_namesakes() -> None:
+    async with world() as w:
+        agents = w.tokens.token_id(w.tokens.issue("alice", "agent", ttl=60, now=NOW))
+        namesake = await w.client.get(URL, headers=w.auth())
+        by_namesake = await w.client.delete(f"{URL}/{agents}", headers=w.auth())
+        by_admin = await w.client.delete(f"{URL}/{agents}", headers=w.auth("admin", sub="root"))
+    assert agents not in [token["id"] for token in namesake.json()["tokens"]]
+    assert by_namesake.status_code == 404
+    assert (by_admin.json()["audience"], by_admin.json()["state"]) == ("agent", "revoked")

@@ -2,7 +2,8 @@
 
 A caller with a token (audience ``api``) acts on its own subject's tokens: it lists them,
 issues itself a new one with at most its own scopes and a bounded lifetime, and revokes its
-own by id. An ``admin`` may act on any subject's (``?subject=``, ``"subject"``). Telegram's
+own by id. An ``admin`` may act on any subject's (``?subject=``, ``"subject"``), agents'
+tokens included (their subject is the agent's name, which a user may share). Telegram's
 ``/token`` and the web page build on these. Registry calls touch a SQLite file, so they run
 on a worker thread, never on the event loop.
 """
@@ -33,7 +34,7 @@ async def list_tokens(request: Request) -> Response:
     subject = _subject(caller, request.query_params.get("subject"))
     records = await asyncio.to_thread(api.tokens.registry.list, subject)
     now = api.settings.clock()
-    tokens = [record.to_json(now) for record in records if record.audience == "api"]
+    tokens = [record.to_json(now) for record in records if _visible(caller, record)]
     return JSONResponse({"tokens": tokens})
 
 
@@ -66,7 +67,7 @@ async def revoke_token(request: Request) -> Response:
     api, caller = _signed_in(request)
     jti = request.path_params["id"]
     record = await asyncio.to_thread(api.tokens.registry.get, jti)
-    if record is None or not caller.may_read(record.subject) or record.audience != "api":
+    if record is None or not _visible(caller, record) or not caller.may_read(record.subject):
         raise CloudpingError(f"no token {jti!r} of yours", code="not_found", id=jti)
     now = api.settings.clock()
     revoked = await asyncio.to_thread(api.tokens.revoke, jti, now)
@@ -80,6 +81,11 @@ def _signed_in(request: Request) -> tuple[Api, Caller]:
     if caller.guest:
         raise AuthError("managing tokens needs a token", code="token_missing")
     return api, caller
+
+
+def _visible(caller: Caller, record: TokenRecord) -> bool:
+    """Users see their API tokens; admins see agents' tokens as well."""
+    return record.audience == "api" or "admin" in caller.scopes
 
 
 def _subject(caller: Caller, asked: str | None) -> str:
