@@ -165,12 +165,7 @@ class HubServer:
     async def _start(self, stack: AsyncExitStack) -> None:
         settings, data_dir = self.settings, self.settings.data_dir
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
-        stack.callback(revocations.close)
-        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
-        stack.callback(registry.close)
-        keys = KeyDirectory.in_data_dir(data_dir).load()
-        self._tokens = TokenService(keys, settings.issuer, revocations, registry=registry)
+        revocations = self._open_tokens(stack)
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))
@@ -196,6 +191,18 @@ class HubServer:
                 local_agent(hub, self.registry, settings.local_agent, self._clock())
             )
         self._hub = await stack.enter_async_context(hub)
+
+    def _open_tokens(self, stack: AsyncExitStack) -> SqliteRevocations:
+        """The token service of the data directory's keys, revocations and registry; the
+        revocations, which the hub re-reads while it runs."""
+        data_dir = self.settings.data_dir
+        revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
+        stack.callback(revocations.close)
+        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
+        stack.callback(registry.close)
+        keys = KeyDirectory.in_data_dir(data_dir).load()
+        self._tokens = TokenService(keys, self.settings.issuer, revocations, registry=registry)
+        return revocations
 
     async def _listen(self, stack: AsyncExitStack, door: AgentDoor) -> None:
         """The agents' listeners: QUIC, and WebSocket when asked for; one door for both."""
