@@ -179,7 +179,7 @@ class HubServer:
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
         hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
         self.door = AgentDoor(
-            hub, self.registry, self._tokens, liveness=settings.liveness, clock=self._clock
+            hub, self.registry, self.tokens, liveness=settings.liveness, clock=self._clock
         )
         await stack.enter_async_context(self.door.open())
         await stack.enter_async_context(
