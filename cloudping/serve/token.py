@@ -11,6 +11,7 @@ personal token.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -123,13 +124,23 @@ def main(argv: Sequence[str]) -> int:
         print(f"cloudping token {args.action}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if text:
-        print(text)
+        _print(text)
     return EXIT_OK
+
+
+def _print(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `cloudping token list | head -1`: the reader has what it wanted
+        # The interpreter flushes stdout once more at exit: let that go nowhere quietly.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextmanager
 def token_service(data_dir: Path, issuer: str) -> Iterator[TokenService]:
     """The token service of ``data_dir``, with its revocations and registry open."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # as the hub makes it
     keys = KeyDirectory.in_data_dir(data_dir).load()
     revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
     try:

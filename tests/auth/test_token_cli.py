@@ -147,3 +147,14 @@ def test_token_revoke_refuses_an_unknown_id(
     status = main(["token", "revoke", "nope", "--data-dir", str(tmp_path)])
     assert status == 2
     assert "no token 'nope'" in capsys.readouterr().err
+
+
+def test_a_new_data_directory_and_its_token_files_are_private(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    status, _, _ = issue(capsys, "--data-dir", str(data), "--sub", "fra1", "--aud", "agent")
+    assert status == 0
+    assert data.stat().st_mode & 0o777 == 0o700
+    for name in ("tokens.db", "revocations.db"):
+        assert (data / name).stat().st_mode & 0o777 == 0o600
