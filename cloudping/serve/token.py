@@ -37,6 +37,7 @@ from cloudping.auth import (
     TokenService,
 )
 from cloudping.errors import CloudpingError
+from cloudping.serve.datadir import default_data_dir
 
 DEFAULT_TTL = 30 * 86_400
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -83,15 +84,22 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--label", default="", help="a note shown by `token list` (laptop, ...)")
     _issuer_option(issue)
     listing = commands.add_parser("list", description="Show every token issued, and its state.")
-    listing.add_argument("--data-dir", required=True, help="the hub's data directory")
+    _data_dir_option(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per token")
     revoke = commands.add_parser(
         "revoke", description="Refuse a token from now on (a running hub sees it within 1 s)."
     )
     revoke.add_argument("token", metavar="ID|TOKEN", help="the token's id (jti) or the token")
-    revoke.add_argument("--data-dir", required=True, help="the hub's data directory")
+    _data_dir_option(revoke)
     _issuer_option(revoke)
     return parser
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    default = default_data_dir()
+    parser.add_argument(
+        "--data-dir", default=default, help=f"the hub's data directory (default {default})"
+    )
 
 
 def _issuer_option(parser: argparse.ArgumentParser) -> None:

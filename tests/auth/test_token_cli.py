@@ -158,3 +158,13 @@ def test_a_new_data_directory_and_its_token_files_are_private(
     assert data.stat().st_mode & 0o777 == 0o700
     for name in ("tokens.db", "revocations.db"):
         assert (data / name).stat().st_mode & 0o777 == 0o600
+
+
+def test_list_and_revoke_default_to_the_data_directory_of_cloudping_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    issue(capsys, "--data-dir", str(tmp_path / "cloudping"), "--sub", "fra1", "--aud", "agent")
+    assert main(["token", "list", "--json"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert main(["token", "revoke", json.loads(line)["id"]]) == 0
