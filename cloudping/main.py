@@ -68,10 +68,11 @@ def local_limits() -> Limits:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cloudping`` with ``argv`` (default: the process arguments); returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    if list(args[:2]) == ["token", "issue"]:  # an operator's tool, not the grammar's `token`
+    if list(args[:2]) in (["token", "issue"], ["token", "list"], ["token", "revoke"]):
+        # an operator's tool, not the grammar's `token`
         from cloudping.serve import token as token_cmd  # noqa: PLC0415 (the JWT libraries only here)
 
-        return token_cmd.main(args[2:])
+        return token_cmd.main(args[1:])
     if list(args[:1]) == ["agent"]:  # a long-running service, not a command of the grammar
         from cloudping.serve import agent as agent_cli  # noqa: PLC0415 (aioquic only here)
 
@@ -127,7 +128,7 @@ def _overview(commands: str) -> str:
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
         "usage: cloudping [--json] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
-        "       cloudping up | hub | agent | token issue ...\n\n"
+        "       cloudping up | hub | agent | token issue|list|revoke ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"

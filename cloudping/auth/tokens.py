@@ -10,6 +10,9 @@ always checked (sections 3.8, 3.9); every claim above is required.
 
 Time is an argument: :meth:`TokenService.issue` and :meth:`TokenService.verify` take ``now``
 (POSIX seconds) and PyJWT's own clock checks are switched off in favour of ours.
+
+Every token issued is recorded in the service's :class:`~cloudping.auth.registry.TokenRegistry`
+(claims and a label, never the token), which :meth:`TokenService.revoke` marks.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from cloudping.auth.principal import (
     format_scope,
     parse_scope,
 )
+from cloudping.auth.registry import MemoryTokenRegistry, TokenRecord, TokenRegistry
 from cloudping.auth.revocations import MemoryRevocations, Revocations
 
 DEFAULT_ISSUER = "http://127.0.0.1:8080"  # the hub of `cloudping up`
@@ -51,12 +55,15 @@ class TokenService:
         issuer: ``iss``, the hub's public URL (a setting).
         revocations: where revoked tokens and subjects are looked up.
         leeway: seconds of clock skew accepted.
+        registry: where every issued token is recorded (blocking calls: :meth:`issue` and
+            :meth:`revoke` belong off the event loop when it is a file).
     """
 
     keys: KeyRing
     issuer: str = DEFAULT_ISSUER
     revocations: Revocations = field(default_factory=MemoryRevocations)
     leeway: float = DEFAULT_LEEWAY
+    registry: TokenRegistry = field(default_factory=MemoryTokenRegistry)
 
     def jwks(self) -> dict[str, Any]:
         """The JWK Set of the public keys (RFC 7517 section 5), for ``/auth/jwks.json``."""
@@ -71,8 +78,9 @@ class TokenService:
         ttl: int,
         now: float,
         jti: str | None = None,
+        label: str = "",
     ) -> str:
-        """A token for ``sub``, signed with the active key.
+        """A token for ``sub``, signed with the active key, and recorded in the registry.
 
         Args:
             sub: the subject: a user, or the agent's name for audience ``agent``.
@@ -81,25 +89,69 @@ class TokenService:
             ttl: lifetime in seconds, 1 to :data:`MAX_TTL`.
             now: the issue time, POSIX seconds.
             jti: the token id; 128 random bits when not given.
+            label: a note for the token's list ("laptop"), at most ``MAX_LABEL`` characters.
 
         Raises:
-            ValueError: an empty subject, an unknown audience or scope, a ttl out of range.
+            ValueError: an empty subject, an unknown audience or scope, a ttl out of range,
+                a label too long.
         """
         granted = _checked_grant(sub, aud, scopes, ttl)
         issued_at = int(now)
+        record = TokenRecord(
+            jti or secrets.token_urlsafe(16), sub, aud, granted, issued_at, issued_at + ttl, label
+        )
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": sub,
             "aud": aud,
             "iat": issued_at,
             "exp": issued_at + ttl,
-            "jti": jti or secrets.token_urlsafe(16),
+            "jti": record.jti,
         }
         if granted:
             claims["scope"] = format_scope(granted)
         key = self.keys.active
         headers = {"kid": key.kid, "typ": "JWT"}
-        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers=headers)
+        token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers=headers)
+        self.registry.record(record)
+        return token
+
+    def revoke(self, jti: str, now: float) -> TokenRecord | None:
+        """Refuse the token ``jti`` from now on; its record, ``None`` if not issued here.
+
+        A ``jti`` the registry does not know (issued before it existed) is revoked for the
+        longest lifetime a token can have.
+        """
+        record = self.registry.mark_revoked(jti, now)
+        self.revocations.revoke_token(jti, now + MAX_TTL if record is None else record.expires_at)
+        return record
+
+    def token_id(self, token: str) -> str:
+        """The ``jti`` of one of our tokens, once its signature and issuer are checked.
+
+        Its audience and times are not checked: revoking an expired token is harmless.
+
+        Raises:
+            AuthError: ``token_invalid`` (not ours, malformed, no ``jti``).
+        """
+        if len(token) > MAX_TOKEN_CHARS:
+            raise AuthError("the token is too long to be one of ours", code="token_invalid")
+        claims = self._decode(token, self._key_for(token), None)
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not jti:
+            raise AuthError("the token's 'jti' claim is empty", code="token_invalid")
+        return jti
+
+    def lapsed(self, principal: Principal, now: float) -> str | None:
+        """Why an accepted token no longer holds at ``now`` (``token revoked``, ``token
+        expired``), or ``None``: a connection accepted with it is checked again with this."""
+        if self.revocations.is_revoked(
+            jti=principal.token_id, subject=principal.subject, issued_at=principal.issued_at
+        ):
+            return "token revoked"
+        if principal.expires_at <= now - self.leeway:
+            return "token expired"
+        return None
 
     def verify(self, token: str | None, audience: Audience, now: float) -> Principal:
         """The principal of a valid token meant for ``audience``.
@@ -140,11 +192,13 @@ class TokenService:
             raise AuthError(message, code="token_invalid")
         return key
 
-    def _decode(self, token: str, key: SigningKey, audience: Audience) -> dict[str, Any]:
-        """The claims, once signature, issuer, audience and the required claims are checked."""
+    def _decode(self, token: str, key: SigningKey, audience: Audience | None) -> dict[str, Any]:
+        """The claims, once signature, issuer, audience (unless ``None``) and the required
+        claims are checked."""
         options: Options = {
             "require": list(REQUIRED_CLAIMS),
-            "strict_aud": True,  # one audience per token, as we issue them
+            "verify_aud": audience is not None,
+            "strict_aud": audience is not None,  # one audience per token, as we issue them
             "verify_exp": False,  # checked against the `now` we are given instead
             "verify_nbf": False,
             "verify_iat": False,

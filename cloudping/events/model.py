@@ -339,10 +339,11 @@ class ErrorEvent:
 
 @_event
 class EndEvent:
-    """Last event of every measurement stream."""
+    """Last event of every measurement stream (``interrupted``: the hub stopped without
+    ending it, a crash, and marked it when it started again)."""
 
     id: str
-    status: Literal["ok", "error", "cancelled"]
+    status: Literal["ok", "error", "cancelled", "interrupted"]
     duration_ms: float
     agent: None = None
     target: None = None

@@ -12,6 +12,10 @@ name is free again.
 The listener calls ``on_event`` synchronously while the registry is async (a Redis registry
 must fit behind it), so events go through one queue drained by one task: they are handled in
 the order they arrived, and a hello is settled before anything else of its connection is.
+
+The door keeps the claims of each accepted agent's token: :meth:`AgentDoor.expel_lapsed`,
+called periodically with the time, refuses and drops an agent whose token has since been
+revoked or has expired (its jobs end ``agent_lost``, saying why).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from cloudping.auth import AuthError, TokenService
+from cloudping.auth import AuthError, Principal, TokenService
 from cloudping.errors import CloudpingError
 from cloudping.hub.measurements import Hub
 from cloudping.hub.registry import AgentRegistry, RegistryError
@@ -135,6 +139,7 @@ class AgentDoor:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
         self._links: dict[HubSide, WireAgentLink] = {}
+        self._claims: dict[HubSide, Principal] = {}
         self._queue: asyncio.Queue[tuple[HubSide, LinkEvent]] | None = None
 
     @property
@@ -159,6 +164,20 @@ class AgentDoor:
         """Queue one event of ``connection`` (called by the listener, on the event loop)."""
         if self._queue is not None:
             self._queue.put_nowait((connection, event))
+
+    def expel_lapsed(self, now: float) -> None:
+        """Refuse every accepted agent whose token no longer holds at ``now`` (revoked,
+        expired) and drop it: its jobs end ``agent_lost`` with the reason."""
+        for connection, principal in list(self._claims.items()):
+            reason = self._tokens.lapsed(principal, now)
+            if reason is None:
+                continue
+            del self._claims[connection]
+            log.info("agent %r expelled: %s", principal.subject, reason)
+            self._answer(connection, Refuse(code="unauthorized", reason=reason))
+            # Queued like the transport's own end, so it is settled in order; the real
+            # Disconnected that follows the refuse then finds no link and is ignored.
+            self(connection, Disconnected(reason=reason, by_peer=False))
 
     async def _drain(self, queue: asyncio.Queue[tuple[HubSide, LinkEvent]]) -> None:
         while True:
@@ -202,6 +221,7 @@ class AgentDoor:
             self._answer(connection, Refuse(code=code, reason=exc.message[:MAX_REASON]))
             return
         self._links[connection] = link
+        self._claims[connection] = principal
         log.info("agent %r connected", hello.name)
         self._answer(connection, self._liveness.accept())
         if connection.closed.done():  # gone while we were registering: undo it now
@@ -214,10 +234,11 @@ class AgentDoor:
             log.info("attributes of agent %r not updated: %s", link.name, exc.message)
 
     async def _lost(self, connection: HubSide, link: WireAgentLink, gone: Disconnected) -> None:
+        self._claims.pop(connection, None)
         if self._links.pop(connection, None) is None:
             return
         log.info("agent %r disconnected: %s", link.name, gone.reason)
-        self._hub.link_lost(link, link.name)
+        self._hub.link_lost(link, link.name, gone.reason)
         await self._registry.unregister(link.name, link)
 
     @staticmethod

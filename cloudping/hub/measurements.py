@@ -161,6 +161,10 @@ class Hub:
         if task is not None:
             await asyncio.shield(task)
 
+    def is_running(self, measurement_id: str) -> bool:
+        """Whether the measurement runs on this hub now (its stream is not stored whole yet)."""
+        return measurement_id in self._tasks
+
     def cancel_all(self, reason: str) -> None:
         """Cancel every running measurement; callers still listening get the end of their
         stream (design.md "Operations": graceful shutdown ends streams with ``end``)."""
@@ -188,9 +192,12 @@ class Hub:
         """A job's stream broke while the agent stays connected (``JobAborted``)."""
         self._route(link, job_id, Failed(job_id, "job_aborted", reason))
 
-    def link_lost(self, link: AgentLink, name: str) -> None:
-        """The agent's connection is gone: each of its unfinished jobs ends ``agent_lost``."""
+    def link_lost(self, link: AgentLink, name: str, reason: str | None = None) -> None:
+        """The agent's connection is gone: each of its unfinished jobs ends ``agent_lost``
+        (the message ends with ``reason``, such as ``token revoked``, when given)."""
         message = f"agent {name} disconnected before its job ended"
+        if reason:
+            message += f": {reason}"
         for run in set(self._routes.values()):
             for job_id in run.jobs_on(link):
                 run.inbox.put_nowait(Failed(job_id, "agent_lost", message))

@@ -6,6 +6,9 @@ keys and token service, the SQLite store, the hub certificate, the listener, the
 in-process ``local`` agent and the hub itself. Channels (the HTTP API, MCP, ...) are built on
 top of it from ``.hub``, ``.registry``, ``.tokens`` and ``.store`` inside the block.
 
+On start, measurements a crashed hub left ``running`` in the store are finished as
+``interrupted`` (each with a last ``end`` event), before any new one runs.
+
 Shutdown runs in the reverse order of start: the hub first (every running measurement is
 cancelled and its stream still ends with ``end``), then the agents are told the hub is
 going, then the store closes.
@@ -14,6 +17,7 @@ going, then the store closes.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -22,21 +26,30 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
-from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, SqliteRevocations, TokenService
+from cloudping.auth import (
+    DEFAULT_ISSUER,
+    REGISTRY_FILE,
+    REVOCATIONS_FILE,
+    KeyDirectory,
+    SqliteRevocations,
+    SqliteTokenRegistry,
+    TokenService,
+)
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
 from cloudping.hub.local import LocalAgentLink, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
+from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.store.sqlite import SqliteStore
 from cloudping.transport.link import LinkSettings
 from cloudping.transport.quic import AgentServer, serve_agents
 from cloudping.transport.ws import WsAgentServer, serve_agents_ws
 
 STORE_FILE = "measurements.db"
-REVOCATIONS_FILE = "revocations.db"
 DEFAULT_CERT_NAME = "cloudping-hub"
+log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
@@ -152,25 +165,44 @@ class HubServer:
     async def _start(self, stack: AsyncExitStack) -> None:
         settings, data_dir = self.settings, self.settings.data_dir
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
-        stack.callback(revocations.close)
-        keys = KeyDirectory.in_data_dir(data_dir).load()
-        self._tokens = TokenService(keys, settings.issuer, revocations)
+        revocations = self._open_tokens(stack)
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))
+        # Before anything runs: what is still `running` was left by a hub that died (kill -9,
+        # power loss); it will never end by itself, and its followers would wait forever.
+        interrupted = await self._store.interrupt_running(self._clock())
+        if interrupted:
+            log.warning(
+                "%d measurements left running by a crash marked interrupted", len(interrupted)
+            )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
         hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
         self.door = AgentDoor(
-            hub, self.registry, self._tokens, liveness=settings.liveness, clock=self._clock
+            hub, self.registry, self.tokens, liveness=settings.liveness, clock=self._clock
         )
         await stack.enter_async_context(self.door.open())
+        await stack.enter_async_context(
+            watch_tokens(revocations.refresh, self.door.expel_lapsed, self._clock)
+        )
         await self._listen(stack, self.door)
         if settings.local_agent is not None:
             self.local = await stack.enter_async_context(
                 local_agent(hub, self.registry, settings.local_agent, self._clock())
             )
         self._hub = await stack.enter_async_context(hub)
+
+    def _open_tokens(self, stack: AsyncExitStack) -> SqliteRevocations:
+        """The token service of the data directory's keys, revocations and registry; the
+        revocations, which the hub re-reads while it runs."""
+        data_dir = self.settings.data_dir
+        revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
+        stack.callback(revocations.close)
+        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
+        stack.callback(registry.close)
+        keys = KeyDirectory.in_data_dir(data_dir).load()
+        self._tokens = TokenService(keys, self.settings.issuer, revocations, registry=registry)
+        return revocations
 
     async def _listen(self, stack: AsyncExitStack, door: AgentDoor) -> None:
         """The agents' listeners: QUIC, and WebSocket when asked for; one door for both."""

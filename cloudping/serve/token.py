@@ -1,73 +1,207 @@
-"""``cloudping token issue``: print a token signed with the key of a data directory.
+"""``cloudping token issue|list|revoke``: the operator's side of a data directory's tokens.
 
-An operator's tool (an agent's token, an admin's API token), apart from the grammar's own
-``token`` command, which asks a hub for a personal token.
+``issue`` prints a token signed with the data directory's key and records it in the token
+registry (never the token itself); ``list`` shows the registry; ``revoke`` refuses a token
+from now on, by its id (``jti``) or by the token itself. A running hub sees a revocation
+within a second (it re-reads the revocations file). An operator's tool (an agent's token, an
+admin's API token), apart from the grammar's own ``token`` command, which asks a hub for a
+personal token.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 
 from cloudping.auth import (
     AUDIENCES,
     DEFAULT_ISSUER,
     MAX_TTL,
+    REGISTRY_FILE,
+    REVOCATIONS_FILE,
     SCOPES,
+    AuthError,
     KeyDirectory,
-    KeyStoreError,
+    Scope,
+    SqliteRevocations,
+    SqliteTokenRegistry,
+    TokenRecord,
     TokenService,
 )
+from cloudping.errors import CloudpingError
+from cloudping.serve.datadir import default_data_dir
 
 DEFAULT_TTL = 30 * 86_400
 EXIT_OK, EXIT_ERROR = 0, 2
+_COLUMNS = ("ID", "SUBJECT", "AUDIENCE", "SCOPES", "EXPIRES (UTC)", "LABEL", "STATE")
+
+
+def scope_list(text: str) -> list[Scope]:
+    """``measure,private``: one or more scopes joined by commas (argparse type)."""
+    words = [word.strip() for word in text.split(",")]
+    for word in words:
+        if word not in SCOPES:
+            known = ", ".join(SCOPES)
+            raise argparse.ArgumentTypeError(f"unknown scope {word!r} (known: {known})")
+    return [word for word in SCOPES if word in words]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cloudping token issue",
+        prog="cloudping token", description="Issue, list and revoke a data directory's tokens."
+    )
+    commands = parser.add_subparsers(dest="action", required=True)
+    issue = commands.add_parser(
+        "issue",
         description="Print a token signed with the hub's key from a data directory "
-        "(the key is made on first use).",
+        "(the key is made on first use), and record it in the token registry.",
     )
-    parser.add_argument("--data-dir", required=True, help="the hub's data directory")
-    parser.add_argument("--sub", required=True, help="subject: an agent's name, or a user")
-    parser.add_argument("--aud", required=True, choices=AUDIENCES, help="audience")
-    parser.add_argument(
-        "--scope", action="append", default=[], choices=SCOPES, help="a scope (repeatable)"
+    issue.add_argument("--data-dir", required=True, help="the hub's data directory")
+    issue.add_argument("--sub", required=True, help="subject: an agent's name, or a user")
+    issue.add_argument("--aud", required=True, choices=AUDIENCES, help="audience")
+    issue.add_argument(
+        "--scope",
+        action="extend",
+        type=scope_list,
+        default=[],
+        metavar="SCOPE[,SCOPE...]",
+        help=f"scopes ({', '.join(SCOPES)}): repeatable, or joined by commas",
     )
-    parser.add_argument(
+    issue.add_argument(
         "--ttl",
         type=int,
         default=DEFAULT_TTL,
         help=f"lifetime in seconds, at most {MAX_TTL} (default {DEFAULT_TTL})",
     )
+    issue.add_argument("--label", default="", help="a note shown by `token list` (laptop, ...)")
+    _issuer_option(issue)
+    listing = commands.add_parser("list", description="Show every token issued, and its state.")
+    _data_dir_option(listing)
+    listing.add_argument("--json", action="store_true", help="one JSON object per token")
+    revoke = commands.add_parser(
+        "revoke", description="Refuse a token from now on (a running hub sees it within 1 s)."
+    )
+    revoke.add_argument("token", metavar="ID|TOKEN", help="the token's id (jti) or the token")
+    _data_dir_option(revoke)
+    _issuer_option(revoke)
+    return parser
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    default = default_data_dir()
+    parser.add_argument(
+        "--data-dir", default=default, help=f"the hub's data directory (default {default})"
+    )
+
+
+def _issuer_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--issuer",
         default=os.environ.get("CLOUDPING_ISSUER", DEFAULT_ISSUER),
         help="iss: the hub's URL, as the hub is configured (env CLOUDPING_ISSUER; "
         f"default {DEFAULT_ISSUER})",
     )
-    return parser
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run ``cloudping token issue ARGS``; returns the exit status."""
+    """Run ``cloudping token ACTION ARGS`` (``argv`` starts with the action); the exit status."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error (or the help)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    actions: dict[str, Callable[[argparse.Namespace, TokenService], str]] = {
+        "issue": _issue,
+        "list": _list,
+        "revoke": _revoke,
+    }
     try:
-        keys = KeyDirectory.in_data_dir(args.data_dir).load()
-        service = TokenService(keys, issuer=args.issuer)
-        token = service.issue(args.sub, args.aud, scopes=args.scope, ttl=args.ttl, now=time.time())
-    except KeyStoreError as exc:
-        print(f"cloudping: {exc.message}", file=sys.stderr)
+        with token_service(Path(args.data_dir), getattr(args, "issuer", DEFAULT_ISSUER)) as tokens:
+            text = actions[args.action](args, tokens)
+    except CloudpingError as exc:  # unusable keys or files, a token that is not ours
+        print(f"cloudping token {args.action}: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    except ValueError as exc:  # an empty subject, a ttl out of range
-        print(f"cloudping token issue: {exc}", file=sys.stderr)
+    except ValueError as exc:  # an empty subject, a ttl out of range, a label too long
+        print(f"cloudping token {args.action}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(token)
+    if text:
+        _print(text)
     return EXIT_OK
+
+
+def _print(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `cloudping token list | head -1`: the reader has what it wanted
+        # The interpreter flushes stdout once more at exit: let that go nowhere quietly.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+@contextmanager
+def token_service(data_dir: Path, issuer: str) -> Iterator[TokenService]:
+    """The token service of ``data_dir``, with its revocations and registry open."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # as the hub makes it
+    keys = KeyDirectory.in_data_dir(data_dir).load()
+    revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
+    try:
+        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
+        try:
+            yield TokenService(keys, issuer, revocations, registry=registry)
+        finally:
+            registry.close()
+    finally:
+        revocations.close()
+
+
+def _issue(args: argparse.Namespace, tokens: TokenService) -> str:
+    return tokens.issue(
+        args.sub, args.aud, scopes=args.scope, ttl=args.ttl, now=time.time(), label=args.label
+    )
+
+
+def _list(args: argparse.Namespace, tokens: TokenService) -> str:
+    now = time.time()
+    records = tokens.registry.list()
+    if args.json:
+        return "\n".join(json.dumps(record.to_json(now)) for record in records)
+    return table([_row(record, now) for record in records])
+
+
+def _revoke(args: argparse.Namespace, tokens: TokenService) -> str:
+    given: str = args.token
+    # A JWT is three base64url parts joined by dots (RFC 7519 section 3); a jti has none.
+    jti = tokens.token_id(given) if given.count(".") == 2 else given
+    if given == jti and tokens.registry.get(jti) is None:
+        raise AuthError(
+            f"no token {jti!r} in the registry: give the token itself to revoke one issued "
+            "before the registry existed",
+            code="token_invalid",
+        )
+    record = tokens.revoke(jti, time.time())
+    whose = "" if record is None else f" ({record.subject}, audience {record.audience})"
+    return f"revoked token {jti}{whose}"
+
+
+def _row(record: TokenRecord, now: float) -> tuple[str, ...]:
+    expires = datetime.fromtimestamp(record.expires_at, UTC).strftime("%Y-%m-%d %H:%M")
+    scopes = ",".join(scope for scope in SCOPES if scope in record.scopes) or "-"
+    state = record.state(now)
+    return (record.jti, record.subject, record.audience, scopes, expires, record.label, state)
+
+
+def table(rows: Sequence[tuple[str, ...]]) -> str:
+    """``rows`` under the column titles, each column as wide as its widest cell."""
+    lines = [_COLUMNS, *rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )

@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from cloudping.agent.admit import AgentRules, parse_served
@@ -20,6 +20,7 @@ from cloudping.channels.api import ApiSettings
 from cloudping.channels.mcp import MCP_PATH
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.serve.datadir import default_data_dir
 from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import EXIT_USAGE, api_url, listen_address, run_service, serve, welcome
 
@@ -27,13 +28,6 @@ DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_AGENT_LISTEN = "127.0.0.1:8443"
 ADMIN_SUBJECT = "admin"
 ADMIN_TTL_S = 30 * 86_400
-
-
-def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_DATA_HOME/cloudping``, or ``~/.local/share/cloudping`` without it."""
-    environ = os.environ if env is None else env
-    home = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(home) / "cloudping"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -107,6 +101,7 @@ def next_steps(server: HubServer, url: str) -> str:
         scopes=("measure", "private", "admin"),
         ttl=ADMIN_TTL_S,
         now=time.time(),
+        label="cloudping up",
     )
     local = server.settings.local_agent
     served = ", ".join(str(net) for net in local.rules.served) if local else ""

@@ -77,6 +77,12 @@ class MeasurementStore(Protocol):
         part of a follow, or a page."""
         ...
 
+    async def interrupt_running(self, ended_at: float) -> tuple[str, ...]:
+        """Finish every ``running`` measurement as ``interrupted``, each with a last ``end``
+        event of that status; their ids. For a hub starting on a store that only it uses:
+        what is still running there was left by a hub that stopped without ending it."""
+        ...
+
     async def purge_older_than(self, cutoff: float) -> int:
         """Delete measurements created before ``cutoff`` (retention); how many went."""
         ...

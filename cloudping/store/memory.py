@@ -20,6 +20,7 @@ from cloudping.store.model import (
     check_append,
     check_finish,
     exists,
+    interrupted_end,
     not_found,
 )
 
@@ -114,6 +115,16 @@ class MemoryStore:
     ) -> tuple[StoredEvent, ...]:
         """See :meth:`cloudping.store.base.MeasurementStore.events_since`."""
         return _events(self._record(measurement_id).events, seq, limit)
+
+    async def interrupt_running(self, ended_at: float) -> tuple[str, ...]:
+        """See :meth:`cloudping.store.base.MeasurementStore.interrupt_running`."""
+        running = [key for key, record in self._records.items() if record.status == "running"]
+        for key in running:
+            record = self._records[key]
+            end = interrupted_end(key, record.created_at, ended_at)
+            record.events.append((record.last_seq + 1, _dump(end)))
+            record.status, record.ended_at = "interrupted", ended_at
+        return tuple(running)
 
     async def purge_older_than(self, cutoff: float) -> int:
         """See :meth:`cloudping.store.base.MeasurementStore.purge_older_than`."""

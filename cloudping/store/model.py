@@ -13,8 +13,9 @@ from typing import Any, Literal, get_args
 
 from cloudping.errors import CloudpingError
 
-Status = Literal["running", "done", "failed", "cancelled"]
-FinalStatus = Literal["done", "failed", "cancelled"]
+Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
+# interrupted: the hub stopped without finishing it (a crash) and marked it when it came back.
+FinalStatus = Literal["done", "failed", "cancelled", "interrupted"]
 FINAL_STATUSES: tuple[FinalStatus, ...] = get_args(FinalStatus)
 
 
@@ -100,6 +101,20 @@ def check_finish(measurement_id: str, status: Status, final: str) -> None:
             code="measurement_finished",
             id=measurement_id,
         )
+
+
+def interrupted_end(measurement_id: str, created_at: float, ended_at: float) -> dict[str, Any]:
+    """The ``end`` event (as ``to_dict`` writes it) that closes a measurement a crash left
+    ``running``, so that a replay ends as every stream does (design.md: ``end`` is last)."""
+    duration_ms = round(max(0.0, ended_at - created_at) * 1000, 3)
+    return {
+        "type": "end",
+        "id": measurement_id,
+        "status": "interrupted",
+        "duration_ms": duration_ms,
+        "agent": None,
+        "target": None,
+    }
 
 
 def exists(measurement_id: str) -> StoreError:

@@ -34,6 +34,7 @@ from cloudping.store.model import (
     check_append,
     check_finish,
     exists,
+    interrupted_end,
     not_found,
 )
 from cloudping.store.owner import OwnerThread
@@ -141,6 +142,10 @@ class SqliteStore:
     ) -> tuple[StoredEvent, ...]:
         """See :meth:`cloudping.store.base.MeasurementStore.events_since`."""
         return await self._call(lambda db: _events_since(db, measurement_id, seq, limit))
+
+    async def interrupt_running(self, ended_at: float) -> tuple[str, ...]:
+        """See :meth:`cloudping.store.base.MeasurementStore.interrupt_running`."""
+        return await self._call(lambda db: _interrupt(db, ended_at))
 
     async def purge_older_than(self, cutoff: float) -> int:
         """See :meth:`cloudping.store.base.MeasurementStore.purge_older_than`."""
@@ -301,6 +306,28 @@ def _events_since(
     if not rows:
         _status(db, measurement_id)  # an unknown id is an error, not an empty replay
     return tuple(StoredEvent(number, json.loads(text)) for number, text in rows)
+
+
+def _interrupt(db: sqlite3.Connection, ended_at: float) -> tuple[str, ...]:
+    """One transaction: the end events and the statuses of every running measurement."""
+    with _transaction(db):
+        running = db.execute(
+            "SELECT m.id, m.created_at, coalesce(max(e.seq), 0) FROM measurements AS m "
+            "LEFT JOIN events AS e ON e.measurement_id = m.id "
+            "WHERE m.status = 'running' GROUP BY m.id"
+        ).fetchall()
+        db.executemany(
+            "INSERT INTO events VALUES (?, ?, ?)",
+            [
+                (key, last + 1, _dump(interrupted_end(key, at, ended_at)))
+                for key, at, last in running
+            ],
+        )
+        db.executemany(
+            "UPDATE measurements SET status = 'interrupted', ended_at = ? WHERE id = ?",
+            [(ended_at, key) for key, _, _ in running],
+        )
+    return tuple(key for key, _, _ in running)
 
 
 def _purge(db: sqlite3.Connection, cutoff: float) -> int:

@@ -91,3 +91,39 @@ def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CloudpingError, match="newer") as caught:
         SqliteRevocations.open(path)
     assert caught.value.code == "state_too_new"
+
+
+def test_a_refresh_sees_what_another_connection_revoked(tmp_path: Path) -> None:
+    path = tmp_path / "revocations.db"
+    hub, cli = SqliteRevocations.open(path), SqliteRevocations.open(path)
+    try:
+        assert not hub.refresh()  # nothing written meanwhile: no re-read
+        cli.revoke_token("t1", expires_at=NOW + 60)
+        assert not hub.is_revoked(jti="t1", subject="a", issued_at=NOW)
+        assert hub.refresh()
+        assert hub.is_revoked(jti="t1", subject="a", issued_at=NOW)
+        assert not hub.refresh()
+    finally:
+        hub.close()
+        cli.close()
+
+
+def test_the_revocations_file_and_its_journal_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "revocations.db"
+    revocations = SqliteRevocations.open(path)
+    try:
+        revocations.revoke_token("t1", expires_at=NOW)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_mode & 0o777 == 0o600
+    finally:
+        revocations.close()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_file_made_readable_by_others_is_made_private_again(tmp_path: Path) -> None:
+    path = tmp_path / "revocations.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    SqliteRevocations.open(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -1,14 +1,18 @@
-"""`cloudping token issue`: a token signed with the data directory's key, printed."""
+"""`cloudping token issue|list|revoke`: tokens signed with the data directory's key, printed,
+recorded in its registry, listed and revoked."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, TokenService
+from cloudping.auth import DEFAULT_ISSUER, AuthError, KeyDirectory, TokenService
 from cloudping.main import main
+from cloudping.serve.token import token_service
 
 
 def issue(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, str, str]:
@@ -59,3 +63,108 @@ def test_token_issue_refuses_bad_arguments_with_status_2(
 def test_the_grammars_own_token_command_still_parses(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "--help"]) == 0
     assert "usage: token" in capsys.readouterr().out
+
+
+def test_scopes_may_be_joined_by_commas_or_repeated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    words = [
+        "--data-dir",
+        str(tmp_path),
+        "--sub",
+        "al",
+        "--aud",
+        "api",
+        "--scope",
+        "measure,private",
+    ]
+    status, out, _ = issue(capsys, *words, "--scope", "admin")
+    assert status == 0
+    service = TokenService(KeyDirectory.in_data_dir(tmp_path).load(), issuer=DEFAULT_ISSUER)
+    assert service.verify(out.strip(), "api", time.time()).scopes == {"measure", "private", "admin"}
+
+
+def test_an_unknown_scope_in_a_list_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    words = ["--data-dir", str(tmp_path), "--sub", "al", "--aud", "api", "--scope", "measure,root"]
+    status, out, err = issue(capsys, *words)
+    assert (status, out) == (2, "")
+    assert "unknown scope 'root'" in err
+
+
+def listed(capsys: pytest.CaptureFixture[str], data: Path) -> list[dict[str, Any]]:
+    assert main(["token", "list", "--data-dir", str(data), "--json"]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_token_list_shows_issued_tokens_without_the_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    words = ["--data-dir", str(tmp_path), "--sub", "fra1", "--aud", "agent", "--label", "box"]
+    _, secret, _ = issue(capsys, *words)
+    (record,) = listed(capsys, tmp_path)
+    assert record["subject"] == "fra1"
+    assert (record["audience"], record["label"], record["state"]) == ("agent", "box", "active")
+    assert main(["token", "list", "--data-dir", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].split() == [
+        "ID",
+        "SUBJECT",
+        "AUDIENCE",
+        "SCOPES",
+        "EXPIRES",
+        "(UTC)",
+        "LABEL",
+        "STATE",
+    ]
+    assert record["id"] in table
+    assert "active" in table
+    assert secret.strip() not in table
+
+
+def test_token_revoke_by_id_or_by_the_token_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--data-dir", str(tmp_path), "--aud", "api"]
+    _, first, _ = issue(capsys, *base, "--sub", "a")
+    _, second, _ = issue(capsys, *base, "--sub", "b")
+    ids = {record["subject"]: record["id"] for record in listed(capsys, tmp_path)}
+    assert main(["token", "revoke", ids["a"], "--data-dir", str(tmp_path)]) == 0
+    assert main(["token", "revoke", second.strip(), "--data-dir", str(tmp_path)]) == 0
+    assert "revoked token" in capsys.readouterr().out
+    assert [record["state"] for record in listed(capsys, tmp_path)] == ["revoked", "revoked"]
+    with token_service(tmp_path, DEFAULT_ISSUER) as hub_side:
+        for secret in (first, second):
+            with pytest.raises(AuthError) as caught:
+                hub_side.verify(secret.strip(), "api", time.time())
+            assert caught.value.code == "token_revoked"
+
+
+def test_token_revoke_refuses_an_unknown_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["token", "revoke", "nope", "--data-dir", str(tmp_path)])
+    assert status == 2
+    assert "no token 'nope'" in capsys.readouterr().err
+
+
+def test_a_new_data_directory_and_its_token_files_are_private(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    status, _, _ = issue(capsys, "--data-dir", str(data), "--sub", "fra1", "--aud", "agent")
+    assert status == 0
+    assert data.stat().st_mode & 0o777 == 0o700
+    for name in ("tokens.db", "revocations.db"):
+        assert (data / name).stat().st_mode & 0o777 == 0o600
+
+
+def test_list_and_revoke_default_to_the_data_directory_of_cloudping_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    issue(capsys, "--data-dir", str(tmp_path / "cloudping"), "--sub", "fra1", "--aud", "agent")
+    assert main(["token", "list", "--json"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert main(["token", "revoke", json.loads(line)["id"]]) == 0

@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from cloudping.events import published_schema
+from cloudping.store import MemoryStore
 
 from .world import WAIT, error_of, lines, world
 
@@ -147,3 +148,42 @@ async def test_a_command_that_is_not_a_measurement_is_400() -> None:
         response = await w.client.post("/api/v1/measurements", json=body, headers=w.auth("measure"))
     assert response.status_code == 400
     assert error_of(response)["code"] == "not_a_measurement"
+
+
+async def stored_by_a_gone_hub(store: MemoryStore, measurement_id: str) -> None:
+    """A measurement as a hub that died mid-run left it: ``running``, with one event."""
+    await store.create(
+        measurement_id,
+        command="ping -c 100 example.com",
+        command_json={"command": "ping", "targets": ["example.com"]},
+        subject="alice",
+        agents=["fra1"],
+        created_at=0.0,
+    )
+    await store.append_event(measurement_id, 1, {"type": "measurement", "id": measurement_id})
+
+
+async def test_following_a_measurement_no_live_hub_runs_ends_after_the_replay() -> None:
+    async with world() as w:
+        await stored_by_a_gone_hub(w.store, "orphan")
+        async with asyncio.timeout(WAIT):
+            followed = await w.client.get("/api/v1/measurements/orphan/events", headers=w.auth())
+    assert [event["type"] for event in lines(followed)] == ["measurement"]
+
+
+async def test_an_interrupted_measurement_reads_back_with_its_end() -> None:
+    async with world() as w:
+        await stored_by_a_gone_hub(w.store, "crashed")
+        await w.store.interrupt_running(5.0)
+        stored = await w.client.get("/api/v1/measurements/crashed", headers=w.auth())
+        async with asyncio.timeout(WAIT):
+            followed = await w.client.get("/api/v1/measurements/crashed/events", headers=w.auth())
+    assert stored.json()["status"] == "interrupted"
+    assert lines(followed)[-1] | {"duration_ms": 0} == {
+        "type": "end",
+        "id": "crashed",
+        "status": "interrupted",
+        "duration_ms": 0,
+        "agent": None,
+        "target": None,
+    }

@@ -13,7 +13,7 @@ import pytest
 from upprocess import UpProcess, free_port, start_up, stop
 
 from cloudping.main import main
-from cloudping.serve.up import default_data_dir
+from cloudping.serve.datadir import default_data_dir
 
 LOOPBACK_PING = {"command": "ping -c 2 -i 0.2 127.0.0.1"}
 HTTP_TIMEOUT_S = 30.0

@@ -91,3 +91,44 @@ def test_the_door_refuses_a_hello_whose_token_is_for_someone_else() -> None:
         assert await registry.list() == ()
 
     run(scenario())
+
+
+def test_the_door_expels_an_agent_whose_token_was_revoked_and_keeps_the_others() -> None:
+    async def scenario() -> None:
+        tokens = TokenService(KeyRing.of(SigningKey.generate()))
+        registry = MemoryRegistry()
+        door = door_of(tokens, registry)
+        gone, kept = ConnectionTwin(), ConnectionTwin()
+        now = time.time()
+        async with door.open():
+            for twin, name in ((gone, "a1"), (kept, "a2")):
+                secret = tokens.issue(name, "agent", ttl=60, now=now, jti=name)
+                door(cast("AgentConnection", twin), Hello(name=name, token=secret))
+        tokens.revoke("a1", now)
+        async with door.open():
+            door.expel_lapsed(now + 1)
+        assert gone.sent[-1] == Refuse(code="unauthorized", reason="token revoked")
+        assert len(kept.sent) == 1
+        assert [entry.name for entry in await registry.list()] == ["a2"]
+
+    run(scenario())
+
+
+def test_the_door_expels_an_agent_once_its_token_expires() -> None:
+    async def scenario() -> None:
+        tokens = TokenService(KeyRing.of(SigningKey.generate()))
+        registry = MemoryRegistry()
+        door = door_of(tokens, registry)
+        twin = ConnectionTwin()
+        now = time.time()
+        async with door.open():
+            secret = tokens.issue("a1", "agent", ttl=60, now=now)
+            door(cast("AgentConnection", twin), Hello(name="a1", token=secret))
+            door.expel_lapsed(now + 59)
+        assert len(twin.sent) == 1  # still within its lifetime: only the accept
+        async with door.open():
+            door.expel_lapsed(now + 60 + tokens.leeway)
+        assert twin.sent[-1] == Refuse(code="unauthorized", reason="token expired")
+        assert await registry.list() == ()
+
+    run(scenario())

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cloudping.auth import SqliteRevocations
+from cloudping.events import from_dict
 from cloudping.store import (
     MeasurementNotFoundError,
     MeasurementStore,
@@ -318,3 +319,23 @@ async def test_a_closed_sqlite_store_refuses_calls(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         await opened.get("m1")
     assert caught.value.code == "store_unavailable"
+
+
+async def test_interrupting_ends_running_measurements_with_an_interrupted_end(
+    store: MeasurementStore,
+) -> None:
+    await create(store, "running")
+    await store.append_event("running", 1, reply(1))
+    await create(store, "silent")
+    await create(store, "over")
+    await store.finish("over", status="done", summary=None, ended_at=T0 + 1)
+    assert sorted(await store.interrupt_running(T0 + 2.5)) == ["running", "silent"]
+    got = await store.get("running")
+    assert (got.status, got.ended_at) == ("interrupted", T0 + 2.5)
+    assert [stored.seq for stored in got.events] == [1, 2]
+    end = got.events[-1].event
+    assert (end["type"], end["status"], end["duration_ms"]) == ("end", "interrupted", 2500.0)
+    assert from_dict(end).type == "end"  # a valid event of the published model
+    assert [stored.seq for stored in (await store.get("silent")).events] == [1]
+    assert (await store.get("over")).status == "done"
+    assert await store.interrupt_running(T0 + 3) == ()  # nothing is running any more

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from cloudping.auth import TokenService
 from cloudping.channels.api import agents, keys, measurements, seed
+from cloudping.channels.api import tokens as own_tokens
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
 from cloudping.channels.api.openapi import PREFIX, openapi
@@ -27,6 +28,9 @@ def app(service: MeasurementService, tokens: TokenService) -> Starlette:
         Route(f"{PREFIX}/measurements", measurements.create, methods=["POST"]),
         Route(f"{PREFIX}/measurements/{{id}}", measurements.read, methods=["GET"]),
         Route(f"{PREFIX}/measurements/{{id}}/events", measurements.events, methods=["GET"]),
+        Route(f"{PREFIX}/tokens", own_tokens.list_tokens, methods=["GET"]),
+        Route(f"{PREFIX}/tokens", own_tokens.issue_token, methods=["POST"]),
+        Route(f"{PREFIX}/tokens/{{id}}", own_tokens.revoke_token, methods=["DELETE"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", agents.healthz, methods=["GET"]),
         Route(keys.JWKS_PATH, keys.jwks, methods=["GET"]),

@@ -23,7 +23,7 @@ async def create(request: Request) -> Response:
     api = api_of(request)
     caller = api.caller(request)
     caller.require("measure")
-    body = await _json_body(request)
+    body = await json_body(request)
     background = body.pop("background", False)
     if not isinstance(background, bool):
         raise bad_request('"background" must be true or false', field="background")
@@ -51,7 +51,7 @@ async def events(request: Request) -> Response:
     api = api_of(request)
     stored = await api.service.stored(api.caller(request), request.path_params["id"])
     after = _after(request.query_params.get("after", "0"))
-    lines = follow(api.store, stored.id, after, api.settings.follow_interval_s)
+    lines = follow(api.store, stored.id, after, api.settings.follow_interval_s, api.hub.is_running)
     return StreamingResponse(lines, media_type=NDJSON)
 
 
@@ -76,7 +76,8 @@ def _after(text: str) -> int:
     return int(text)
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's body as a JSON object (``bad_request`` when it is not one)."""
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise bad_request(f"the body is over {MAX_BODY} bytes", limit=MAX_BODY)

@@ -22,8 +22,8 @@ _REF = "#/components/schemas/"
 _ERROR_TEXT = {
     400: "A bad command or request (the error names the word and shows the usage).",
     401: "No token (anonymous access off), or a bad, expired or revoked one.",
-    403: "The token lacks the scope.",
-    404: "No such measurement (or not yours).",
+    403: "The token lacks the scope (admin, to act on another subject; a scope asked for).",
+    404: "No such measurement or token (or not yours).",
     422: "No agent matches the selection (no_agent_matched).",
     429: "Over a quota: the numbers, and Retry-After when waiting helps.",
 }
@@ -62,6 +62,11 @@ def _paths() -> dict[str, Any]:
             "get": _op("followMeasurement", "Replay, then follow.", _ndjson(), 400, 401, 404)
             | {"parameters": [measurement_id, _after()]}
         },
+        f"{PREFIX}/tokens": {"get": _list_tokens(), "post": _issue_token()},
+        f"{PREFIX}/tokens/{{id}}": {
+            "delete": _op("revokeToken", "Revoke a token of yours.", _json("Token"), 401, 404)
+            | {"parameters": [_path_param("id", "The token id (jti).")]}
+        },
         f"{PREFIX}/openapi.json": {
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
@@ -88,6 +93,22 @@ def _create() -> dict[str, Any]:
     operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     operation["responses"]["202"] = _json("Started", "Started in the background.")
     return operation
+
+
+def _list_tokens() -> dict[str, Any]:
+    subject = _query("subject", {"type": "string"}, "Another subject's (admin only).")
+    operation = _op("listTokens", "Your API tokens.", _json("TokenList"), 401, 403)
+    return operation | {"parameters": [subject]}
+
+
+def _issue_token() -> dict[str, Any]:
+    operation = _op("issueToken", "A new API token for you.", _json("Token"), 400, 401, 403)
+    operation["responses"] = {
+        "201": _json("IssuedToken", "The token (shown once) and its record."),
+        **{key: value for key, value in operation["responses"].items() if key != "200"},
+    }
+    content = {"application/json": {"schema": {"$ref": _REF + "TokenRequest"}}}
+    return operation | {"requestBody": {"required": True, "content": content}}
 
 
 def _seed() -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudping.auth import AUDIENCES, MAX_LABEL, SCOPES
+from cloudping.channels.api.tokens import MAX_TTL_S
 from cloudping.events import published_schema
 
 _REF = "#/components/schemas/"
@@ -21,6 +23,7 @@ def fixed_schemas() -> dict[str, Any]:
         "Measurement": _measurement(),
         "Started": _object({"id": _TEXT}),
         "CommandText": _command_text(),
+        **token_schemas(),
         **event_schemas(),
     }
 
@@ -71,7 +74,7 @@ def _agent() -> dict[str, Any]:
 
 
 def _measurement() -> dict[str, Any]:
-    status = {"enum": ["running", "done", "failed", "cancelled"]}
+    status = {"enum": ["running", "done", "failed", "cancelled", "interrupted"]}
     number = {"type": ["number", "null"]}
     return _object(
         {
@@ -87,6 +90,39 @@ def _measurement() -> dict[str, Any]:
             "events": {"type": "array", "items": {"$ref": _REF + "Event"}},
         }
     )
+
+
+def token_schemas() -> dict[str, Any]:
+    """``/tokens``: a token's record, a list of them, a new one, and the request for one."""
+    scopes = {"type": "array", "items": {"enum": list(SCOPES)}}
+    record = {
+        "id": _TEXT,
+        "subject": _TEXT,
+        "audience": {"enum": list(AUDIENCES)},
+        "scopes": scopes,
+        "issued_at": {"type": "number"},
+        "expires_at": {"type": "number"},
+        "label": _TEXT,
+        "revoked_at": {"type": ["number", "null"]},
+        "state": {"enum": ["active", "expired", "revoked"]},
+    }
+    request = {
+        "type": "object",
+        "description": "Defaults: your scopes, 30 days, no label, yourself.",
+        "properties": {
+            "scopes": scopes,
+            "ttl_s": {"type": "integer", "minimum": 1, "maximum": MAX_TTL_S},
+            "label": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL},
+            "subject": {"type": "string", "minLength": 1, "description": "Admins only."},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "Token": _object(record),
+        "TokenList": _object({"tokens": {"type": "array", "items": {"$ref": _REF + "Token"}}}),
+        "IssuedToken": _object({"token": _TEXT, **record}),
+        "TokenRequest": request,
+    }
 
 
 def _command_text() -> dict[str, Any]:

@@ -74,13 +74,20 @@ async def _lines(
 
 
 async def follow(
-    store: MeasurementStore, measurement_id: str, after: int, interval_s: float
+    store: MeasurementStore,
+    measurement_id: str,
+    after: int,
+    interval_s: float,
+    running: Callable[[str], bool],
 ) -> AsyncIterator[bytes]:
     """The stored events after ``after``, then new ones until the measurement is finished.
 
     Polls :meth:`MeasurementStore.events_since` every ``interval_s`` while nothing is new:
     simple, and exact because stored ``seq`` only grows. The stored status is read only when a
     poll brings nothing, and one last poll after ``finished`` catches the final events.
+    ``running(id)`` says whether this hub runs it: a measurement stored as ``running`` that no
+    live hub runs will never end, so the follow stops there too rather than poll forever (the
+    hub stores the whole stream before it forgets a run, so the last poll misses nothing).
     """
     seq = after
     while True:
@@ -90,7 +97,8 @@ async def follow(
             yield _line(stored.event)
         if events:
             continue
-        if (await store.get(measurement_id)).status != "running":
+        status = (await store.get(measurement_id, events=False)).status
+        if status != "running" or not running(measurement_id):
             for stored in await store.events_since(measurement_id, seq):
                 yield _line(stored.event)
             return

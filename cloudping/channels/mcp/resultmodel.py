@@ -181,7 +181,7 @@ class ToolResult(BaseModel):
     model_config = _STRICT
     measurement_id: str
     command: str = Field(description="the command that ran, in the shared grammar")
-    status: Literal["ok", "error", "cancelled", "running"]
+    status: Literal["ok", "error", "cancelled", "interrupted", "running"]
     duration_ms: float | None = None
     results: list[JobResult]
     jobs_omitted: int = 0
