@@ -74,12 +74,12 @@ def client_address(
     right-most ``X-Forwarded-For`` entry that is not a trusted proxy (entries further left
     were written by the client, who can put anything there). ``None`` when unknown."""
     address = _ip(peer)
-    hops = reversed((forwarded_for or "").split(","))
+    hops = reversed([hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()])
     while address is not None and _trusted(address, trusted):
         following = next(hops, None)
         if following is None:
             break
-        address = _ip(following.strip())
+        address = _ip(following)
     return None if address is None else str(address)
 
 

@@ -100,8 +100,8 @@ async def test_a_declared_length_over_the_limit_is_413_without_reading(tmp_path:
     async with served(tmp_path) as hub:
         reader, writer = await asyncio.open_connection("127.0.0.1", hub.port)
         writer.write(
-            f"POST {MEASURE} HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {HUGE}\r\n\r\n".encode()
+            f"POST {MEASURE} HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {HUGE}\r\n\r\n".encode()
         )
         await writer.drain()
         async with asyncio.timeout(WAIT):
