@@ -19,7 +19,7 @@ def fixed_schemas() -> dict[str, Any]:
         "Agent": _agent(),
         "AgentList": _object({"agents": {"type": "array", "items": {"$ref": _REF + "Agent"}}}),
         "Measurement": _measurement(),
-        "Started": _object({"id": _TEXT}),
+        "Started": _object({"id": _TEXT, "read_key": _TEXT}),
         "CommandText": _command_text(),
         **event_schemas(),
     }
@@ -79,6 +79,7 @@ def _measurement() -> dict[str, Any]:
             "command": _TEXT,
             "command_json": {"type": "object"},
             "subject": _NULLABLE_TEXT,
+            "read_key": _NULLABLE_TEXT,
             "agents": {"type": "array", "items": _TEXT},
             "status": status,
             "created_at": {"type": "number"},
