@@ -35,6 +35,10 @@ class MeasurementEvent:
     id: str
     command: str
     agents: tuple[str, ...]
+    read_key: Annotated[
+        str | None,
+        Field(description="lets whoever holds it read this measurement (?key=); none locally"),
+    ] = None
     agent: None = None
     target: None = None
     type: Literal["measurement"] = "measurement"

@@ -31,7 +31,7 @@ from cloudping.hub.tracker import (
     Reported,
     RunContext,
 )
-from cloudping.ids import new_measurement_id
+from cloudping.ids import new_measurement_id, new_read_key
 from cloudping.store.base import MeasurementStore
 from cloudping.wire.messages import JobLimits, JobStatus
 
@@ -122,19 +122,21 @@ class Hub:
         *,
         background: bool = False,
         private: bool = False,
+        read_key: str | None = None,
     ) -> str:
         """Run ``command``, emitting its whole stream; returns the measurement id.
 
         If the caller is cancelled (its client disconnected), its jobs are cancelled and the
         stream ends ``cancelled`` in the store, unless ``background``: then the measurement
         goes on, stored, without the caller. ``private``: the caller has the ``private``
-        scope, so agents may probe the ranges they serve for it.
+        scope, so agents may probe the ranges they serve for it. ``read_key``: the key that
+        lets others read it (a new one when not given; the ``measurement`` event carries it).
 
         Raises:
             CloudpingError: before any event, ``no_agent_matched``, ``quota_exceeded`` or
                 ``not_a_measurement``; nothing is stored then.
         """
-        run = await self._prepare(command, subject, emit, private=private)
+        run = await self._prepare(command, subject, emit, private=private, read_key=read_key)
         task = self._launch(run)
         try:
             await asyncio.shield(task)
@@ -145,13 +147,21 @@ class Hub:
             raise
         return run.id
 
-    async def start(self, command: Command, subject: str | None, *, private: bool = False) -> str:
-        """Start a background measurement and return its id at once (``{"id": ...}``).
+    async def start(
+        self,
+        command: Command,
+        subject: str | None,
+        *,
+        private: bool = False,
+        read_key: str | None = None,
+    ) -> str:
+        """Start a background measurement and return its id at once (``{"id": ...}``);
+        ``private`` and ``read_key`` as for :meth:`run`.
 
         Raises:
             CloudpingError: as :meth:`run`.
         """
-        run = await self._prepare(command, subject, None, private=private)
+        run = await self._prepare(command, subject, None, private=private, read_key=read_key)
         self._launch(run)
         return run.id
 
@@ -205,7 +215,13 @@ class Hub:
     # -- inside -------------------------------------------------------------------------------
 
     async def _prepare(
-        self, command: Command, subject: str | None, emit: Emit | None, *, private: bool
+        self,
+        command: Command,
+        subject: str | None,
+        emit: Emit | None,
+        *,
+        private: bool,
+        read_key: str | None,
     ) -> MeasurementRun:
         targets_of(command)  # refuse list/help/... before choosing agents
         entries = await self.registry.list()
@@ -219,7 +235,14 @@ class Hub:
             limits = replace(limits, private=True)
         context = RunContext(self.store, self._clock, limits, self.settings.deadline_s)
         return MeasurementRun(
-            measurement_id, command, jobs, subject=subject, links=links, context=context, emit=emit
+            measurement_id,
+            command,
+            jobs,
+            subject=subject,
+            links=links,
+            context=context,
+            emit=emit,
+            read_key=read_key or new_read_key(),
         )
 
     def _launch(self, run: MeasurementRun) -> asyncio.Task[None]:

@@ -102,10 +102,12 @@ class MeasurementRun:
         links: Mapping[str, AgentLink],
         context: RunContext,
         emit: Emit | None,
+        read_key: str | None = None,
     ) -> None:
         self.id = measurement_id
         self.command = command
         self.subject = subject
+        self.read_key = read_key
         self.jobs = {job.job_id: job for job in jobs}
         self.links = dict(links)
         self.agents = tuple(dict.fromkeys(job.agent for job in jobs))
@@ -162,8 +164,12 @@ class MeasurementRun:
             subject=self.subject,
             agents=self.agents,
             created_at=self._started,
+            read_key=self.read_key,
         )
-        self._write(MeasurementEvent(id=self.id, command=text, agents=self.agents))
+        opened = MeasurementEvent(
+            id=self.id, command=text, agents=self.agents, read_key=self.read_key
+        )
+        self._write(opened)
 
     def _offer_all(self) -> None:
         for job in self.jobs.values():

@@ -5,7 +5,9 @@ The TCP socket is bound before uvicorn starts, so a taken port fails at once and
 is known (and already accepting into its backlog) when the welcome text is printed. uvicorn's
 own signal handling is switched off: the caller owns SIGINT/SIGTERM and stops the server by
 leaving the block, which lets open streams finish their shutdown path. The API and MCP
-share one :class:`MeasurementService`, so a subject's quotas count both.
+share one :class:`MeasurementService`, so a subject's quotas count both, and one
+:class:`HttpGuard` in front of both (``Host``/``Origin``, media types, body limits). The
+server bounds what a client may hold: ``max_connections`` and a deadline on request headers.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from dataclasses import dataclass, field
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
 
 from cloudping.channels.api import ApiSettings, app
+from cloudping.channels.http import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.hub.server import HubServer
+from cloudping.serve.protocol import bounded_protocol
 from cloudping.service import MeasurementService
 
 SHUTDOWN_TIMEOUT_S = 5
@@ -31,12 +36,15 @@ SHUTDOWN_TIMEOUT_S = 5
 
 @dataclass(frozen=True, slots=True)
 class ApiListen:
-    """Where the API listens, how it treats callers, and how it serves MCP."""
+    """Where the API listens, how it treats callers, how it serves MCP, and how the HTTP
+    server faces the network."""
 
     host: str
     port: int
     settings: ApiSettings
     mcp: McpSettings = field(default_factory=McpSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    policies: RoutePolicies = field(default_factory=RoutePolicies)
 
 
 class _Server(uvicorn.Server):
@@ -66,12 +74,20 @@ def bind_tcp(host: str, port: int) -> socket.socket:
 
 
 def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
-    """The API, with ``/mcp`` beside it unless MCP is switched off; the app's lifespan runs
-    MCP's session manager (a mounted app's own lifespan never runs)."""
+    """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
+    app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
     service = MeasurementService(server.hub, server.store, listen.settings)
     api = app(service, server.tokens)
+    rules = host_rules(
+        listen.host,
+        listen.http.allowed_hosts,
+        listen.http.allowed_origins,
+        guests=listen.settings.anonymous == "guest",
+    )
+    guard = [Middleware(HttpGuard, rules=rules, policies=listen.policies)]
+    routes: list[BaseRoute] = [Mount("/", api)]
     if not listen.mcp.enabled:
-        return api
+        return Starlette(routes=routes, middleware=guard)
     mcp = mcp_endpoint(service, server.tokens, listen.mcp, listen.host)
 
     @asynccontextmanager
@@ -79,7 +95,8 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
         async with mcp.lifespan():
             yield
 
-    return Starlette(routes=[Route(MCP_PATH, mcp.app), Mount("/", api)], lifespan=lifespan)
+    routes.insert(0, Route(MCP_PATH, mcp.app))
+    return Starlette(routes=routes, middleware=guard, lifespan=lifespan)
 
 
 @asynccontextmanager
@@ -91,6 +108,10 @@ async def serve_api(server: HubServer, listen: ApiListen) -> AsyncIterator[int]:
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
+        http=bounded_protocol(listen.http.header_timeout_s),
+        # uvicorn counts the connection asking among the open ones (`>=`), so one more lets
+        # exactly max_connections be served.
+        limit_concurrency=listen.http.max_connections + 1,
     )
     web = _Server(config)
     sock = bind_tcp(listen.host, listen.port)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import shlex
@@ -22,6 +23,7 @@ from typing import Any, TextIO
 
 from cloudping.auth import DEFAULT_ISSUER
 from cloudping.channels.api import ApiSettings
+from cloudping.channels.http import HttpSettings
 from cloudping.channels.mcp import MCP_PATH, McpSettings
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
@@ -29,6 +31,7 @@ from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.http import ApiListen, serve_api
+from cloudping.service import Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
 log = logging.getLogger(__name__)
@@ -90,20 +93,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="MCP without sessions (each request stands alone; for several hub replicas)",
     )
-    p.add_argument(
-        "--mcp-allowed-host",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT|:*]",
-        help="a Host header MCP accepts when the hub is reached by a real name (repeatable)",
-    )
-    p.add_argument(
-        "--mcp-allowed-origin",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="an Origin header MCP accepts from browsers (repeatable)",
-    )
+    add_http_options(p)
     p.add_argument(
         "--heartbeat",
         type=float,
@@ -121,6 +111,73 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
+
+
+def add_http_options(p: argparse.ArgumentParser) -> None:
+    """The HTTP server's options, shared by ``cloudping hub`` and ``cloudping up``."""
+    defaults = HttpSettings()
+    p.add_argument(
+        "--allowed-host",
+        "--mcp-allowed-host",
+        dest="allowed_host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT|:*]",
+        help="a Host header the HTTP server (API, /ping, MCP) accepts when reached by a real "
+        "name (repeatable; --mcp-allowed-host is the old name)",
+    )
+    p.add_argument(
+        "--allowed-origin",
+        "--mcp-allowed-origin",
+        dest="allowed_origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an Origin header accepted from browsers (repeatable; --mcp-allowed-origin is "
+        "the old name)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        metavar="N",
+        help="HTTP connections served at once; past it, 503 (default %(default)d)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=defaults.header_timeout_s,
+        metavar="SEC",
+        help="close a connection that takes longer to send a request's headers "
+        "(default %(default)g)",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        type=_network,
+        default=[],
+        metavar="CIDR",
+        help="a reverse proxy whose X-Forwarded-For names the client, for guests' addresses "
+        "(repeatable; default: none, the header is ignored)",
+    )
+
+
+def _network(text: str) -> Network:
+    """An address or a CIDR (argparse type)."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address or a CIDR") from None
+
+
+def http_settings(args: argparse.Namespace) -> HttpSettings:
+    """The HTTP server's settings from parsed options (``ValueError`` when out of range)."""
+    return HttpSettings(
+        allowed_hosts=tuple(args.allowed_host),
+        allowed_origins=tuple(args.allowed_origin),
+        max_connections=args.max_connections,
+        header_timeout_s=args.header_timeout,
+    )
 
 
 def _days(text: str) -> float:
@@ -184,14 +241,10 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
             anonymous=args.anonymous,
             guest_loopback_only=not args.guest_anywhere,
             expose_coordinates=args.expose_coordinates,
+            trusted_proxies=tuple(args.trusted_proxy),
         )
-        mcp = McpSettings(
-            enabled=not args.no_mcp,
-            stateless=args.mcp_stateless,
-            allowed_hosts=tuple(args.mcp_allowed_host),
-            allowed_origins=tuple(args.mcp_allowed_origin),
-        )
-        api = ApiListen(api_host, api_port, api_settings, mcp)
+        mcp = McpSettings(enabled=not args.no_mcp, stateless=args.mcp_stateless)
+        api = ApiListen(api_host, api_port, api_settings, mcp, http_settings(args))
     keep_s = args.retention_days * DAY_S if args.retention_days else None
     if not 0 < args.heartbeat < args.idle_timeout <= 86_400:
         raise ValueError("need 0 < --heartbeat < --idle-timeout <= 86400 (seconds)")
@@ -215,8 +268,11 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
         "--expose-coordinates": args.expose_coordinates,
         "--no-mcp": args.no_mcp,
         "--mcp-stateless": args.mcp_stateless,
-        "--mcp-allowed-host": bool(args.mcp_allowed_host),
-        "--mcp-allowed-origin": bool(args.mcp_allowed_origin),
+        "--allowed-host": bool(args.allowed_host),
+        "--allowed-origin": bool(args.allowed_origin),
+        "--trusted-proxy": bool(args.trusted_proxy),
+        "--max-connections": args.max_connections != HttpSettings().max_connections,
+        "--header-timeout": args.header_timeout != HttpSettings().header_timeout_s,
     }
     return next((option for option, set_ in given.items() if set_), None)
 

@@ -22,7 +22,16 @@ from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.datadir import default_data_dir
 from cloudping.serve.http import ApiListen
-from cloudping.serve.hub import EXIT_USAGE, api_url, listen_address, run_service, serve, welcome
+from cloudping.serve.hub import (
+    EXIT_USAGE,
+    add_http_options,
+    api_url,
+    http_settings,
+    listen_address,
+    run_service,
+    serve,
+    welcome,
+)
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_AGENT_LISTEN = "127.0.0.1:8443"
@@ -60,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="CIDR,...",
         help="non-public ranges the local agent may probe for tokens with the private scope",
     )
+    add_http_options(p)
     return p
 
 
@@ -73,6 +83,7 @@ def main(argv: Sequence[str]) -> int:
         if args.agent_ws_listen:
             agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
         served = parse_served(args.serve)
+        http = http_settings(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -85,7 +96,10 @@ def main(argv: Sequence[str]) -> int:
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
     )
-    api = ApiListen(host, port, ApiSettings(anonymous="guest", guest_loopback_only=True))
+    guests = ApiSettings(
+        anonymous="guest", guest_loopback_only=True, trusted_proxies=tuple(args.trusted_proxy)
+    )
+    api = ApiListen(host, port, guests, http=http)
 
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port))
@@ -114,7 +128,7 @@ def next_steps(server: HubServer, url: str) -> str:
         f"admin token (30 days; measure private admin): {token}\n\n"
         "Try:\n"
         f"  curl -N -H 'Authorization: Bearer {token}' \\\n"
-        f"    -d {body} {url}/api/v1/measurements\n"
+        f"    --json {body} {url}/api/v1/measurements\n"
         f"  cloudping ping -c 3 --hub {url} --token {token} example.com\n\n"
         f"{welcome(server)}"
     )

@@ -9,13 +9,15 @@ from cloudping.service.admission import Admission
 from cloudping.service.caller import (
     GUEST,
     Caller,
+    client_address,
     guest_allowed,
     guest_caller,
+    guest_subject,
     token_caller,
 )
 from cloudping.service.directory import public_agent, public_agents
 from cloudping.service.measurements import MeasurementService
-from cloudping.service.settings import Anonymous, ApiSettings, Quota
+from cloudping.service.settings import Anonymous, ApiSettings, Network, Quota
 from cloudping.service.window import HOUR, SlidingWindow
 
 __all__ = [
@@ -26,10 +28,13 @@ __all__ = [
     "ApiSettings",
     "Caller",
     "MeasurementService",
+    "Network",
     "Quota",
     "SlidingWindow",
+    "client_address",
     "guest_allowed",
     "guest_caller",
+    "guest_subject",
     "public_agent",
     "public_agents",
     "token_caller",

@@ -1,4 +1,10 @@
-"""Who is calling, whatever the channel: a verified token's subject, or the guest."""
+"""Who is calling, whatever the channel: a verified token's subject, or a guest.
+
+Guests are told apart by address (design.md: "guests per address"): ``guest:198.18.0.5``,
+``guest:2001:db8:1:2::/64`` (one IPv6 host has a whole /64 to pick from). Each has its own
+quota and reads only its own measurements. The address is the peer's, or, when the peer is
+a configured trusted proxy, the one its ``X-Forwarded-For`` names.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,10 @@ import ipaddress
 from dataclasses import dataclass
 
 from cloudping.auth import AuthError, Principal, Scope
-from cloudping.service.settings import ApiSettings, Quota
+from cloudping.service.settings import ApiSettings, Network, Quota
 
 GUEST = "guest"
+_IPV6_GUEST_PREFIX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +48,61 @@ def token_caller(principal: Principal, settings: ApiSettings) -> Caller:
     return Caller(principal.subject, principal.scopes, settings.user_quota)
 
 
-def guest_caller(settings: ApiSettings) -> Caller:
-    """The guest: may measure, with the small quota every guest shares."""
-    return Caller(GUEST, frozenset({"measure"}), settings.guest_quota, guest=True)
+def guest_caller(subject: str, settings: ApiSettings) -> Caller:
+    """The guest ``subject`` (see :func:`guest_subject`): may measure, with the guest quota."""
+    return Caller(subject, frozenset({"measure"}), settings.guest_quota, guest=True)
 
 
-def guest_allowed(client_host: str | None, settings: ApiSettings) -> bool:
-    """Whether a request without a token from ``client_host`` is the guest (else 401)."""
-    if settings.anonymous != "guest":
+def guest_subject(address: str) -> str:
+    """The guest principal of a client address: per address for IPv4, per /64 for IPv6.
+
+    Raises:
+        ValueError: ``address`` is not an IP address.
+    """
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return f"{GUEST}:{ipaddress.ip_network((ip, _IPV6_GUEST_PREFIX), strict=False)}"
+    return f"{GUEST}:{ip}"
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]
+) -> str | None:
+    """The client's address: the peer's, unless the peer is a trusted proxy; then the
+    right-most ``X-Forwarded-For`` entry that is not a trusted proxy (entries further left
+    were written by the client, who can put anything there). ``None`` when unknown."""
+    address = _ip(peer)
+    hops = reversed([hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()])
+    while address is not None and _trusted(address, trusted):
+        following = next(hops, None)
+        if following is None:
+            break
+        address = _ip(following)
+    return None if address is None else str(address)
+
+
+def guest_allowed(address: str | None, settings: ApiSettings, *, cross_site: bool = False) -> bool:
+    """Whether a request without a token from ``address`` is a guest (else 401).
+
+    ``cross_site``: a browser said a page on another site sent it (``Sec-Fetch-Site``); such
+    a request never spends a visitor's guest quota.
+    """
+    ip = _ip(address)
+    if settings.anonymous != "guest" or cross_site or ip is None:
         return False
-    if not settings.guest_loopback_only:
-        return True
+    return not settings.guest_loopback_only or ip.is_loopback
+
+
+def _ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(client_host or "").is_loopback
+        return ipaddress.ip_address(text or "")
     except ValueError:
-        return False
+        return None
+
+
+def _trusted(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tuple[Network, ...]
+) -> bool:
+    return any(ip in network for network in trusted)

@@ -3,12 +3,14 @@ quotas, what the agent list shows."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 Anonymous = Literal["off", "guest"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,9 @@ class ApiSettings:
         anonymous: ``off`` (no token: 401) or ``guest`` (no token: the guest principal).
         guest_loopback_only: guests only from 127.0.0.0/8 and ::1 (``cloudping up``'s default).
         user_quota: the quota of a token's subject.
-        guest_quota: the quota shared by every guest.
+        guest_quota: the quota of each guest (one per address; see ``guest_subject``).
+        trusted_proxies: peers whose ``X-Forwarded-For`` names the client (reverse proxies
+            in front of the hub); from anyone else the header is ignored.
         expose_coordinates: whether the agent list (``GET /agents``, MCP) shows lat/lon.
         follow_interval_s: how often ``GET /measurements/{id}/events`` polls the store.
         clock: POSIX seconds; tests pass a fake.
@@ -46,6 +50,7 @@ class ApiSettings:
     guest_loopback_only: bool = True
     user_quota: Quota = field(default_factory=lambda: Quota(120, 50))
     guest_quota: Quota = field(default_factory=lambda: Quota(20, 4))
+    trusted_proxies: tuple[Network, ...] = ()
     expose_coordinates: bool = False
     follow_interval_s: float = 0.2
     clock: Callable[[], float] = time.time

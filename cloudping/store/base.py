@@ -37,8 +37,10 @@ class MeasurementStore(Protocol):
         subject: str | None,
         agents: Sequence[str],
         created_at: float,
+        read_key: str | None = None,
     ) -> None:
-        """Record a new, running measurement (``measurement_exists`` when the id is taken)."""
+        """Record a new, running measurement (``measurement_exists`` when the id is taken),
+        with the key that lets others read it."""
         ...
 
     async def append_event(self, measurement_id: str, seq: int, event: Mapping[str, Any]) -> None:

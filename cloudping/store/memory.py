@@ -36,6 +36,7 @@ class _Record:
     summary: str | None = None
     ended_at: float | None = None
     events: list[tuple[int, str]] = field(default_factory=list)
+    read_key: str | None = None
 
     @property
     def last_seq(self) -> int:
@@ -57,12 +58,13 @@ class MemoryStore:
         subject: str | None,
         agents: Sequence[str],
         created_at: float,
+        read_key: str | None = None,
     ) -> None:
         """See :meth:`cloudping.store.base.MeasurementStore.create`."""
         if measurement_id in self._records:
             raise exists(measurement_id)
         self._records[measurement_id] = _Record(
-            command, _dump(command_json), subject, tuple(agents), created_at
+            command, _dump(command_json), subject, tuple(agents), created_at, read_key=read_key
         )
 
     async def append_event(self, measurement_id: str, seq: int, event: Mapping[str, Any]) -> None:
@@ -108,6 +110,7 @@ class MemoryStore:
             ended_at=record.ended_at,
             events=_events(record.events, 0) if events else (),
             event_count=len(record.events),
+            read_key=record.read_key,
         )
 
     async def events_since(

@@ -45,7 +45,8 @@ class StoredMeasurement:
 
     Times are POSIX seconds. ``status`` is ``running`` until :meth:`finish`; ``summary`` and
     ``ended_at`` are ``None`` until then. ``event_count`` is how many events are stored
-    (``events`` holds them all, or none when read with ``events=False``).
+    (``events`` holds them all, or none when read with ``events=False``). ``read_key`` lets
+    whoever holds it read this one measurement (``None`` for one stored before keys existed).
     """
 
     id: str
@@ -59,6 +60,7 @@ class StoredMeasurement:
     ended_at: float | None
     events: tuple[StoredEvent, ...]
     event_count: int
+    read_key: str | None = None
 
 
 def not_found(measurement_id: str) -> MeasurementNotFoundError:

@@ -63,6 +63,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (measurement_id, seq)
         ) WITHOUT ROWID""",
     ),
+    # 1 -> 2: read keys; measurements stored before have none (only their owner reads them).
+    ("ALTER TABLE measurements ADD COLUMN read_key TEXT",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -105,10 +107,11 @@ class SqliteStore:
         subject: str | None,
         agents: Sequence[str],
         created_at: float,
+        read_key: str | None = None,
     ) -> None:
         """See :meth:`cloudping.store.base.MeasurementStore.create`."""
         row = (measurement_id, command, _dump(command_json), subject, _dump(list(agents)))
-        await self._call(lambda db: _insert(db, (*row, created_at)))
+        await self._call(lambda db: _insert(db, (*row, created_at, read_key)))
 
     async def append_event(self, measurement_id: str, seq: int, event: Mapping[str, Any]) -> None:
         """See :meth:`cloudping.store.base.MeasurementStore.append_event`."""
@@ -231,8 +234,9 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 def _insert(db: sqlite3.Connection, row: tuple[object, ...]) -> None:
     try:
         db.execute(
-            "INSERT INTO measurements (id, command, command_json, subject, agents, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO measurements "
+            "(id, command, command_json, subject, agents, created_at, read_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             row,
         )
     except sqlite3.IntegrityError as exc:
@@ -272,13 +276,13 @@ def _finish(
 
 def _get(db: sqlite3.Connection, measurement_id: str, *, events: bool) -> StoredMeasurement:
     row = db.execute(
-        "SELECT command, command_json, subject, agents, created_at, status, summary, ended_at "
-        "FROM measurements WHERE id = ?",
+        "SELECT command, command_json, subject, agents, created_at, status, summary, ended_at, "
+        "read_key FROM measurements WHERE id = ?",
         (measurement_id,),
     ).fetchone()
     if row is None:
         raise not_found(measurement_id)
-    command, command_json, subject, agents, created_at, status, summary, ended_at = row
+    command, command_json, subject, agents, created_at, status, summary, ended_at, read_key = row
     return StoredMeasurement(
         id=measurement_id,
         command=command,
@@ -293,6 +297,7 @@ def _get(db: sqlite3.Connection, measurement_id: str, *, events: bool) -> Stored
         event_count=db.execute(
             "SELECT count(*) FROM events WHERE measurement_id = ?", (measurement_id,)
         ).fetchone()[0],
+        read_key=read_key,
     )
 
 

@@ -70,6 +70,7 @@ class MeasurementWriter:
         subject: str | None,
         agents: Sequence[str],
         created_at: float,
+        read_key: str | None = None,
     ) -> None:
         """Queue :meth:`~cloudping.store.base.MeasurementStore.create` (first, once)."""
 
@@ -81,6 +82,7 @@ class MeasurementWriter:
                 subject=subject,
                 agents=agents,
                 created_at=created_at,
+                read_key=read_key,
             )
 
         self._put(_Call("create", call))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,31 @@ def test_up_prints_the_api_the_admin_token_and_the_agent_line(up: UpProcess) -> 
     assert "cloudping agent --hub 127.0.0.1:" in text
     assert "--hub-fingerprint " in text
     assert "where UDP is blocked: --hub wss://127.0.0.1:" in text
+
+
+def test_the_printed_curl_line_sends_json_which_the_api_requires(up: UpProcess) -> None:
+    assert """--json '{"command": "ping -c 3 example.com"}'""" in "\n".join(up.output)
+    # The same line with a loopback target, by curl itself; curl -d (a form) is refused.
+    url = f"{up.url}/api/v1/measurements"
+    auth = ["-H", f"Authorization: Bearer {up.token}"]
+    body = json.dumps(LOOPBACK_PING)
+    sent = subprocess.run(
+        ["curl", "-sS", "-N", *auth, "--json", body, url],
+        capture_output=True,
+        timeout=HTTP_TIMEOUT_S,
+        check=True,
+        text=True,
+    )
+    form = subprocess.run(
+        ["curl", "-sS", *auth, "-w", "\n%{http_code}", "-d", body, url],
+        capture_output=True,
+        timeout=HTTP_TIMEOUT_S,
+        check=True,
+        text=True,
+    )
+    events = [json.loads(line) for line in sent.stdout.splitlines()]
+    assert [events[0]["type"], events[-1]["type"]] == ["measurement", "end"]
+    assert form.stdout.splitlines()[-1] == "415"
 
 
 def test_healthz_answers(up: UpProcess) -> None:

@@ -46,6 +46,8 @@ CLIENT = """
 import sys, httpx
 method, url, body = sys.argv[1], sys.argv[2], (sys.argv[3:] or [None])[0]
 headers = {"Authorization": "Bearer " + sys.stdin.readline().strip()}
+if body is not None:
+    headers["Content-Type"] = "application/json"
 with httpx.Client(timeout=30, trust_env=False) as client:
     with client.stream(method, url, headers=headers, content=body) as answer:
         print(answer.status_code, flush=True)

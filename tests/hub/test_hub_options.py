@@ -121,18 +121,25 @@ def test_hub_defaults_refuse_guests_and_keep_thirty_days(tmp_path: Path) -> None
     assert settings.retention.keep_s == 30 * DAY_S
     assert api.mcp.enabled
     assert not api.mcp.stateless
-    assert api.mcp.allowed_hosts == ()
+    assert api.http.allowed_hosts == ()
+    assert api.http.max_connections == 1_000
+    assert api.http.header_timeout_s == 10.0
 
 
-def test_mcp_options_reach_its_settings(tmp_path: Path) -> None:
+def test_mcp_and_http_options_reach_their_settings(tmp_path: Path) -> None:
     words = ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:1", "--listen", "[::1]:2"]
+    # --mcp-allowed-* are the old names of --allowed-*, for every route now.
     more = ["--mcp-stateless", "--mcp-allowed-host", "hub.example:*"]
-    more += ["--mcp-allowed-host", "hub.example:443", "--mcp-allowed-origin", "https://a.example"]
+    more += ["--allowed-host", "hub.example:443", "--mcp-allowed-origin", "https://a.example"]
+    more += ["--allowed-origin", "https://b.example", "--max-connections", "50"]
+    more += ["--header-timeout", "3", "--trusted-proxy", "198.18.0.0/24"]
     _, api = configure(parser().parse_args([*words, *more]))
     assert api is not None
     assert api.mcp.stateless
-    assert api.mcp.allowed_hosts == ("hub.example:*", "hub.example:443")
-    assert api.mcp.allowed_origins == ("https://a.example",)
+    assert api.http.allowed_hosts == ("hub.example:*", "hub.example:443")
+    assert api.http.allowed_origins == ("https://a.example", "https://b.example")
+    assert (api.http.max_connections, api.http.header_timeout_s) == (50, 3.0)
+    assert [str(net) for net in api.settings.trusted_proxies] == ["198.18.0.0/24"]
     _, off = configure(parser().parse_args([*words, "--no-mcp"]))
     assert off is not None
     assert not off.mcp.enabled
@@ -165,8 +172,11 @@ def test_bad_retention_days_is_a_usage_error(
         ["--expose-coordinates"],
         ["--no-mcp"],
         ["--mcp-stateless"],
-        ["--mcp-allowed-host", "hub.example:443"],
-        ["--mcp-allowed-origin", "https://a.example"],
+        ["--allowed-host", "hub.example:443"],
+        ["--allowed-origin", "https://a.example"],
+        ["--max-connections", "10"],
+        ["--header-timeout", "3"],
+        ["--trusted-proxy", "198.18.0.1"],
     ],
 )
 def test_api_options_without_listen_are_refused_by_name(option: list[str], tmp_path: Path) -> None:

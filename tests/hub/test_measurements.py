@@ -77,14 +77,18 @@ async def test_the_stream_opens_with_measurement_and_ends_with_end(setup: Setup)
     async with asyncio.timeout(WAIT):
         measurement_id = await setup.hub.run(command, "alice", setup.events.append)
     first, last = setup.events[0], setup.events[-1]
-    assert to_dict(first) == {
+    opened = to_dict(first)
+    assert opened == {
         "type": "measurement",
         "id": "m1",
         "command": "ping -c 2 -s fra1 example.com",
         "agents": ["fra1"],
+        "read_key": opened["read_key"],
         "agent": None,
         "target": None,
     }
+    assert len(opened["read_key"]) >= 22  # secrets.token_urlsafe(16): 128 bits
+    assert (await setup.store.get("m1")).read_key == opened["read_key"]
     assert setup.types() == ["measurement", "start", "reply", "reply", "summary", "end"]
     assert last.type == "end"
     assert (last.id, last.status) == (measurement_id, "ok")

@@ -20,6 +20,7 @@ from cloudping.store import (
     SqliteStore,
     StoreError,
 )
+from cloudping.store.sqlite import SCHEMA_VERSION
 
 pytestmark = pytest.mark.anyio
 T0 = 1_750_000_000.0
@@ -288,7 +289,7 @@ async def test_sqlite_runs_in_wal_mode_with_a_schema_version(tmp_path: Path) -> 
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         versions = db.execute("SELECT component, version FROM schema_version").fetchall()
-    assert versions == [("measurements", 1)]
+    assert versions == [("measurements", SCHEMA_VERSION)]
 
 
 async def test_sqlite_refuses_a_file_from_a_newer_version(tmp_path: Path) -> None:
@@ -310,7 +311,7 @@ async def test_sqlite_shares_a_file_with_the_revocations(tmp_path: Path) -> None
         await create(opened)
     with closing(sqlite3.connect(path)) as db:
         versions = dict(db.execute("SELECT component, version FROM schema_version"))
-    assert versions == {"revocations": 1, "measurements": 1}
+    assert versions == {"revocations": 1, "measurements": SCHEMA_VERSION}
 
 
 async def test_a_closed_sqlite_store_refuses_calls(tmp_path: Path) -> None:

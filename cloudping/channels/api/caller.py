@@ -1,11 +1,12 @@
-"""Who is calling the API: a verified Bearer token (audience ``api``), or the guest when allowed."""
+"""Who is calling the API: a verified Bearer token (audience ``api``), or a guest when allowed."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
 from cloudping.auth import TokenService, bearer_token
-from cloudping.service import ApiSettings, Caller, guest_allowed, guest_caller, token_caller
+from cloudping.channels.http import guest_of
+from cloudping.service import ApiSettings, Caller, guest_caller, token_caller
 
 
 def authenticate(request: Request, tokens: TokenService, settings: ApiSettings) -> Caller:
@@ -14,9 +15,10 @@ def authenticate(request: Request, tokens: TokenService, settings: ApiSettings) 
     Raises:
         AuthError: 401 for a missing (anonymous off), bad, expired or revoked token.
     """
-    header = request.headers.get("authorization")
-    host = request.client.host if request.client else None
-    if header is None and guest_allowed(host, settings):
-        return guest_caller(settings)
-    principal = tokens.verify(bearer_token(header), "api", settings.clock())
+    guest = guest_of(request, settings)
+    if guest is not None:
+        return guest_caller(guest, settings)
+    principal = tokens.verify(
+        bearer_token(request.headers.get("authorization")), "api", settings.clock()
+    )
     return token_caller(principal, settings)

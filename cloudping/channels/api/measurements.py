@@ -12,14 +12,14 @@ from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.streaming import NDJSON, follow, live
 from cloudping.commands import Command, from_json
+from cloudping.ids import new_read_key
 from cloudping.service import Caller
 from cloudping.store import StoredMeasurement
 
-MAX_BODY = 64 * 1024  # bytes: a command is far smaller
-
 
 async def create(request: Request) -> Response:
-    """``POST /measurements``: NDJSON while it runs, or ``202 {"id"}`` with ``background``."""
+    """``POST /measurements``: NDJSON while it runs, or ``202 {"id", "read_key"}`` with
+    ``background``."""
     api = api_of(request)
     caller = api.caller(request)
     caller.require("measure")
@@ -34,25 +34,35 @@ async def create(request: Request) -> Response:
 async def run(api: Api, caller: Caller, command: Command, *, background: bool) -> Response:
     """Admit ``command`` for ``caller`` and answer with its stream or its id."""
     if background:
-        measurement_id = await api.service.start(caller, command)
-        return JSONResponse({"id": measurement_id}, status_code=202)
+        read_key = new_read_key()
+        measurement_id = await api.service.start(caller, command, read_key=read_key)
+        return JSONResponse({"id": measurement_id, "read_key": read_key}, status_code=202)
     return await live(lambda emit: api.service.run(caller, command, emit))
 
 
 async def read(request: Request) -> Response:
-    """``GET /measurements/{id}``: the stored measurement with every event."""
-    api = api_of(request)
-    stored = await api.service.stored(api.caller(request), request.path_params["id"])
-    return JSONResponse(_public(stored))
+    """``GET /measurements/{id}[?key=READ_KEY]``: the stored measurement with every event."""
+    return JSONResponse(_public(await _readable(request)))
 
 
 async def events(request: Request) -> Response:
-    """``GET /measurements/{id}/events?after=SEQ``: replay, then follow while it runs."""
+    """``GET /measurements/{id}/events?after=SEQ[&key=READ_KEY]``: replay, then follow while
+    it runs."""
     api = api_of(request)
-    stored = await api.service.stored(api.caller(request), request.path_params["id"])
+    stored = await _readable(request)
     after = _after(request.query_params.get("after", "0"))
     lines = follow(api.store, stored.id, after, api.settings.follow_interval_s, api.hub.is_running)
     return StreamingResponse(lines, media_type=NDJSON)
+
+
+async def _readable(request: Request) -> StoredMeasurement:
+    """The measurement of the path, for its owner (or an admin), or for whoever gives its read
+    key: with ``?key=`` and no token, nobody is authenticated (a shared link has no account)."""
+    api = api_of(request)
+    key = request.query_params.get("key")
+    shared = key is not None and "authorization" not in request.headers
+    caller = None if shared else api.caller(request)
+    return await api.service.stored(caller, request.path_params["id"], key=key)
 
 
 def _public(stored: StoredMeasurement) -> dict[str, Any]:
@@ -61,6 +71,7 @@ def _public(stored: StoredMeasurement) -> dict[str, Any]:
         "command": stored.command,
         "command_json": stored.command_json,
         "subject": stored.subject,
+        "read_key": stored.read_key,
         "agents": list(stored.agents),
         "status": stored.status,
         "created_at": stored.created_at,
@@ -77,10 +88,11 @@ def _after(text: str) -> int:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request's body as a JSON object (``bad_request`` when it is not one)."""
+    """The request's body as a JSON object (``bad_request`` when it is not one).
+
+    Its size and media type were checked by the HttpGuard in front of every route.
+    """
     raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise bad_request(f"the body is over {MAX_BODY} bytes", limit=MAX_BODY)
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:

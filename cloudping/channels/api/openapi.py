@@ -22,11 +22,17 @@ _REF = "#/components/schemas/"
 _ERROR_TEXT = {
     400: "A bad command or request (the error names the word and shows the usage).",
     401: "No token (anonymous access off), or a bad, expired or revoked one.",
-    403: "The token lacks the scope (admin, to act on another subject; a scope asked for).",
+    403: "The token lacks the scope (admin, to act on another subject; a scope asked for), "
+    "or the request came from a page on another site.",
     404: "No such measurement or token (or not yours).",
     422: "No agent matches the selection (no_agent_matched).",
     429: "Over a quota: the numbers, and Retry-After when waiting helps.",
+    413: "The body is over the route's limit (64 KiB for a command).",
+    415: "The body is not of the route's media type (application/json).",
+    421: "A Host header this server does not answer for (DNS rebinding protection).",
 }
+# What the guard in front of every route may answer (403 also: an Origin not allowed).
+_GUARD = (403, 413, 415, 421)
 
 
 async def openapi(request: Request) -> Response:
@@ -56,11 +62,11 @@ def _paths() -> dict[str, Any]:
         f"{PREFIX}/measurements": {"post": _create()},
         f"{PREFIX}/measurements/{{id}}": {
             "get": _op("getMeasurement", "A stored measurement.", _json("Measurement"), 401, 404)
-            | {"parameters": [measurement_id]}
+            | {"parameters": [measurement_id, _key()]}
         },
         f"{PREFIX}/measurements/{{id}}/events": {
             "get": _op("followMeasurement", "Replay, then follow.", _ndjson(), 400, 401, 404)
-            | {"parameters": [measurement_id, _after()]}
+            | {"parameters": [measurement_id, _after(), _key()]}
         },
         f"{PREFIX}/tokens": {"get": _list_tokens(), "post": _issue_token()},
         f"{PREFIX}/tokens/{{id}}": {
@@ -86,9 +92,9 @@ def _create() -> dict[str, Any]:
         _ndjson(),
         400,
         401,
-        403,
         422,
         429,
+        *_GUARD,
     )
     operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     operation["responses"]["202"] = _json("Started", "Started in the background.")
@@ -164,6 +170,11 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
         "schema": schema,
         "description": description,
     }
+
+
+def _key() -> dict[str, Any]:
+    schema = {"type": "string"}
+    return _query("key", schema, "The measurement's read_key: read it without being its owner.")
 
 
 def _after() -> dict[str, Any]:

@@ -21,7 +21,8 @@ from starlette.authentication import AuthCredentials, AuthenticationBackend, Bas
 from starlette.requests import HTTPConnection
 
 from cloudping.auth import SCOPES, AuthError, TokenService
-from cloudping.service import GUEST, ApiSettings, Caller, guest_allowed, guest_caller
+from cloudping.channels.http import guest_of
+from cloudping.service import ApiSettings, Caller, guest_caller
 
 _GUEST_CLAIM = "cloudping_guest"
 
@@ -57,7 +58,8 @@ class HubTokenVerifier:
 
 class GuestOrBearer(AuthenticationBackend):
     """Bearer tokens as the SDK checks them; no ``Authorization`` header at all is the guest
-    when the hub allows one from this client (``anonymous="guest"``, loopback unless told)."""
+    of the client's address when the hub allows one (``anonymous="guest"``, loopback unless
+    told, never cross-site)."""
 
     def __init__(self, verifier: HubTokenVerifier, settings: ApiSettings) -> None:
         self._bearer = BearerAuthBackend(verifier)
@@ -65,12 +67,12 @@ class GuestOrBearer(AuthenticationBackend):
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         """The guest, or what the SDK's Bearer backend makes of the header."""
-        host = conn.client.host if conn.client else None
-        if "authorization" not in conn.headers and guest_allowed(host, self._settings):
+        guest = guest_of(conn, self._settings)
+        if guest is not None:
             access = AccessToken(
                 token="",
-                client_id=GUEST,
-                subject=GUEST,
+                client_id=guest,
+                subject=guest,
                 scopes=["measure"],
                 claims={_GUEST_CLAIM: True},
             )
@@ -115,6 +117,6 @@ def current_caller(settings: ApiSettings, local: Caller | None) -> Caller:
 
 def _caller(access: AccessToken, settings: ApiSettings) -> Caller:
     if (access.claims or {}).get(_GUEST_CLAIM):
-        return guest_caller(settings)
+        return guest_caller(access.subject or access.client_id, settings)
     scopes = frozenset(scope for scope in SCOPES if scope in access.scopes)
     return Caller(access.subject or access.client_id, scopes, settings.user_quota)

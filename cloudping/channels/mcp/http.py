@@ -1,10 +1,12 @@
 """``/mcp`` over StreamableHTTP: the SDK's app with the hub's auth, ready to mount.
 
-The SDK builds the Starlette app (its transport, its Bearer middleware answering 401/403,
-its Host/Origin checks); :func:`mcp_endpoint` swaps the SDK's authentication backend for
-:class:`~cloudping.channels.mcp.auth.GuestOrBearer`, so the hub's guest rule holds here as
-on the HTTP API. Mounted in another app, the SDK app's own lifespan does not run: the
-parent's must enter :meth:`McpEndpoint.lifespan` (the session manager's task group).
+The SDK builds the Starlette app (its transport, its Bearer middleware answering 401/403);
+its own Host/Origin checks stay off, as the hub's :class:`~cloudping.channels.http.HttpGuard`
+applies one rule to every route in front of it. :func:`mcp_endpoint` swaps the SDK's
+authentication backend for :class:`~cloudping.channels.mcp.auth.GuestOrBearer`, so the hub's
+guest rule holds here as on the HTTP API. Mounted in another app, the SDK app's own lifespan
+does not run: the parent's must enter :meth:`McpEndpoint.lifespan` (the session manager's
+task group).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -43,14 +46,15 @@ def mcp_endpoint(
     settings: McpSettings,
     listen_host: str,
 ) -> McpEndpoint:
-    """The MCP endpoint of a hub whose HTTP server listens on ``listen_host``."""
+    """The MCP endpoint of a hub whose HTTP server listens on ``listen_host`` (mount it behind
+    :class:`~cloudping.channels.http.HttpGuard`: it checks no ``Host`` itself)."""
     verifier = HubTokenVerifier(tokens, service.settings)
     server = mcp_server(service, verifier, settings)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=settings.stateless,
         max_sessions=settings.max_sessions,
-        transport_security=settings.transport_security(listen_host, service.settings),
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         host=listen_host,
     )
     _use_backend(app, GuestOrBearer(verifier, service.settings))

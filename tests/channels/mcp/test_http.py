@@ -182,7 +182,7 @@ async def test_a_guest_on_loopback_measures_without_a_token(tmp_path: Path) -> N
     assert [agent["name"] for agent in agents.structured_content["agents"]] == ["local"]
     assert '"name":"local"' in directory.contents[0].text  # type: ignore[union-attr]
     assert not ping.is_error
-    assert stored.subject == "guest"
+    assert stored.subject == "guest:127.0.0.1"  # guests per address
     assert refused.status_code == 401  # a bad token is never taken for the guest
 
 
