@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from cloudping.events import published_schema
+from cloudping.events.status import FINAL_STATUSES
 
 _REF = "#/components/schemas/"
 _TEXT: dict[str, Any] = {"type": "string"}
@@ -71,7 +72,7 @@ def _agent() -> dict[str, Any]:
 
 
 def _measurement() -> dict[str, Any]:
-    status = {"enum": ["running", "done", "failed", "cancelled"]}
+    status = {"enum": ["running", *FINAL_STATUSES]}
     number = {"type": ["number", "null"]}
     return _object(
         {
