@@ -19,7 +19,7 @@ from cloudping.hub import Hub, HubSettings, MemoryRegistry
 from cloudping.store import MeasurementNotFoundError, MemoryStore
 from cloudping.wire.messages import AgentAttributes, JobLimits
 
-from .helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from .helpers import ALL, ScriptedAgent, counter, seeded, ticking_clock
 
 pytestmark = pytest.mark.anyio
 WAIT = 2.0  # seconds: every wait in this file is bounded by it
@@ -34,14 +34,14 @@ def anyio_backend() -> str:
 class Setup:
     hub: Hub
     store: MemoryStore
-    links: dict[str, FakeLink]
+    links: dict[str, ScriptedAgent]
     events: list[Event] = field(default_factory=list)
 
     def types(self, agent: str | None = None) -> list[str]:
         return [e.type for e in self.events if agent is None or e.agent == agent]
 
 
-async def connect(hub: Hub, link: FakeLink, asn: int) -> None:
+async def connect(hub: Hub, link: ScriptedAgent, asn: int) -> None:
     attributes = AgentAttributes(country="DE", asn=asn, capabilities=ALL)
     await hub.registry.register(link.name, link.name, attributes, link, 0.0)
     link.hub = hub
@@ -59,7 +59,7 @@ async def setup() -> AsyncIterator[Setup]:
         new_id=counter("m"),
         rng=seeded(1),
     )
-    links = {"fra1": FakeLink("fra1"), "ams1": FakeLink("ams1", finishes=False)}
+    links = {"fra1": ScriptedAgent("fra1"), "ams1": ScriptedAgent("ams1", finishes=False)}
     async with hub:
         for asn, link in enumerate(links.values(), start=1):
             await connect(hub, link, asn)
@@ -246,7 +246,7 @@ async def test_events_are_named_after_the_agent_that_sent_them(setup: Setup) -> 
 
 async def test_leaving_the_hub_ends_running_streams_cancelled_for_their_callers() -> None:
     store = MemoryStore()
-    link = FakeLink("ams1", finishes=False)
+    link = ScriptedAgent("ams1", finishes=False)
     hub = Hub(MemoryRegistry(), store, new_id=counter("m"), rng=seeded(1))
     events: list[Event] = []
     async with asyncio.timeout(WAIT):
@@ -263,7 +263,7 @@ async def test_leaving_the_hub_ends_running_streams_cancelled_for_their_callers(
 
 async def test_a_job_silent_past_its_deadline_ends_with_timeout_and_is_cancelled() -> None:
     store = MemoryStore()
-    link = FakeLink("ams1", finishes=False)
+    link = ScriptedAgent("ams1", finishes=False)
     limits = JobLimits(max_duration_ms=1, max_packets=10, max_rate_pps=10)
     settings = HubSettings(job_limits=limits, grace_s=0.05)
     events: list[Event] = []
@@ -276,7 +276,7 @@ async def test_a_job_silent_past_its_deadline_ends_with_timeout_and_is_cancelled
     assert link.offers[0][2] == limits
 
 
-class DeadLink(FakeLink):
+class DeadLink(ScriptedAgent):
     """A link whose connection closed between selection and the offer."""
 
     def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:
