@@ -14,8 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from cloudping.channels.api.keys import JWKS_PATH
 from cloudping.channels.api.schemas import fixed_schemas
-from cloudping.commands import json_schema
-from cloudping.hub import MEASUREMENT_COMMANDS
+from cloudping.commands import MEASUREMENT_COMMANDS, json_schema
 
 PREFIX = "/api/v1"
 _REF = "#/components/schemas/"

@@ -23,6 +23,7 @@ from cloudping.channels.mcp.arguments import ArgumentCheck, command_of
 from cloudping.channels.mcp.toolbox import NOT_BUILT, PageRequest, Toolbox, help_answer, not_built
 from cloudping.commands import (
     COMMAND_NAMES,
+    MEASUREMENT_COMMANDS,
     Command,
     HelpCommand,
     ListCommand,
@@ -31,7 +32,6 @@ from cloudping.commands import (
     usage,
 )
 from cloudping.errors import CloudpingError
-from cloudping.hub import MEASUREMENT_COMMANDS
 from cloudping.service import Caller
 
 Ctx = Context[Any, Any]

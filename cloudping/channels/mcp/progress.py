@@ -9,7 +9,7 @@ error fills its share, so done reaches total when every job has ended.
 
 from __future__ import annotations
 
-from cloudping.commands import Command
+from cloudping.commands import Command, targets_of
 from cloudping.events import (
     DnsEvent,
     ErrorEvent,
@@ -23,7 +23,6 @@ from cloudping.events import (
     ScanSummaryEvent,
     TimeoutEvent,
 )
-from cloudping.hub.jobs import targets_of
 from cloudping.render import TextStyle, render
 
 MESSAGE_CHARS = 200
