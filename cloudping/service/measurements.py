@@ -8,6 +8,8 @@ hour are counted once, whichever channel started them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cloudping.commands import Command
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit
@@ -15,6 +17,7 @@ from cloudping.hub import Hub
 from cloudping.service.admission import Admission
 from cloudping.service.answers import Answer, answer
 from cloudping.service.caller import Caller
+from cloudping.service.directory import public_agents
 from cloudping.service.settings import ApiSettings
 from cloudping.store import FinalStatus, MeasurementStore, StoredMeasurement
 from cloudping.store.model import not_found
@@ -66,6 +69,10 @@ class MeasurementService:
         if not caller.may_read(stored.subject):
             raise not_found(measurement_id)
         return stored
+
+    async def agents(self) -> list[dict[str, Any]]:
+        """Every live agent's public JSON, which anyone may see (``GET /agents``)."""
+        return await public_agents(self.hub.registry, self.settings.expose_coordinates)
 
     async def answer(self, caller: Caller, command: Command) -> Answer:
         """The answer to a command that is not a measurement (``list``, ``version``, ...).

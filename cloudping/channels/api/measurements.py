@@ -1,8 +1,10 @@
-"""``/api/v1/measurements``: run a command (streamed or in the background), read, follow."""
+"""``/api/v1/measurements``: run a command (streamed or in the background), read, follow,
+cancel, and draw its picture."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -12,6 +14,9 @@ from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.streaming import NDJSON, follow, live
 from cloudping.commands import Command, from_json
+from cloudping.errors import CloudpingError
+from cloudping.events import from_dict
+from cloudping.render.pictures import PICTURES, picture
 from cloudping.service import Caller
 from cloudping.store import StoredMeasurement
 
@@ -23,7 +28,7 @@ async def create(request: Request) -> Response:
     api = api_of(request)
     caller = api.caller(request)
     caller.require("measure")
-    body = await _json_body(request)
+    body = await json_body(request)
     background = body.pop("background", False)
     if not isinstance(background, bool):
         raise bad_request('"background" must be true or false', field="background")
@@ -55,6 +60,43 @@ async def events(request: Request) -> Response:
     return StreamingResponse(lines, media_type=NDJSON)
 
 
+async def cancel(request: Request) -> Response:
+    """``DELETE /measurements/{id}``: cancel a running measurement (its owner's, or any for
+    an admin); answers once it has ended, with the status it was stored with."""
+    api = api_of(request)
+    measurement_id = request.path_params["id"]
+    status = await api.service.cancel(api.caller(request), measurement_id)
+    return JSONResponse({"id": measurement_id, "status": status})
+
+
+async def png(request: Request) -> Response:
+    """``GET /measurements/{id}/picture.png``: the measurement's picture, from its events."""
+    api = api_of(request)
+    stored = await api.service.stored(api.caller(request), request.path_params["id"])
+    return Response(drawn(stored), media_type="image/png")
+
+
+def drawn(stored: StoredMeasurement) -> bytes:
+    """The PNG of ``stored``, dated when it ended (or started, while it runs).
+
+    Raises:
+        CloudpingError: ``no_picture`` for a command that has none, ``nothing_to_draw`` for
+            events that hold nothing to draw yet.
+    """
+    command = str(stored.command_json["command"])
+    if command not in PICTURES:
+        have = ", ".join(sorted(PICTURES))
+        message = f"{command} has no picture (these have: {have})"
+        raise CloudpingError(message, code="no_picture", command=command)
+    events = [from_dict(row.event) for row in stored.events]
+    when = datetime.fromtimestamp(stored.ended_at or stored.created_at, UTC)
+    try:
+        return picture(command, events, when)
+    except ValueError as exc:
+        message = f"measurement {stored.id} holds nothing to draw yet"
+        raise CloudpingError(message, code="nothing_to_draw", id=stored.id) from exc
+
+
 def _public(stored: StoredMeasurement) -> dict[str, Any]:
     return {
         "id": stored.id,
@@ -76,7 +118,7 @@ def _after(text: str) -> int:
     return int(text)
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise bad_request(f"the body is over {MAX_BODY} bytes", limit=MAX_BODY)

@@ -18,13 +18,16 @@ from cloudping.commands import MEASUREMENT_COMMANDS, json_schema
 
 PREFIX = "/api/v1"
 _REF = "#/components/schemas/"
+_CANCEL = "Cancel a running measurement (yours); answers once it has ended."
 _ERROR_TEXT = {
     400: "A bad command or request (the error names the word and shows the usage).",
     401: "No token (anonymous access off), or a bad, expired or revoked one.",
-    403: "The token lacks the scope.",
-    404: "No such measurement (or not yours).",
+    403: "The token lacks the scope (token_not_issued: tokens are not issued here).",
+    404: "No such measurement (or not yours); no_picture: its command draws none.",
+    409: "not_running (cancel), or nothing_to_draw yet (picture).",
     422: "No agent matches the selection (no_agent_matched).",
     429: "Over a quota: the numbers, and Retry-After when waiting helps.",
+    501: "Not built into this hub yet (not_implemented: ipinfo, route).",
 }
 
 
@@ -55,12 +58,19 @@ def _paths() -> dict[str, Any]:
         f"{PREFIX}/measurements": {"post": _create()},
         f"{PREFIX}/measurements/{{id}}": {
             "get": _op("getMeasurement", "A stored measurement.", _json("Measurement"), 401, 404)
-            | {"parameters": [measurement_id]}
+            | {"parameters": [measurement_id]},
+            "delete": _op("cancelMeasurement", _CANCEL, _json("Cancelled"), 401, 404, 409)
+            | {"parameters": [measurement_id]},
         },
         f"{PREFIX}/measurements/{{id}}/events": {
             "get": _op("followMeasurement", "Replay, then follow.", _ndjson(), 400, 401, 404)
             | {"parameters": [measurement_id, _after()]}
         },
+        f"{PREFIX}/measurements/{{id}}/picture.png": {
+            "get": _op("getMeasurementPicture", "Its picture.", _png(), 401, 404, 409)
+            | {"parameters": [measurement_id]}
+        },
+        f"{PREFIX}/commands": {"post": _command()},
         f"{PREFIX}/openapi.json": {
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
@@ -86,6 +96,24 @@ def _create() -> dict[str, Any]:
     )
     operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     operation["responses"]["202"] = _json("Started", "Started in the background.")
+    return operation
+
+
+def _command() -> dict[str, Any]:
+    operation = _op(
+        "answerCommand",
+        "Answer a command that is not a measurement (list, version, help, ...) as one document.",
+        _json("Answer"),
+        400,
+        401,
+        403,
+        501,
+    )
+    schema = {"$ref": _REF + "CommandLine"}
+    operation["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": schema}},
+    }
     return operation
 
 
@@ -123,6 +151,11 @@ def _json(name: str, description: str = "OK") -> dict[str, Any]:
 
 def _json_any(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {}}}}
+
+
+def _png() -> dict[str, Any]:
+    schema = {"type": "string", "format": "binary"}
+    return {"description": "A PNG picture.", "content": {"image/png": {"schema": schema}}}
 
 
 def _ndjson() -> dict[str, Any]:

@@ -22,6 +22,9 @@ def fixed_schemas() -> dict[str, Any]:
         "Measurement": _measurement(),
         "Started": _object({"id": _TEXT}),
         "CommandText": _command_text(),
+        "CommandLine": _command_line(),
+        "Answer": _answer(),
+        "Cancelled": _object({"id": _TEXT, "status": {"enum": list(FINAL_STATUSES)}}),
         **event_schemas(),
     }
 
@@ -88,6 +91,22 @@ def _measurement() -> dict[str, Any]:
             "events": {"type": "array", "items": {"$ref": _REF + "Event"}},
         }
     )
+
+
+def _command_line() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "A command that is not a measurement, in the shared grammar.",
+        "required": ["command"],
+        "properties": {"command": {"type": "string", "examples": ["list DE", "version"]}},
+        "additionalProperties": False,
+    }
+
+
+def _answer() -> dict[str, Any]:
+    schema = _object({"command": _TEXT, "text": _TEXT})
+    schema["description"] = "The text a person reads, and the command's data beside it."
+    return schema | {"additionalProperties": True}
 
 
 def _command_text() -> dict[str, Any]:
