@@ -6,8 +6,9 @@ all: measurements (quotas, then the hub), the other commands (an :class:`Answer`
 and reading back what the caller may see. Channels reach the hub only through here.
 """
 
+from cloudping.commands.answer import Answer
 from cloudping.service.admission import Admission
-from cloudping.service.answers import NOT_BUILT, Answer
+from cloudping.service.answers import NOT_BUILT
 from cloudping.service.caller import (
     GUEST,
     Caller,

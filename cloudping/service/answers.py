@@ -8,11 +8,11 @@ shows one or the other, and never decides by itself what a command means.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from cloudping import __version__
 from cloudping.commands import Command, HelpCommand, ListCommand, help_text
+from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
 from cloudping.hub import AgentEntry
 from cloudping.hub.selection import known_selectors, matching_agents
@@ -35,19 +35,6 @@ _ISSUED_BY_OPERATOR = (
     "the hub's operator issues them (cloudping token issue --aud api --scope measure)"
 )
 _COLUMNS = ("NAME", "COUNTRY", "CITY", "ASN", "NETWORK", "TAGS")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A command's answer: ``text`` for people, ``data`` (JSON) for programs."""
-
-    command: str
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """One JSON document: the command, the text, and the data's own keys."""
-        return {"command": self.command, "text": self.text, **self.data}
 
 
 def answer(

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from cloudping.commands import Command
+from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit
 from cloudping.hub import Hub
 from cloudping.service.admission import Admission
-from cloudping.service.answers import Answer, answer
+from cloudping.service.answers import answer
 from cloudping.service.caller import Caller
 from cloudping.service.directory import public_agents
 from cloudping.service.settings import ApiSettings
