@@ -19,6 +19,7 @@ from cloudping.service.caller import (
 )
 from cloudping.service.directory import public_agent, public_agents
 from cloudping.service.measurements import MeasurementService
+from cloudping.service.runner import ServiceRunner
 from cloudping.service.settings import Anonymous, ApiSettings, ChannelAccess, Quota
 from cloudping.service.window import HOUR, SlidingWindow
 
@@ -34,6 +35,7 @@ __all__ = [
     "ChannelAccess",
     "MeasurementService",
     "Quota",
+    "ServiceRunner",
     "SlidingWindow",
     "account_caller",
     "guest_allowed",
