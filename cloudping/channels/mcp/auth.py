@@ -24,6 +24,7 @@ from cloudping.auth import SCOPES, AuthError, TokenService
 from cloudping.service import GUEST, ApiSettings, Caller, guest_allowed, guest_caller
 
 _GUEST_CLAIM = "cloudping_guest"
+CHANNEL = "mcp"  # what a caller over /mcp names as its channel (see Caller.channel)
 
 
 class HubTokenVerifier:
@@ -115,6 +116,6 @@ def current_caller(settings: ApiSettings, local: Caller | None) -> Caller:
 
 def _caller(access: AccessToken, settings: ApiSettings) -> Caller:
     if (access.claims or {}).get(_GUEST_CLAIM):
-        return guest_caller(settings)
+        return guest_caller(settings, CHANNEL)
     scopes = frozenset(scope for scope in SCOPES if scope in access.scopes)
-    return Caller(access.subject or access.client_id, scopes, settings.user_quota)
+    return Caller(access.subject or access.client_id, scopes, settings.user_quota, channel=CHANNEL)

@@ -408,3 +408,10 @@ async def test_the_published_from_is_text_or_an_object() -> None:
     for name, key in [("ping", "from"), ("list_agents", "selector")]:
         options = tools[name].input_schema["properties"][key]["anyOf"]
         assert [option["type"] for option in options] == ["string", "object"]
+
+
+async def test_run_command_token_is_refused_as_not_issued_over_mcp() -> None:
+    async with mcp_world() as w:
+        result = await w.client.call_tool("run_command", {"command": "token"})
+    assert result.is_error
+    assert text_of(result).startswith("token_not_issued: tokens are not issued over mcp: ")

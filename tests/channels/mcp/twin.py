@@ -44,7 +44,7 @@ class McpWorld:
 
 def alice(settings: ApiSettings, *scopes: Scope) -> Caller:
     """The caller of in-process calls (scope ``measure`` unless told)."""
-    return Caller("alice", frozenset(scopes or ("measure",)), settings.user_quota)
+    return Caller("alice", frozenset(scopes or ("measure",)), settings.user_quota, channel="mcp")
 
 
 @contextlib.asynccontextmanager
