@@ -6,11 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudping.hub.selection import Profile, profile_of
-from cloudping.testing import ALL_CAPABILITIES as ALL
-from cloudping.testing import ScriptedAgent, counter, seeded, ticking_clock
+from cloudping.testing import ALL_CAPABILITIES
 from cloudping.wire.messages import AgentAttributes
-
-__all__ = ["ALL", "Agent", "ScriptedAgent", "agent", "counter", "seeded", "ticking_clock"]
 
 
 @dataclass(frozen=True)
@@ -28,5 +25,5 @@ class Agent:
 
 def agent(name: str, **attributes: Any) -> Agent:
     """A candidate; every capability unless ``capabilities`` says otherwise."""
-    attributes.setdefault("capabilities", ALL)
+    attributes.setdefault("capabilities", ALL_CAPABILITIES)
     return Agent(name, AgentAttributes(**attributes))

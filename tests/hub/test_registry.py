@@ -7,9 +7,8 @@ import pytest
 from cloudping.commands.selection import parse_selectors
 from cloudping.hub import MemoryRegistry, RegistryError, selection_matches
 from cloudping.hub.selection import profile_of
+from cloudping.testing import ScriptedAgent
 from cloudping.wire.messages import AgentAttributes
-
-from .helpers import ScriptedAgent
 
 pytestmark = pytest.mark.anyio
 T0 = 1_750_000_000.0
