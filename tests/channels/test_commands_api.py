@@ -12,6 +12,10 @@ import pytest
 from PIL import Image
 
 from cloudping import __version__
+from cloudping.channels.api.errors import status_of
+from cloudping.channels.api.measurements import drawn
+from cloudping.errors import CloudpingError
+from cloudping.store import StoredEvent, StoredMeasurement
 
 from .world import WAIT, World, error_of, world
 
@@ -102,3 +106,30 @@ async def test_a_scan_is_drawn_as_a_png_for_its_owner_only() -> None:
     assert drawn.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(drawn.content)).format == "PNG"
     assert hidden.status_code == 404
+
+
+def stored(command: str, *events: dict[str, object]) -> StoredMeasurement:
+    rows = tuple(StoredEvent(seq, event) for seq, event in enumerate(events, start=1))
+    return StoredMeasurement(
+        "m1", command, {"command": command}, "alice", (), 0.0, "done", None, 1.0, rows, len(rows)
+    )
+
+
+def test_a_command_without_a_picture_is_a_no_picture_error() -> None:
+    with pytest.raises(CloudpingError) as refused:
+        drawn(stored("list"))
+    assert refused.value.code == "no_picture"
+    assert status_of(refused.value) == 404
+
+
+def test_a_measurement_with_nothing_to_draw_yet_is_a_conflict() -> None:
+    opening: dict[str, object] = {
+        "type": "measurement",
+        "id": "m1",
+        "command": "scan x",
+        "agents": [],
+    }
+    with pytest.raises(CloudpingError) as refused:
+        drawn(stored("scan", opening))
+    assert refused.value.code == "nothing_to_draw"
+    assert status_of(refused.value) == 409
