@@ -14,49 +14,11 @@ from dataclasses import replace
 
 from cloudping import __version__
 from cloudping.channels.cli.exits import EXIT_ERROR
+from cloudping.channels.cli.options import CliOptions, split_options
 from cloudping.errors import UsageError
 from cloudping.policy import DEFAULT_LIMITS, Limits
 
 LOCAL_COUNT_MAX = 1_000_000
-_CLI_FLAGS = {"--json"}
-
-
-def split_cli_flags(argv: Sequence[str]) -> tuple[set[str], list[str]]:
-    """Take the CLI's own flags (``--json``) out of the words, up to a ``--``."""
-    flags: set[str] = set()
-    words: list[str] = []
-    for index, word in enumerate(argv):
-        if word == "--":
-            words.extend(argv[index:])
-            break
-        if word in _CLI_FLAGS:
-            flags.add(word)
-        else:
-            words.append(word)
-    return flags, words
-
-
-def take_png(words: Sequence[str]) -> tuple[str | None, list[str]]:
-    """Take ``--png FILE`` (or ``--png=FILE``) out of the words, up to a ``--``.
-
-    Raises:
-        UsageError: ``--png`` without a file name.
-    """
-    rest = list(words)
-    for index, word in enumerate(rest):
-        if word == "--":
-            break
-        if word.startswith("--png="):
-            return word.removeprefix("--png=") or _no_png_file(), rest[:index] + rest[index + 1 :]
-        if word == "--png":
-            if index + 1 >= len(rest) or rest[index + 1] == "--":
-                _no_png_file()
-            return rest[index + 1], rest[:index] + rest[index + 2 :]
-    return None, rest
-
-
-def _no_png_file() -> str:
-    raise UsageError("--png needs a file name: --png FILE", word="--png")
 
 
 def local_limits() -> Limits:
@@ -90,50 +52,65 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _command(argv: Sequence[str]) -> int:
     """Run one command of the grammar, or answer the CLI's own ``--help``/``--version``."""
-    flags, words = split_cli_flags(argv)
-    if words and words[0] in ("-V", "--version"):
+    try:
+        options, words = split_options(argv)
+    except UsageError as exc:
+        return _usage_error(exc)
+    if words[:1] in (["-V"], ["--version"]):  # this program's version, wherever it runs
         print(f"cloudping {__version__}")
         return 0
     # The grammar (pydantic) loads here, not for the operator's tools and services above.
-    from cloudping.channels.cli.remote import take_hub  # noqa: PLC0415
-    from cloudping.commands import HelpCommand, VersionCommand, help_text, parse_args  # noqa: PLC0415
+    from cloudping.commands import help_text  # noqa: PLC0415
 
     if not words or words[0] in ("-h", "--help"):
         print(_overview(help_text()))
         return 0
+    return _grammar(options, words)
+
+
+def _grammar(options: CliOptions, words: list[str]) -> int:
+    """Parse ``words`` and run or answer the command, here or on the hub the options name."""
+    from cloudping.commands import HelpCommand, help_text, is_measurement, parse_args  # noqa: PLC0415
+    from cloudping.runner import hub_target, runner_for  # noqa: PLC0415
+
     try:
-        hub, words = take_hub(words, os.environ)
-        png, words = take_png(words)
+        hub = hub_target(options.hub, options.token, os.environ)
         cmd = parse_args(words, limits=local_limits())
     except UsageError as exc:
-        print(f"cloudping: {exc.message}", file=sys.stderr)
-        if exc.usage:
-            print(exc.usage, file=sys.stderr)
-        return EXIT_ERROR
-    if isinstance(cmd, HelpCommand):
+        return _usage_error(exc)
+    if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
         print(help_text(cmd.topic) if cmd.topic else _overview(help_text()))
         return 0
-    if isinstance(cmd, VersionCommand):
-        print(f"cloudping {__version__}")
-        return 0
-    # Only a command that runs needs asyncio, the events and the renderers
-    # (cloudping.channels.cli.measure).
+    runner = runner_for(hub)
+    # Only a command that runs needs asyncio, the events and the renderers.
+    if not is_measurement(cmd):
+        from cloudping.channels.cli.answers import answer  # noqa: PLC0415
+
+        return answer(cmd, runner, as_json=options.json)
     from cloudping.channels.cli.measure import measure  # noqa: PLC0415
 
-    return measure(cmd, as_json="--json" in flags, png=png, hub=hub)
+    return measure(cmd, runner, as_json=options.json, png=options.png)
+
+
+def _usage_error(exc: UsageError) -> int:
+    print(f"cloudping: {exc.message}", file=sys.stderr)
+    if exc.usage:
+        print(exc.usage, file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _overview(commands: str) -> str:
     """The CLI's own help around ``commands``, the grammar's list of commands."""
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
-        "usage: cloudping [--json] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
+        "usage: cloudping [--json] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
         "       cloudping up | hub | agent | token issue|list|revoke ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
         "  --png FILE     also draw the result as a PNG picture\n"
-        "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB)\n"
+        "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB); list shows its\n"
+        "                 agents, version its own and its agents' versions\n"
         "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"
         "  -V, --version  print the version\n\n"
         "`cloudping help COMMAND` or `cloudping COMMAND --help` explains a command."

@@ -10,6 +10,7 @@ from cloudping.commands.dnstypes import RECORD_TYPES, record_type_number
 from cloudping.commands.formatter import format_command
 from cloudping.commands.help import help_text, usage
 from cloudping.commands.jsonform import from_json, to_json
+from cloudping.commands.measured import MEASUREMENT_COMMANDS, is_measurement, targets_of
 from cloudping.commands.model import (
     TCPING_DEFAULT_PORT,
     Command,
@@ -36,6 +37,7 @@ from cloudping.commands.selection import Selection
 __all__ = [
     "ALIASES",
     "COMMAND_NAMES",
+    "MEASUREMENT_COMMANDS",
     "RECORD_TYPES",
     "TCPING_DEFAULT_PORT",
     "Command",
@@ -57,11 +59,13 @@ __all__ = [
     "format_command",
     "from_json",
     "help_text",
+    "is_measurement",
     "json_schema",
     "parse",
     "parse_args",
     "record_type_number",
     "split_host_port",
+    "targets_of",
     "to_json",
     "usage",
 ]

@@ -15,6 +15,8 @@ from typing import Annotated, Literal, TypeVar, cast, dataclass_transform
 
 from pydantic import ConfigDict, Field
 
+from cloudping.events.status import EndStatus
+
 _T = TypeVar("_T", bound=type)
 Percent = Annotated[float, Field(ge=0, le=100, description="percent of sent probes unanswered")]
 _CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
@@ -347,7 +349,7 @@ class EndEvent:
     ending it, a crash, and marked it when it started again)."""
 
     id: str
-    status: Literal["ok", "error", "cancelled", "interrupted"]
+    status: EndStatus
     duration_ms: float
     agent: None = None
     target: None = None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cloudping.commands import Command
-from cloudping.commands.targets import MANY_TARGETS, MEASUREMENT_COMMANDS, targets_of
+from cloudping.commands.measured import MEASUREMENT_COMMANDS, one_target, targets_of
 from cloudping.errors import CloudpingError
 
 __all__ = ["MEASUREMENT_COMMANDS", "JobPlan", "one_target", "plan_jobs", "targets_of"]
@@ -25,14 +25,6 @@ class JobPlan:
     agent: str
     target: str
     command: Command
-
-
-def one_target(command: Command, target: str) -> Command:
-    """``command`` narrowed to ``target``, without its selection (the agent's job)."""
-    update: dict[str, object] = {"from_": None}
-    if command.command in MANY_TARGETS:
-        update[MANY_TARGETS[command.command]] = (target,)
-    return command.model_copy(update=update)
 
 
 def plan_jobs(

@@ -181,6 +181,11 @@ class Hub:
         for run in list(self._runs.values()):
             run.inbox.put_nowait(Cancelled(reason))
 
+    def owner(self, measurement_id: str) -> str | None:
+        """The subject of a measurement running here (``None``: not running here)."""
+        run = self._runs.get(measurement_id)
+        return run.subject if run is not None else None
+
     def cancel(self, measurement_id: str) -> bool:
         """Cancel a running measurement (a user's cancel button); whether it was running."""
         run = self._runs.get(measurement_id)

@@ -15,31 +15,22 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from pydantic import ValidationError
 
 from cloudping.commands import Command, format_command, to_json
 from cloudping.errors import CloudpingError
-from cloudping.events import (
-    Emit,
-    EndEvent,
-    ErrorEvent,
-    Event,
-    MeasurementEvent,
-    from_dict,
-    to_dict,
-)
+from cloudping.events import Emit, ErrorEvent, Event, from_dict, to_dict
+from cloudping.events.frame import StreamFrame
+from cloudping.events.status import FINAL_OF_END
 from cloudping.hub.jobs import JobPlan
 from cloudping.hub.registry import AgentLink
 from cloudping.store.base import MeasurementStore
-from cloudping.store.model import FinalStatus
 from cloudping.store.writer import MeasurementWriter
 from cloudping.wire.messages import JobLimits, JobStatus
 
 log = logging.getLogger(__name__)
-EndStatus = Literal["ok", "error", "cancelled"]
-_FINAL: dict[EndStatus, FinalStatus] = {"ok": "done", "error": "failed", "cancelled": "cancelled"}
 # An agent speaks for its own jobs only: the hub writes the stream's first and last events.
 _HUB_ONLY = frozenset({"measurement", "end"})
 
@@ -117,9 +108,8 @@ class MeasurementRun:
         self._writer = MeasurementWriter(context.store, measurement_id)
         self._emit = emit
         self._seq = 0
-        self._status: EndStatus = "ok"
         self._summaries: list[dict[str, Any]] = []
-        self._started = context.clock()
+        self._frame = StreamFrame(measurement_id, context.clock())
 
     def detach(self) -> None:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
@@ -153,7 +143,7 @@ class MeasurementRun:
             raise
         except Exception as exc:  # a bug: say so in the stream, keep the traceback in the log
             log.exception("measurement %s failed", self.id)
-            self._internal_error(exc)
+            self._write(self._frame.internal_error(exc))
         await self._end()
 
     def _open(self) -> None:
@@ -163,13 +153,10 @@ class MeasurementRun:
             command_json=to_json(self.command),
             subject=self.subject,
             agents=self.agents,
-            created_at=self._started,
+            created_at=self._frame.started,
             read_key=self.read_key,
         )
-        opened = MeasurementEvent(
-            id=self.id, command=text, agents=self.agents, read_key=self.read_key
-        )
-        self._write(opened)
+        self._write(self._frame.opening(text, self.agents, self.read_key))
 
     def _offer_all(self) -> None:
         for job in self.jobs.values():
@@ -222,7 +209,7 @@ class MeasurementRun:
         for job_id in self.open_jobs():
             self._tell_cancel(job_id, reason)
         self.open.clear()
-        self._status = "cancelled"
+        self._frame.cancel()
 
     def _tell_cancel(self, job_id: str, reason: str) -> None:
         try:
@@ -236,20 +223,15 @@ class MeasurementRun:
             message = f"job {job_id} sent no end within {self._context.deadline_s:g} s"
             self._fail(job_id, "timeout", message)
 
-    def _internal_error(self, exc: Exception) -> None:
-        message = f"internal error: {type(exc).__name__}"
-        self._write(ErrorEvent(code="internal_error", message=message))
-
     async def _end(self) -> None:
         """Write ``end``, then the finish behind every event; wait until the store has them.
 
         The caller gets ``end`` before the store does; the wait is not cancelled with the
         run (:meth:`MeasurementWriter.drain`), so a cancelled run is still stored whole.
         """
-        elapsed = round((self._context.clock() - self._started) * 1000, 3)
-        self._write(EndEvent(id=self.id, status=self._status, duration_ms=elapsed))
+        self._write(self._frame.ending(self._context.clock()))
         self._writer.finish(
-            status=_FINAL[self._status],
+            status=FINAL_OF_END[self._frame.status],
             summary={"jobs": len(self.jobs), "summaries": self._summaries},
             ended_at=self._context.clock(),
         )
@@ -257,8 +239,7 @@ class MeasurementRun:
 
     def _write(self, event: Event) -> None:
         """Queue the event for the store with the next ``seq`` and hand it to the caller."""
-        if isinstance(event, ErrorEvent) and self._status == "ok":
-            self._status = "error"
+        self._frame.saw(event)
         stored = to_dict(event)
         if event.type == "summary":
             self._summaries.append(stored)

@@ -9,8 +9,7 @@ error fills its share, so done reaches total when every job has ended.
 
 from __future__ import annotations
 
-from cloudping.commands import Command
-from cloudping.commands.targets import targets_of
+from cloudping.commands import Command, targets_of
 from cloudping.events import (
     DnsEvent,
     ErrorEvent,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from cloudping.commands import Command
+from cloudping.commands import Command, targets_of
 from cloudping.errors import CloudpingError
 from cloudping.hub import Hub
-from cloudping.hub.jobs import targets_of
 from cloudping.hub.selection import count_agents
 from cloudping.service.caller import Caller
 from cloudping.service.window import HOUR, SlidingWindow

@@ -1,4 +1,5 @@
-"""Who is calling, whatever the channel: a verified token's subject, or a guest.
+"""Who is calling, whatever the channel: a verified token's subject, a guest, or an account
+linked to a channel identity (``telegram:<user id>``, ``mail:<address>``, a web session).
 
 Guests are told apart by address (design.md: "guests per address"): ``guest:198.18.0.5``,
 ``guest:2001:db8:1:2::/64`` (one IPv6 host has a whole /64 to pick from). Each has its own
@@ -12,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from cloudping.auth import AuthError, Principal, Scope
-from cloudping.service.settings import ApiSettings, Network, Quota
+from cloudping.service.settings import ApiSettings, ChannelAccess, Network, Quota
 
 GUEST = "guest"
 _IPV6_GUEST_PREFIX = 64
@@ -20,12 +21,14 @@ _IPV6_GUEST_PREFIX = 64
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The subject of a request, what it may do, and the quota it spends."""
+    """The subject of a request, what it may do, the quota it spends, and the channel it
+    came through (``api``, ``mcp``, ``telegram``, ...)."""
 
     subject: str
     scopes: frozenset[Scope]
     quota: Quota
     guest: bool = False
+    channel: str = "api"
 
     @property
     def private(self) -> bool:
@@ -43,14 +46,28 @@ class Caller:
         return owner == self.subject or "admin" in self.scopes
 
 
-def token_caller(principal: Principal, settings: ApiSettings) -> Caller:
+def token_caller(principal: Principal, settings: ApiSettings, channel: str = "api") -> Caller:
     """The caller a verified token speaks for, with the user quota."""
-    return Caller(principal.subject, principal.scopes, settings.user_quota)
+    return Caller(principal.subject, principal.scopes, settings.user_quota, channel=channel)
 
 
-def guest_caller(subject: str, settings: ApiSettings) -> Caller:
+def guest_caller(subject: str, settings: ApiSettings, channel: str = "api") -> Caller:
     """The guest ``subject`` (see :func:`guest_subject`): may measure, with the guest quota."""
-    return Caller(subject, frozenset({"measure"}), settings.guest_quota, guest=True)
+    measure: frozenset[Scope] = frozenset({"measure"})
+    return Caller(subject, measure, settings.guest_quota, guest=True, channel=channel)
+
+
+def account_caller(identity: str, access: ChannelAccess) -> Caller:
+    """The caller of an account linked to a channel identity (``telegram:<user id>``), with
+    the scopes and quota configured for that channel.
+
+    Raises:
+        ValueError: an identity of another channel (a channel's bug, not a caller's).
+    """
+    kind, _, name = identity.partition(":")
+    if kind != access.channel or not name:
+        raise ValueError(f"{identity!r} is not a {access.channel}:<id> identity")
+    return Caller(identity, access.scopes, access.quota, channel=access.channel)
 
 
 def guest_subject(address: str) -> str:

@@ -1,4 +1,6 @@
-"""Running a command for a caller, the one way every channel does it: quotas, then the hub.
+"""The command service: every command of the grammar, for a caller, the one way every channel
+does it. Measurements pass the quotas, then run on the hub; the other commands are answered
+here (:mod:`cloudping.service.answers`).
 
 The HTTP API and MCP share one :class:`MeasurementService`, so a subject's measurements per
 hour are counted once, whichever channel started them.
@@ -7,19 +9,24 @@ hour are counted once, whichever channel started them.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from cloudping.commands import Command
+from cloudping.commands.answer import Answer
+from cloudping.errors import CloudpingError
 from cloudping.events import Emit
 from cloudping.hub import Hub
 from cloudping.service.admission import Admission
+from cloudping.service.answers import answer
 from cloudping.service.caller import Caller
+from cloudping.service.directory import public_agents
 from cloudping.service.settings import ApiSettings
-from cloudping.store import MeasurementStore, StoredMeasurement
+from cloudping.store import FinalStatus, MeasurementStore, StoredMeasurement
 from cloudping.store.model import not_found
 
 
 class MeasurementService:
-    """Admits a caller's command, runs it on the hub, and reads back what the caller may see."""
+    """Runs or answers a caller's command, cancels its runs, reads back what it may see."""
 
     def __init__(self, hub: Hub, store: MeasurementStore, settings: ApiSettings) -> None:
         self.hub = hub
@@ -53,6 +60,11 @@ class MeasurementService:
             command, caller.subject, private=caller.private, read_key=read_key
         )
 
+    def is_running(self, measurement_id: str) -> bool:
+        """Whether the measurement runs in this hub now (a follower of one that does not, a
+        crash's leftover, stops at the end of what is stored)."""
+        return self.hub.is_running(measurement_id)
+
     async def stored(
         self,
         caller: Caller | None,
@@ -74,6 +86,39 @@ class MeasurementService:
         if not (owned or _opens(key, stored.read_key)):
             raise not_found(measurement_id)
         return stored
+
+    async def agents(self) -> list[dict[str, Any]]:
+        """Every live agent's public JSON, which anyone may see (``GET /agents``)."""
+        return await public_agents(self.hub.registry, self.settings.expose_coordinates)
+
+    async def answer(self, caller: Caller, command: Command) -> Answer:
+        """The answer to a command that is not a measurement (``list``, ``version``, ...).
+
+        Raises:
+            CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
+                (see :func:`cloudping.service.answers.answer`).
+        """
+        entries = await self.hub.registry.list()
+        return answer(caller, command, entries, self.settings.expose_coordinates)
+
+    async def cancel(self, caller: Caller, measurement_id: str) -> FinalStatus:
+        """Cancel a running measurement of the caller's (any, for an admin); once its stream
+        has ended, the status it was stored with.
+
+        Raises:
+            MeasurementNotFoundError: ``not_found``, as :meth:`stored`.
+            CloudpingError: ``not_running`` (with its ``status``) when it is not running here.
+        """
+        owner = self.hub.owner(measurement_id)
+        if owner is None or not caller.may_read(owner):
+            stored = await self.stored(caller, measurement_id, events=False)
+            message = f"measurement {stored.id} is not running (it is {stored.status})"
+            raise CloudpingError(message, code="not_running", status=stored.status)
+        self.hub.cancel(measurement_id)
+        await self.hub.wait(measurement_id)
+        final = (await self.store.get(measurement_id, events=False)).status
+        assert final != "running", "a measurement's task ends after the store has its end"
+        return final
 
 
 def _opens(key: str | None, read_key: str | None) -> bool:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cloudping.auth import Scope
+
 Anonymous = Literal["off", "guest"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -28,6 +30,21 @@ class Quota:
     def __post_init__(self) -> None:
         if self.measurements_per_hour < 1 or self.jobs_per_measurement < 1:
             raise ValueError("quotas must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAccess:
+    """What accounts linked to one channel's identities (``telegram:<id>``) may do.
+
+    Attributes:
+        channel: the identity prefix and channel name (``telegram``, ``mail``, ``web``).
+        scopes: what every such account holds.
+        quota: what each such account may spend.
+    """
+
+    channel: str
+    scopes: frozenset[Scope]
+    quota: Quota
 
 
 @dataclass(frozen=True, slots=True)

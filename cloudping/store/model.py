@@ -9,14 +9,27 @@ The rules live here, as pure functions, so the in-memory twin, SQLite and any la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 from cloudping.errors import CloudpingError
+from cloudping.events.status import FINAL_STATUSES, FinalStatus, MeasurementStatus
 
-Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
-# interrupted: the hub stopped without finishing it (a crash) and marked it when it came back.
-FinalStatus = Literal["done", "failed", "cancelled", "interrupted"]
-FINAL_STATUSES: tuple[FinalStatus, ...] = get_args(FinalStatus)
+# The statuses are defined once, beside the event model's end status; the store names them.
+__all__ = [
+    "FINAL_STATUSES",
+    "FinalStatus",
+    "MeasurementNotFoundError",
+    "Status",
+    "StoreError",
+    "StoredEvent",
+    "StoredMeasurement",
+    "check_append",
+    "check_finish",
+    "exists",
+    "interrupted_end",
+    "not_found",
+]
+Status = MeasurementStatus
 
 
 class StoreError(CloudpingError):

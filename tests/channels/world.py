@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from hub.helpers import ALL, FakeLink, counter, seeded, ticking_clock
 from starlette.applications import Starlette
 
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.api import ApiSettings, app
-from cloudping.hub import Hub, HubSettings, MemoryRegistry
+from cloudping.hub import Hub, HubSettings
 from cloudping.service import MeasurementService
 from cloudping.store import MemoryStore
-from cloudping.wire.messages import AgentAttributes
+from cloudping.testing import ScriptedAgent, scripted_hub
 
 NOW = 1_750_000_000.0
 BASE = "http://testserver"
 WAIT = 5.0  # seconds: every wait in these tests is bounded by it
+# Where both agents say they are (cities are their names: fra1 in "fra1").
+_BERLIN: dict[str, Any] = {"country": "DE", "lat": 52.5, "lon": 13.4, "tags": ("datacenter",)}
 
 
 @dataclass
@@ -32,7 +33,7 @@ class World:
     store: MemoryStore
     tokens: TokenService
     client: httpx.AsyncClient
-    links: dict[str, FakeLink]
+    links: dict[str, ScriptedAgent]
     app: Starlette
     now: list[float] = field(default_factory=lambda: [NOW])
 
@@ -43,21 +44,6 @@ class World:
     def auth(self, *scopes: Scope, sub: str = "alice") -> dict[str, str]:
         """The Authorization header of a fresh token."""
         return {"Authorization": f"Bearer {self.token(*scopes, sub=sub)}"}
-
-
-async def connect(hub: Hub, link: FakeLink, asn: int, city: str) -> None:
-    """Register ``link`` as a live agent in Germany."""
-    attributes = AgentAttributes(
-        country="DE",
-        city=city,
-        asn=asn,
-        lat=52.5,
-        lon=13.4,
-        tags=("datacenter",),
-        capabilities=ALL,
-    )
-    await hub.registry.register(link.name, link.name, attributes, link, 0.0)
-    link.hub = hub
 
 
 @contextlib.asynccontextmanager
@@ -72,21 +58,14 @@ async def world(
     ``client`` is the address requests come from; ``options`` go to :class:`ApiSettings`.
     """
     store = MemoryStore()
-    hub = Hub(
-        MemoryRegistry(),
-        store,
-        settings=HubSettings(max_jobs=10),
-        clock=ticking_clock(),
-        new_id=counter("m"),
-        rng=seeded(1),
-    )
     tokens = TokenService(KeyRing.of(SigningKey.generate()))
     now = [NOW]
     chosen = settings or ApiSettings(clock=lambda: now[0], follow_interval_s=0.01, **options)
-    links = {"fra1": FakeLink("fra1"), "ams1": FakeLink("ams1", finishes=False)}
-    async with hub:
-        for asn, (name, link) in enumerate(links.items(), start=1):
-            await connect(hub, link, asn, name)
+    links = {
+        name: ScriptedAgent(name, finishes=name == "fra1", count=2, asn=asn, city=name, **_BERLIN)
+        for asn, name in enumerate(("fra1", "ams1"), start=1)
+    }
+    async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=10)) as hub:
         api = app(MeasurementService(hub, store, chosen), tokens)
         transport = httpx.ASGITransport(app=api, client=client)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:

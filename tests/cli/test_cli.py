@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloudping import __version__
-from cloudping.main import main, split_cli_flags
+from cloudping.main import main
 
 
 def test_no_arguments_print_the_overview_with_every_command(
@@ -68,11 +68,3 @@ def test_commands_without_a_probe_yet_say_so_and_exit_2(capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert err.startswith("cloudping: ipinfo is not available yet")
     assert "ping" in err
-
-
-def test_json_flag_is_taken_anywhere_before_a_double_dash() -> None:
-    assert split_cli_flags(["ping", "--json", "-c", "1", "x"]) == (
-        {"--json"},
-        ["ping", "-c", "1", "x"],
-    )
-    assert split_cli_flags(["http", "--", "--json"]) == (set(), ["http", "--", "--json"])

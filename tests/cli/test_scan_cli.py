@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.errors import UsageError
-from cloudping.main import main, take_png
+from cloudping.main import main
 
 
 @pytest.mark.parametrize(
@@ -36,20 +35,6 @@ def test_bad_scans_exit_2_naming_the_limit(
         assert fragment in first
     assert "usage: scan" in err
     assert "Traceback" not in err
-
-
-def test_png_flag_takes_its_value_anywhere_before_a_double_dash() -> None:
-    assert take_png(["scan", "--png", "a.png", "198.18.3.0/24"]) == (
-        "a.png",
-        ["scan", "198.18.3.0/24"],
-    )
-    assert take_png(["scan", "198.18.3.0/24", "--png=b.png"]) == (
-        "b.png",
-        ["scan", "198.18.3.0/24"],
-    )
-    assert take_png(["http", "--", "--png", "x"]) == (None, ["http", "--", "--png", "x"])
-    with pytest.raises(UsageError, match="--png needs a file name"):
-        take_png(["scan", "198.18.3.0/24", "--png"])
 
 
 def test_png_without_a_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudping.channels.cli.remote import tls_verify
+from cloudping.runner.remote import tls_verify
 
 RUN_TIMEOUT_S = 60.0
 # Libraries only the hub, the API, MCP, agents, tokens, HTTP/DNS probes or pictures need.

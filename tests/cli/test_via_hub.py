@@ -14,8 +14,7 @@ import jsonschema
 import pytest
 from upprocess import UpProcess, cloudping_argv, free_port, start_up, stop
 
-from cloudping.channels.cli.remote import HubTarget, take_hub
-from cloudping.errors import UsageError
+from cloudping import __version__
 from cloudping.events import published_schema
 
 RUN_TIMEOUT_S = 60.0
@@ -95,19 +94,25 @@ def test_an_unreachable_hub_is_named_with_the_reason() -> None:
     assert BAD_TOKEN not in done.stderr
 
 
-def test_take_hub_takes_the_options_and_reads_the_environment() -> None:
-    hub, rest = take_hub(["ping", "--hub=http://h:1/", "--token", "T", "x", "--", "--hub"], {})
-    assert hub == HubTarget("http://h:1", "T")
-    assert rest == ["ping", "x", "--", "--hub"]
-    hub, rest = take_hub(["ping", "x"], {"CLOUDPING_HUB": "https://h", "CLOUDPING_TOKEN": "E"})
-    assert hub == HubTarget("https://h", "E")
-    assert take_hub(["ping", "x"], {"CLOUDPING_TOKEN": "E"}) == (None, ["ping", "x"])
-    assert "secret" not in repr(HubTarget("http://h", "secret"))
+def test_list_through_the_hub_prints_its_agents_as_a_table(up: UpProcess) -> None:
+    done = cli("list", "--hub", up.url, "--token", up.token)
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["NAME", "COUNTRY", "CITY", "ASN", "NETWORK", "TAGS"]
+    assert [row.split()[0] for row in rows] == ["local"]
 
 
-@pytest.mark.parametrize(
-    "words", [["ping", "--hub"], ["ping", "--token", "T", "x"], ["ping", "--hub", "h:1", "x"]]
-)
-def test_take_hub_refuses_incomplete_or_odd_options(words: list[str]) -> None:
-    with pytest.raises(UsageError):
-        take_hub(words, {})
+def test_version_json_through_the_hub_names_the_hub_and_each_agent(up: UpProcess) -> None:
+    done = cli("--json", "version", "--hub", up.url, "--token", up.token)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["command"] == "version"
+    assert answer["hub"] == __version__
+    assert [agent["name"] for agent in answer["agents"]] == ["local"]
+    assert answer["agents"][0]["software"] == f"cloudping/{__version__}"
+
+
+def test_list_without_a_hub_says_it_needs_one() -> None:
+    done = cli("list")
+    assert done.returncode == 2
+    assert "--hub" in done.stderr

@@ -15,11 +15,10 @@ import pytest
 from cloudping.commands import parse
 from cloudping.errors import CloudpingError
 from cloudping.events import Event, to_dict
-from cloudping.hub import Hub, HubSettings, MemoryRegistry
+from cloudping.hub import Hub, HubSettings
 from cloudping.store import MeasurementNotFoundError, MemoryStore
-from cloudping.wire.messages import AgentAttributes, JobLimits
-
-from .helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from cloudping.testing import ScriptedAgent, connect, scripted_hub
+from cloudping.wire.messages import JobLimits
 
 pytestmark = pytest.mark.anyio
 WAIT = 2.0  # seconds: every wait in this file is bounded by it
@@ -34,35 +33,21 @@ def anyio_backend() -> str:
 class Setup:
     hub: Hub
     store: MemoryStore
-    links: dict[str, FakeLink]
+    links: dict[str, ScriptedAgent]
     events: list[Event] = field(default_factory=list)
 
     def types(self, agent: str | None = None) -> list[str]:
         return [e.type for e in self.events if agent is None or e.agent == agent]
 
 
-async def connect(hub: Hub, link: FakeLink, asn: int) -> None:
-    attributes = AgentAttributes(country="DE", asn=asn, capabilities=ALL)
-    await hub.registry.register(link.name, link.name, attributes, link, 0.0)
-    link.hub = hub
-
-
 @pytest.fixture
 async def setup() -> AsyncIterator[Setup]:
     store = MemoryStore()
-    settings = HubSettings(max_jobs=4)
-    hub = Hub(
-        MemoryRegistry(),
-        store,
-        settings=settings,
-        clock=ticking_clock(),
-        new_id=counter("m"),
-        rng=seeded(1),
-    )
-    links = {"fra1": FakeLink("fra1"), "ams1": FakeLink("ams1", finishes=False)}
-    async with hub:
-        for asn, link in enumerate(links.values(), start=1):
-            await connect(hub, link, asn)
+    links = {
+        "fra1": ScriptedAgent("fra1", country="DE", asn=1),
+        "ams1": ScriptedAgent("ams1", finishes=False, country="DE", asn=2),
+    }
+    async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=4)) as hub:
         yield Setup(hub, store, links)
 
 
@@ -250,12 +235,10 @@ async def test_events_are_named_after_the_agent_that_sent_them(setup: Setup) -> 
 
 async def test_leaving_the_hub_ends_running_streams_cancelled_for_their_callers() -> None:
     store = MemoryStore()
-    link = FakeLink("ams1", finishes=False)
-    hub = Hub(MemoryRegistry(), store, new_id=counter("m"), rng=seeded(1))
+    link = ScriptedAgent("ams1", finishes=False)
     events: list[Event] = []
     async with asyncio.timeout(WAIT):
-        async with hub:
-            await connect(hub, link, 1)
+        async with scripted_hub(link, store=store) as hub:
             runner = asyncio.create_task(hub.run(parse("ping example.com"), None, events.append))
             await link.played.wait()
         assert await runner == "m1"
@@ -267,12 +250,11 @@ async def test_leaving_the_hub_ends_running_streams_cancelled_for_their_callers(
 
 async def test_a_job_silent_past_its_deadline_ends_with_timeout_and_is_cancelled() -> None:
     store = MemoryStore()
-    link = FakeLink("ams1", finishes=False)
+    link = ScriptedAgent("ams1", finishes=False)
     limits = JobLimits(max_duration_ms=1, max_packets=10, max_rate_pps=10)
     settings = HubSettings(job_limits=limits, grace_s=0.05)
     events: list[Event] = []
-    async with asyncio.timeout(WAIT), Hub(MemoryRegistry(), store, settings=settings) as hub:
-        await connect(hub, link, 1)
+    async with asyncio.timeout(WAIT), scripted_hub(link, store=store, settings=settings) as hub:
         await hub.run(parse("ping example.com"), None, events.append)
     errors = [e for e in events if e.type == "error"]
     assert [(e.code, e.agent) for e in errors] == [("timeout", "ams1")]
@@ -280,7 +262,7 @@ async def test_a_job_silent_past_its_deadline_ends_with_timeout_and_is_cancelled
     assert link.offers[0][2] == limits
 
 
-class DeadLink(FakeLink):
+class DeadLink(ScriptedAgent):
     """A link whose connection closed between selection and the offer."""
 
     def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:
@@ -289,7 +271,7 @@ class DeadLink(FakeLink):
 
 async def test_an_offer_that_cannot_be_sent_is_agent_lost(setup: Setup) -> None:
     dead = DeadLink("zrh1")
-    await connect(setup.hub, dead, 9)
+    await connect(setup.hub, dead)
     command = parse("ping -c 2 -s fra1,zrh1 example.com")
     async with asyncio.timeout(WAIT):
         await setup.hub.run(command, None, setup.events.append)

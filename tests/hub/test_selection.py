@@ -9,8 +9,9 @@ from cloudping.commands.selection import parse_selectors
 from cloudping.errors import CloudpingError
 from cloudping.hub import choose_agents, needed_capabilities, selection_matches
 from cloudping.hub.selection import count_agents
+from cloudping.testing import seeded
 
-from .helpers import Agent, agent, seeded
+from .helpers import Agent, agent
 
 FLEET = (
     agent(

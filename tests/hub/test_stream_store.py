@@ -10,11 +10,8 @@ import pytest
 
 from cloudping.commands import parse
 from cloudping.events import Event, to_dict
-from cloudping.hub import Hub, MemoryRegistry
 from cloudping.store import MemoryStore, StoreError
-from cloudping.wire.messages import AgentAttributes
-
-from .helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from cloudping.testing import ScriptedAgent, scripted_hub
 
 pytestmark = pytest.mark.anyio
 WAIT = 5.0  # seconds: every wait in this file is bounded by it
@@ -63,22 +60,9 @@ class Caller:
             self.ended.set()
 
 
-async def hub_with_fra1(hub: Hub) -> None:
-    link = FakeLink("fra1")
-    attributes = AgentAttributes(country="DE", asn=1, capabilities=ALL)
-    await hub.registry.register("fra1", "fra1", attributes, link, 0.0)
-    link.hub = hub
-
-
-def new_hub(store: MemoryStore) -> Hub:
-    registry = MemoryRegistry()
-    return Hub(registry, store, clock=ticking_clock(), new_id=counter("m"), rng=seeded(1))
-
-
 async def test_the_caller_gets_the_whole_stream_while_the_store_is_still_busy() -> None:
     store, caller = GatedStore(), Caller()
-    async with asyncio.timeout(WAIT), new_hub(store) as hub:
-        await hub_with_fra1(hub)
+    async with asyncio.timeout(WAIT), scripted_hub(ScriptedAgent("fra1"), store=store) as hub:
         runner = asyncio.create_task(hub.run(PING, "alice", caller))
         await caller.ended.wait()
         assert [e.type for e in caller.events] == STREAM
@@ -100,8 +84,7 @@ async def test_a_store_that_refuses_events_neither_hangs_nor_changes_the_stream(
     store, caller = GatedStore(), Caller()
     store.gate.set()
     store.refuse = True
-    async with asyncio.timeout(WAIT), new_hub(store) as hub:
-        await hub_with_fra1(hub)
+    async with asyncio.timeout(WAIT), scripted_hub(ScriptedAgent("fra1"), store=store) as hub:
         await hub.run(PING, "alice", caller)
     assert [e.type for e in caller.events] == STREAM
     assert to_dict(caller.events[-1])["status"] == "ok"
@@ -112,11 +95,8 @@ async def test_a_store_that_refuses_events_neither_hangs_nor_changes_the_stream(
 
 async def test_a_cancelled_caller_still_leaves_the_whole_stream_stored() -> None:
     store, caller = GatedStore(), Caller()
-    async with asyncio.timeout(WAIT), new_hub(store) as hub:
-        link = FakeLink("fra1", finishes=False)
-        attributes = AgentAttributes(country="DE", asn=1, capabilities=ALL)
-        await hub.registry.register("fra1", "fra1", attributes, link, 0.0)
-        link.hub = hub
+    link = ScriptedAgent("fra1", finishes=False)
+    async with asyncio.timeout(WAIT), scripted_hub(link, store=store) as hub:
         runner = asyncio.create_task(hub.run(PING, "alice", caller))
         await link.played.wait()
         runner.cancel()

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from recorded import load, merged
 
-from cloudping.commands.targets import MEASUREMENT_COMMANDS
+from cloudping.commands import MEASUREMENT_COMMANDS
 from cloudping.events import Event, HopStats, PathSummaryEvent
 from cloudping.render.bitmap import scan_png
 from cloudping.render.card import PHASE_FILL, Box, Layout, draw, layout

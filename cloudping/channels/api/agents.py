@@ -6,15 +6,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cloudping.channels.api.context import api_of
-from cloudping.service import public_agents
 
 
 async def list_agents(request: Request) -> Response:
     """The live agents: name, place, network, tags and capabilities (coordinates only when
     the settings expose them)."""
-    api = api_of(request)
-    agents = await public_agents(api.hub.registry, api.settings.expose_coordinates)
-    return JSONResponse({"agents": agents})
+    return JSONResponse({"agents": await api_of(request).service.agents()})
 
 
 async def healthz(request: Request) -> Response:

@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from cloudping.auth import TokenService
-from cloudping.channels.api import agents, keys, measurements, seed
+from cloudping.channels.api import agents, commands, keys, measurements, seed
 from cloudping.channels.api import tokens as own_tokens
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
@@ -27,10 +27,13 @@ def app(service: MeasurementService, tokens: TokenService) -> Starlette:
         Route(f"{PREFIX}/agents", agents.list_agents, methods=["GET"]),
         Route(f"{PREFIX}/measurements", measurements.create, methods=["POST"]),
         Route(f"{PREFIX}/measurements/{{id}}", measurements.read, methods=["GET"]),
+        Route(f"{PREFIX}/measurements/{{id}}", measurements.cancel, methods=["DELETE"]),
         Route(f"{PREFIX}/measurements/{{id}}/events", measurements.events, methods=["GET"]),
         Route(f"{PREFIX}/tokens", own_tokens.list_tokens, methods=["GET"]),
         Route(f"{PREFIX}/tokens", own_tokens.issue_token, methods=["POST"]),
         Route(f"{PREFIX}/tokens/{{id}}", own_tokens.revoke_token, methods=["DELETE"]),
+        Route(f"{PREFIX}/measurements/{{id}}/picture.png", measurements.png, methods=["GET"]),
+        Route(f"{PREFIX}/commands", commands.answer, methods=["POST"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", agents.healthz, methods=["GET"]),
         Route(keys.JWKS_PATH, keys.jwks, methods=["GET"]),
@@ -42,5 +45,5 @@ def app(service: MeasurementService, tokens: TokenService) -> Starlette:
         Exception: on_unexpected,
     }
     application = Starlette(routes=routes, exception_handlers=handlers)
-    application.state.api = Api(service.hub, service.store, tokens, service.settings, service)
+    application.state.api = Api(service.store, tokens, service.settings, service)
     return application

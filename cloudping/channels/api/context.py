@@ -1,5 +1,5 @@
-"""What every route of the API shares: the hub, the store, the tokens, the settings, and the
-measurement service (quotas, then the hub) it shares with the other channels."""
+"""What every route of the API shares: the store, the tokens, the settings, and the command
+service it shares with the other channels (the API reaches the hub only through it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from starlette.requests import Request
 
 from cloudping.auth import TokenService
 from cloudping.channels.api.caller import authenticate
-from cloudping.hub import Hub
 from cloudping.service import ApiSettings, Caller, MeasurementService
 from cloudping.store import MeasurementStore
 
@@ -18,7 +17,6 @@ from cloudping.store import MeasurementStore
 class Api:
     """The API's collaborators, kept on ``app.state.api``."""
 
-    hub: Hub
     store: MeasurementStore
     tokens: TokenService
     settings: ApiSettings

@@ -21,15 +21,23 @@ from cloudping.errors import CloudpingError, UsageError
 log = logging.getLogger(__name__)
 
 # no_agent_matched is 422: the request is well formed, but nothing can run it right now
-# (RFC 9110 section 15.5.21); a bad command is 400.
+# (RFC 9110 section 15.5.21); a bad command is 400. A measurement that is not running, or
+# holds nothing to draw yet, conflicts with the request's state (409); a capability the hub
+# does not have yet is 501.
 _STATUS: dict[str, int] = {
     "bad_command": 400,
     "bad_request": 400,
     "not_a_measurement": 400,
+    "is_a_measurement": 400,
+    "token_not_issued": 403,
     "not_found": 404,
+    "no_picture": 404,
     "method_not_allowed": 405,
+    "not_running": 409,
+    "nothing_to_draw": 409,
     "no_agent_matched": 422,
     "quota_exceeded": 429,
+    "not_implemented": 501,
 }
 _HTTP_CODES: dict[int, str] = {404: "not_found", 405: "method_not_allowed"}
 

@@ -1,8 +1,10 @@
-"""``/api/v1/measurements``: run a command (streamed or in the background), read, follow."""
+"""``/api/v1/measurements``: run a command (streamed or in the background), read, follow,
+cancel, and draw its picture."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +14,10 @@ from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.streaming import NDJSON, follow, live
 from cloudping.commands import Command, from_json
+from cloudping.errors import CloudpingError
+from cloudping.events import from_dict
 from cloudping.ids import new_read_key
+from cloudping.render.pictures import PICTURES, picture
 from cloudping.service import Caller
 from cloudping.store import StoredMeasurement
 
@@ -51,7 +56,9 @@ async def events(request: Request) -> Response:
     api = api_of(request)
     stored = await _readable(request)
     after = _after(request.query_params.get("after", "0"))
-    lines = follow(api.store, stored.id, after, api.settings.follow_interval_s, api.hub.is_running)
+    lines = follow(
+        api.store, stored.id, after, api.settings.follow_interval_s, api.service.is_running
+    )
     return StreamingResponse(lines, media_type=NDJSON)
 
 
@@ -63,6 +70,42 @@ async def _readable(request: Request) -> StoredMeasurement:
     shared = key is not None and "authorization" not in request.headers
     caller = None if shared else api.caller(request)
     return await api.service.stored(caller, request.path_params["id"], key=key)
+
+
+async def cancel(request: Request) -> Response:
+    """``DELETE /measurements/{id}``: cancel a running measurement (its owner's, or any for
+    an admin); answers once it has ended, with the status it was stored with."""
+    api = api_of(request)
+    measurement_id = request.path_params["id"]
+    status = await api.service.cancel(api.caller(request), measurement_id)
+    return JSONResponse({"id": measurement_id, "status": status})
+
+
+async def png(request: Request) -> Response:
+    """``GET /measurements/{id}/picture.png[?key=READ_KEY]``: the measurement's picture, from
+    its events."""
+    return Response(drawn(await _readable(request)), media_type="image/png")
+
+
+def drawn(stored: StoredMeasurement) -> bytes:
+    """The PNG of ``stored``, dated when it ended (or started, while it runs).
+
+    Raises:
+        CloudpingError: ``no_picture`` for a command that has none, ``nothing_to_draw`` for
+            events that hold nothing to draw yet.
+    """
+    command = str(stored.command_json["command"])
+    if command not in PICTURES:
+        have = ", ".join(sorted(PICTURES))
+        message = f"{command} has no picture (these have: {have})"
+        raise CloudpingError(message, code="no_picture", command=command)
+    events = [from_dict(row.event) for row in stored.events]
+    when = datetime.fromtimestamp(stored.ended_at or stored.created_at, UTC)
+    try:
+        return picture(command, events, when)
+    except ValueError as exc:
+        message = f"measurement {stored.id} holds nothing to draw yet"
+        raise CloudpingError(message, code="nothing_to_draw", id=stored.id) from exc
 
 
 def _public(stored: StoredMeasurement) -> dict[str, Any]:

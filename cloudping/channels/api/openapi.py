@@ -14,22 +14,24 @@ from starlette.responses import JSONResponse, Response
 
 from cloudping.channels.api.keys import JWKS_PATH
 from cloudping.channels.api.schemas import fixed_schemas
-from cloudping.commands import json_schema
-from cloudping.hub import MEASUREMENT_COMMANDS
+from cloudping.commands import MEASUREMENT_COMMANDS, json_schema
 
 PREFIX = "/api/v1"
 _REF = "#/components/schemas/"
+_CANCEL = "Cancel a running measurement (yours); answers once it has ended."
 _ERROR_TEXT = {
     400: "A bad command or request (the error names the word and shows the usage).",
     401: "No token (anonymous access off), or a bad, expired or revoked one.",
     403: "The token lacks the scope (admin, to act on another subject; a scope asked for), "
-    "or the request came from a page on another site.",
-    404: "No such measurement or token (or not yours).",
-    422: "No agent matches the selection (no_agent_matched).",
-    429: "Over a quota: the numbers, and Retry-After when waiting helps.",
+    "or the request came from a page on another site; token_not_issued: not issued here.",
+    404: "No such measurement or token (or not yours); no_picture: its command draws none.",
+    409: "not_running (cancel), or nothing_to_draw yet (picture).",
     413: "The body is over the route's limit (64 KiB for a command).",
     415: "The body is not of the route's media type (application/json).",
     421: "A Host header this server does not answer for (DNS rebinding protection).",
+    422: "No agent matches the selection (no_agent_matched).",
+    429: "Over a quota: the numbers, and Retry-After when waiting helps.",
+    501: "Not built into this hub yet (not_implemented: ipinfo, route).",
 }
 # What the guard in front of every route may answer (403 also: an Origin not allowed).
 _GUARD = (403, 413, 415, 421)
@@ -62,7 +64,9 @@ def _paths() -> dict[str, Any]:
         f"{PREFIX}/measurements": {"post": _create()},
         f"{PREFIX}/measurements/{{id}}": {
             "get": _op("getMeasurement", "A stored measurement.", _json("Measurement"), 401, 404)
-            | {"parameters": [measurement_id, _key()]}
+            | {"parameters": [measurement_id, _key()]},
+            "delete": _op("cancelMeasurement", _CANCEL, _json("Cancelled"), 401, 404, 409)
+            | {"parameters": [measurement_id]},
         },
         f"{PREFIX}/measurements/{{id}}/events": {
             "get": _op("followMeasurement", "Replay, then follow.", _ndjson(), 400, 401, 404)
@@ -73,6 +77,11 @@ def _paths() -> dict[str, Any]:
             "delete": _op("revokeToken", "Revoke a token of yours.", _json("Token"), 401, 404)
             | {"parameters": [_path_param("id", "The token id (jti).")]}
         },
+        f"{PREFIX}/measurements/{{id}}/picture.png": {
+            "get": _op("getMeasurementPicture", "Its picture.", _png(), 401, 404, 409)
+            | {"parameters": [measurement_id, _key()]}
+        },
+        f"{PREFIX}/commands": {"post": _command()},
         f"{PREFIX}/openapi.json": {
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
@@ -117,6 +126,24 @@ def _issue_token() -> dict[str, Any]:
     return operation | {"requestBody": {"required": True, "content": content}}
 
 
+def _command() -> dict[str, Any]:
+    operation = _op(
+        "answerCommand",
+        "Answer a command that is not a measurement (list, version, help, ...) as one document.",
+        _json("Answer"),
+        400,
+        401,
+        403,
+        501,
+    )
+    schema = {"$ref": _REF + "CommandLine"}
+    operation["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": schema}},
+    }
+    return operation
+
+
 def _seed() -> dict[str, Any]:
     text = {"type": "string"}
     number = {"type": "string", "pattern": "^[0-9]+$"}
@@ -151,6 +178,11 @@ def _json(name: str, description: str = "OK") -> dict[str, Any]:
 
 def _json_any(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {}}}}
+
+
+def _png() -> dict[str, Any]:
+    schema = {"type": "string", "format": "binary"}
+    return {"description": "A PNG picture.", "content": {"image/png": {"schema": schema}}}
 
 
 def _ndjson() -> dict[str, Any]:

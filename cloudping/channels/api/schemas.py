@@ -8,6 +8,7 @@ from typing import Any
 from cloudping.auth import AUDIENCES, MAX_LABEL, SCOPES
 from cloudping.channels.api.tokens import MAX_TTL_S
 from cloudping.events import published_schema
+from cloudping.events.status import FINAL_STATUSES
 
 _REF = "#/components/schemas/"
 _TEXT: dict[str, Any] = {"type": "string"}
@@ -24,6 +25,9 @@ def fixed_schemas() -> dict[str, Any]:
         "Started": _object({"id": _TEXT, "read_key": _TEXT}),
         "CommandText": _command_text(),
         **token_schemas(),
+        "CommandLine": _command_line(),
+        "Answer": _answer(),
+        "Cancelled": _object({"id": _TEXT, "status": {"enum": list(FINAL_STATUSES)}}),
         **event_schemas(),
     }
 
@@ -74,7 +78,7 @@ def _agent() -> dict[str, Any]:
 
 
 def _measurement() -> dict[str, Any]:
-    status = {"enum": ["running", "done", "failed", "cancelled", "interrupted"]}
+    status = {"enum": ["running", *FINAL_STATUSES]}
     number = {"type": ["number", "null"]}
     return _object(
         {
@@ -124,6 +128,22 @@ def token_schemas() -> dict[str, Any]:
         "IssuedToken": _object({"token": _TEXT, **record}),
         "TokenRequest": request,
     }
+
+
+def _command_line() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "A command that is not a measurement, in the shared grammar.",
+        "required": ["command"],
+        "properties": {"command": {"type": "string", "examples": ["list DE", "version"]}},
+        "additionalProperties": False,
+    }
+
+
+def _answer() -> dict[str, Any]:
+    schema = _object({"command": _TEXT, "text": _TEXT})
+    schema["description"] = "The text a person reads, and the command's data beside it."
+    return schema | {"additionalProperties": True}
 
 
 def _command_text() -> dict[str, Any]:

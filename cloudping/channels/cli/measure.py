@@ -1,4 +1,4 @@
-"""Run a parsed command, here or through a hub, and print its events as they arrive.
+"""Run a parsed measurement on a runner (here or a hub) and print its events as they arrive.
 
 Imported only once a command is to run, so that help and usage errors skip asyncio, the event
 classes and the renderers; the probes (and their sockets) load only for a local run.
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cloudping.channels.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
-from cloudping.channels.cli.remote import HubError, HubTarget, run_via_hub
+from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event, to_json_line
 from cloudping.events.verdict import answered
 from cloudping.render import TextStyle, render
@@ -25,6 +25,7 @@ from cloudping.render.pictures import PICTURES, picture
 
 if TYPE_CHECKING:
     from cloudping.commands import Command
+    from cloudping.runner import Runner
 
 
 @dataclass
@@ -75,10 +76,8 @@ class Printer:
         return EXIT_NO_REPLY if self.results else EXIT_ERROR
 
 
-def measure(
-    cmd: Command, *, as_json: bool, png: str | None = None, hub: HubTarget | None = None
-) -> int:
-    """Run ``cmd`` (on this machine, or on ``hub``), print it; returns the exit status."""
+def measure(cmd: Command, runner: Runner, *, as_json: bool, png: str | None = None) -> int:
+    """Run ``cmd`` on ``runner``, print it; returns the exit status."""
     if png is not None and cmd.command not in PICTURES:
         have = ", ".join(sorted(PICTURES))
         print(
@@ -89,11 +88,10 @@ def measure(
     printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
     printer.events = [] if png is not None else None
     # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
-    run = _run_here(cmd, printer) if hub is None else run_via_hub(hub, cmd, printer)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_stoppable(run, printer))
-    except HubError as exc:
+            asyncio.run(_stoppable(runner.run(cmd, printer), printer))
+    except CloudpingError as exc:
         print(f"cloudping: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if png is not None and printer.events is not None:
@@ -121,12 +119,3 @@ async def _stoppable(run: Coroutine[Any, Any, None], printer: Printer) -> None:
         await run
     if task is not None and printer.closed:
         task.uncancel()
-
-
-async def _run_here(cmd: Command, printer: Printer) -> None:
-    # The probes' environment (ICMP sockets, resolver) only for a local run, not via a hub.
-    from cloudping.measurement import run_measurement  # noqa: PLC0415
-    from cloudping.probes.env import ProbeEnv  # noqa: PLC0415
-
-    async with ProbeEnv() as env:
-        await run_measurement(cmd, env, printer)

@@ -84,7 +84,7 @@ def _non_null(prop: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("enum"), list):
         out["enum"] = [value for value in out["enum"] if value is not None]
     if isinstance(out.get("anyOf"), list):
-        options = [option for option in out["anyOf"] if option != {"type": "null"}]
+        options = [_non_null(o) for o in out["anyOf"] if o != {"type": "null"}]
         if len(options) == 1:
             del out["anyOf"]
             out = {**options[0], **out}
@@ -105,7 +105,14 @@ def _drop_nulls(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -> dict
     for name, value in arguments.items():
         if value is None and name not in required:
             continue
-        inner = properties.get(name, {})
-        nested = isinstance(value, Mapping) and inner.get("type") == "object"
-        given[name] = _drop_nulls(value, inner) if nested else value
+        inner = _object_form(properties.get(name, {}))
+        nested = isinstance(value, Mapping) and inner is not None
+        given[name] = _drop_nulls(value, inner or {}) if nested else value
     return given
+
+
+def _object_form(schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The object schema ``schema`` is or offers among its ``anyOf`` (``from``: text or an
+    object), if any."""
+    options = [schema, *schema.get("anyOf", ())]
+    return next((option for option in options if option.get("type") == "object"), None)

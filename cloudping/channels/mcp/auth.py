@@ -25,6 +25,7 @@ from cloudping.channels.http import guest_of
 from cloudping.service import ApiSettings, Caller, guest_caller
 
 _GUEST_CLAIM = "cloudping_guest"
+CHANNEL = "mcp"  # what a caller over /mcp names as its channel (see Caller.channel)
 
 
 class HubTokenVerifier:
@@ -117,6 +118,6 @@ def current_caller(settings: ApiSettings, local: Caller | None) -> Caller:
 
 def _caller(access: AccessToken, settings: ApiSettings) -> Caller:
     if (access.claims or {}).get(_GUEST_CLAIM):
-        return guest_caller(access.subject or access.client_id, settings)
+        return guest_caller(access.subject or access.client_id, settings, CHANNEL)
     scopes = frozenset(scope for scope in SCOPES if scope in access.scopes)
-    return Caller(access.subject or access.client_id, scopes, settings.user_quota)
+    return Caller(access.subject or access.client_id, scopes, settings.user_quota, channel=CHANNEL)

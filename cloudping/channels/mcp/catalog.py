@@ -20,34 +20,34 @@ from cloudping.channels.mcp import resultmodel as rm
 from cloudping.channels.mcp import schemas
 from cloudping.channels.mcp.answers import failure, success
 from cloudping.channels.mcp.arguments import ArgumentCheck, command_of
-from cloudping.channels.mcp.toolbox import NOT_BUILT, PageRequest, Toolbox, help_answer, not_built
+from cloudping.channels.mcp.toolbox import PageRequest, Toolbox
 from cloudping.commands import (
     COMMAND_NAMES,
+    MEASUREMENT_COMMANDS,
     Command,
-    HelpCommand,
     ListCommand,
-    VersionCommand,
+    is_measurement,
     parse,
     usage,
 )
 from cloudping.errors import CloudpingError
-from cloudping.hub import MEASUREMENT_COMMANDS
-from cloudping.service import Caller
+from cloudping.service import NOT_BUILT, Caller
 
 Ctx = Context[Any, Any]
 Handler = Callable[[dict[str, Any], Ctx], Awaitable[CallToolResult]]
 Identify = Callable[[Ctx], Caller]
 # Tools named apart from their command.
 TOOL_NAMES: dict[str, str] = {"list": "list_agents", "route": "route_lookup"}
-NOT_BUILT_TOOLS = ("ipinfo", "route")
+NOT_BUILT_TOOLS = tuple(NOT_BUILT)
 _RESULTS = (
     "Returns a compact summary per agent and target (verdict, loss, round-trip times, hop "
     "table, answers, status, timings) with a measurement_id: get_measurement pages through "
     "every event."
 )
 _FROM = (
-    "`from` picks the agents: selectors as list_agents shows them, e.g. "
-    '{"selectors": "DE+AS3320,fra1", "limit": 2}; default: one agent the hub chooses.'
+    "`from` picks the agents: selectors as list_agents shows them, as text "
+    '("DE+AS3320,fra1") or {"selectors": "DE+AS3320,fra1", "limit": 2}; default: one agent '
+    "the hub chooses."
 )
 
 
@@ -70,7 +70,7 @@ def catalog(box: Toolbox, identify: Identify) -> list[ToolSpec]:
     return [
         _list_agents(box, identify),
         *(_measurement(box, identify, name) for name in measurements),
-        *(_not_built(name) for name in NOT_BUILT_TOOLS),
+        *(_not_built(box, identify, name) for name in NOT_BUILT_TOOLS),
         _run_command(box, identify),
         _get_measurement(box, identify),
     ]
@@ -110,10 +110,10 @@ def _list_agents(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("list_agents", schemas.command_input("list"))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        identify(ctx)  # needs no scope, but a refused caller is refused here too
+        caller = identify(ctx)  # needs no scope, but a refused caller is refused here too
         command = command_of("list", check, arguments)
         assert isinstance(command, ListCommand)
-        return success(await box.agents(command))
+        return success(await box.agents(caller, command))
 
     return ToolSpec(
         name="list_agents",
@@ -130,13 +130,12 @@ def _list_agents(box: Toolbox, identify: Identify) -> ToolSpec:
     )
 
 
-def _not_built(command: str) -> ToolSpec:
+def _not_built(box: Toolbox, identify: Identify, command: str) -> ToolSpec:
     tool = TOOL_NAMES.get(command, command)
     check = ArgumentCheck(tool, schemas.command_input(command))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        command_of(command, check, arguments)
-        raise not_built(command, tool)
+        return success(await box.answer(identify(ctx), command_of(command, check, arguments)))
 
     return ToolSpec(
         name=tool,
@@ -184,16 +183,11 @@ def _run_command(box: Toolbox, identify: Identify) -> ToolSpec:
 
 
 async def _dispatch(box: Toolbox, command: Command, caller: Caller, ctx: Ctx) -> CallToolResult:
-    """What ``run_command`` does with a parsed command."""
-    if command.command in MEASUREMENT_COMMANDS:
+    """What ``run_command`` does with a parsed command: a measurement runs with progress, the
+    command service answers any other."""
+    if is_measurement(command):
         return await box.measurement(caller, command, ctx.report_progress)
-    if isinstance(command, ListCommand):
-        return success(await box.agents(command))
-    if isinstance(command, HelpCommand):
-        return success(help_answer(command.topic))
-    if isinstance(command, VersionCommand):
-        return success(await box.version())
-    raise not_built(command.command, "run_command")
+    return success(await box.answer(caller, command))
 
 
 def _get_measurement(box: Toolbox, identify: Identify) -> ToolSpec:

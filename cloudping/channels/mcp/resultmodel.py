@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloudping.events.status import EndStatus, MeasurementStatus
 from cloudping.render.budget import DetailLevel
 
 Verdict = Literal["answered", "no_answer", "error", "incomplete"]
@@ -181,7 +182,7 @@ class ToolResult(BaseModel):
     model_config = _STRICT
     measurement_id: str
     command: str = Field(description="the command that ran, in the shared grammar")
-    status: Literal["ok", "error", "cancelled", "interrupted", "running"]
+    status: Literal["running", EndStatus]
     duration_ms: float | None = None
     results: list[JobResult]
     jobs_omitted: int = 0
@@ -229,7 +230,7 @@ class EventPage(BaseModel):
     model_config = _STRICT
     measurement_id: str
     command: str
-    status: str
+    status: MeasurementStatus
     total_events: int
     offset: int
     events: list[dict[str, object]]

@@ -3,8 +3,9 @@
 An input schema is :func:`cloudping.commands.json_schema` of the command without its
 ``command`` constant (the tool's name says it), so types, ranges (the ``Limits`` in force),
 enums, defaults and descriptions are the parser's own. One change is made for models: a
-selection (``from.selectors``, ``list``'s ``selector``) may also be the text the grammar
-reads (``"DE+AS3320,fra1"``), besides the array of arrays.
+selection (``from``, ``list``'s ``selector``, and their ``selectors``) may also be the text
+the grammar reads (``"lab1"``, ``"DE+AS3320,fra1"``), besides the object and the array of
+arrays.
 """
 
 from __future__ import annotations
@@ -58,13 +59,16 @@ def command_input(name: str, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, An
 
 
 def _textual_selection(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` of a selection whose ``selectors`` may also be text."""
+    """``schema`` of a selection that may also be the text a person types (``"lab1"``,
+    ``"DE+AS3320,fra1"``), as a whole or as its ``selectors``; never ``null``."""
     widened = copy.deepcopy(schema)
     inner = widened["anyOf"][0] if "anyOf" in widened else widened
     selectors = inner["properties"]["selectors"]
     keywords = {key: selectors.pop(key) for key in ("description", "default") if key in selectors}
     inner["properties"]["selectors"] = {"anyOf": [SELECTOR_TEXT, selectors], **keywords}
-    return widened
+    form = {key: value for key, value in inner.items() if key not in ("description", "default")}
+    form["type"] = "object"
+    return {"anyOf": [SELECTOR_TEXT, form], "description": widened["description"]}
 
 
 @cache

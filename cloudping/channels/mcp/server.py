@@ -80,10 +80,10 @@ def mcp_server(
     async def agents() -> str:
         """The live agents, and every selector word a measurement's `from` can use."""
         try:
-            current_caller(service.settings, local_caller)  # refused as the tools refuse
+            caller = current_caller(service.settings, local_caller)  # refused as tools refuse
         except AuthError as exc:
             raise ResourceError(f"{exc.code}: {exc.message}") from exc
-        return json_text(as_json(await box.agents(ListCommand())))
+        return json_text(as_json(await box.agents(caller, ListCommand())))
 
     server.add_prompt(Prompt.from_function(diagnose, description=DIAGNOSE_DESCRIPTION))
     return server

@@ -1,5 +1,5 @@
-"""What each kind of tool does once its arguments are checked: run a measurement, list the
-agents, page through stored events, answer text, or say a capability is not built yet.
+"""What each kind of tool does once its arguments are checked: run a measurement, page
+through stored events, or pass any other command to the command service and show its answer.
 
 Every handler takes the caller it acts for; errors are :class:`CloudpingError` with a stable
 code, which :mod:`.catalog` turns into tool errors.
@@ -15,16 +15,13 @@ from typing import Any, Literal
 from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloudping import __version__
 from cloudping.channels.mcp import resultmodel as rm
 from cloudping.channels.mcp.answers import pictures_of, success
 from cloudping.channels.mcp.budget import fit, json_text
 from cloudping.channels.mcp.running import Report, measure
-from cloudping.commands import Command, ListCommand, format_command, help_text
-from cloudping.errors import CloudpingError
-from cloudping.hub.selection import known_selectors, matching_agents
+from cloudping.commands import Command, ListCommand, format_command
 from cloudping.render.snapshot import Snapshot
-from cloudping.service import Caller, MeasurementService, public_agent
+from cloudping.service import Caller, MeasurementService
 
 EventType = Literal[
     "measurement",
@@ -39,22 +36,6 @@ EventType = Literal[
     "error",
     "end",
 ]
-# What a tool that is not built yet says instead (by command), and what to do meanwhile.
-NOT_BUILT: dict[str, str] = {
-    "ipinfo": (
-        "IP information (network, organisation, place) is not built into this hub yet: it has "
-        "no MaxMind/IPinfo provider. Meanwhile dns with type PTR gives an address's name, and "
-        "traceroute names every hop"
-    ),
-    "route": (
-        "BGP route lookup is not built into this hub yet: it has imported no MRT dumps. "
-        "Meanwhile traceroute shows the path packets really take"
-    ),
-    "token": (
-        "tokens are not issued over MCP: the hub's operator issues them "
-        "(cloudping token issue --aud api --scope measure)"
-    ),
-}
 
 
 class PageRequest(BaseModel):
@@ -86,18 +67,21 @@ class Toolbox:
         when = datetime.fromtimestamp(self.service.settings.clock(), UTC)
         return success(result, pictures_of(command.command, events, when))
 
-    async def agents(self, command: ListCommand) -> rm.AgentList:
+    async def agents(self, caller: Caller, command: ListCommand) -> rm.AgentList:
         """The live agents the selector matches (all without one), and every selector word."""
-        entries = await self.service.hub.registry.list()
-        selectors = command.selector.selectors if command.selector else ()
-        coordinates = self.service.settings.expose_coordinates
-        return rm.AgentList(
-            agents=[
-                rm.Agent.model_validate(public_agent(entry, coordinates))
-                for entry in matching_agents(entries, selectors)
-            ],
-            selectors=list(known_selectors(entries)),
-        )
+        answer = await self.service.answer(caller, command)
+        return rm.AgentList.model_validate(answer.data)
+
+    async def answer(self, caller: Caller, command: Command) -> rm.AgentList | rm.TextAnswer:
+        """The command service's answer to a command that is not a measurement: the agent
+        list as its model, the others (help, version) as text.
+
+        Raises:
+            CloudpingError: ``not_implemented``, ``token_not_issued`` (see the service).
+        """
+        if isinstance(command, ListCommand):
+            return await self.agents(caller, command)
+        return rm.TextAnswer(text=(await self.service.answer(caller, command)).text)
 
     async def page(self, caller: Caller, request: PageRequest) -> rm.EventPage:
         """A page of the caller's stored measurement, cut to the size budget.
@@ -126,23 +110,6 @@ class Toolbox:
             events=page,
             next_offset=end if end < total else None,
         )
-
-    async def version(self) -> rm.TextAnswer:
-        """The hub's version and each agent's."""
-        lines = [f"hub: cloudping {__version__}"]
-        for entry in await self.service.hub.registry.list():
-            lines.append(f"{entry.name}: {entry.attributes.software or 'unknown'}")
-        return rm.TextAnswer(text="\n".join(lines))
-
-
-def help_answer(topic: str | None) -> rm.TextAnswer:
-    """The grammar's help on ``topic`` (a command), or the list of commands."""
-    return rm.TextAnswer(text=help_text(topic))
-
-
-def not_built(command: str, tool: str) -> CloudpingError:
-    """The error of a tool whose capability the hub does not have yet."""
-    return CloudpingError(f"{tool}: {NOT_BUILT[command]}", code="not_implemented", tool=tool)
 
 
 def _within(events: Sequence[dict[str, Any]], budget: int) -> list[dict[str, Any]]:

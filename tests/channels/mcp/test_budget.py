@@ -10,8 +10,9 @@ from mcp_types import TextContent
 from cloudping.channels.mcp.budget import DEFAULT_BUDGET, fit, size
 from cloudping.events import EndEvent, Event, MeasurementEvent
 from cloudping.render.snapshot import Snapshot
+from cloudping.testing import path_events, ping_events, scan_events
 
-from .twin import mcp_world, path_events, ping_events, scan_events
+from .twin import mcp_world
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,7 @@ from cloudping.events import (
     TimeoutEvent,
 )
 from cloudping.render.progress import Progress
-
-from .twin import path_events, ping_events
+from cloudping.testing import path_events, ping_events
 
 
 def started(progress: Progress, *agents: str) -> None:

@@ -77,7 +77,7 @@ async def test_input_schemas_carry_the_grammar_ranges_enums_and_descriptions() -
     assert ping["properties"]["count"]["maximum"] == DEFAULT_LIMITS.count_max
     assert ping["properties"]["proto"]["enum"] == ["icmp", "udp", "tcp"]
     assert "packets to send" in ping["properties"]["count"]["description"]
-    selectors = ping["properties"]["from"]["properties"]["selectors"]["anyOf"]
+    selectors = ping["properties"]["from"]["anyOf"][1]["properties"]["selectors"]["anyOf"]
     assert selectors[0]["type"] == "string"  # "DE+AS3320,fra1", as typed
     assert selectors[1]["type"] == "array"
     description = tools["scan"].description or ""
@@ -180,7 +180,7 @@ async def test_tools_not_built_yet_say_so_as_a_tool_error(
         result = await w.client.call_tool(tool, arguments)
         offers = [offer for link in w.links.values() for offer in link.offers]
     assert result.is_error
-    assert text_of(result).startswith(f"not_implemented: {tool}: ")
+    assert text_of(result).startswith("not_implemented: ")
     assert "not built" in text_of(result)
     assert offers == []
 
@@ -263,7 +263,7 @@ async def test_run_command_takes_the_grammar_as_text() -> None:
     assert "hub: cloudping" in version.structured_content["text"]
     assert wrong.is_error
     assert text_of(wrong).startswith("bad_command: ping: -c: 0 is out of range")
-    assert text_of(ipinfo).startswith("not_implemented: run_command: ")
+    assert text_of(ipinfo).startswith("not_implemented: ipinfo: ")
 
 
 async def test_get_measurement_pages_through_the_stored_events() -> None:
@@ -391,3 +391,27 @@ async def test_a_required_argument_sent_as_null_is_refused() -> None:
         result = await w.client.call_tool("ping", {"targets": None})
     assert result.is_error
     assert text_of(result).startswith("bad_command: ping: targets: None is not of type 'array'")
+
+
+@pytest.mark.parametrize("chosen", ["ams1", {"selectors": "ams1"}, {"selectors": [["ams1"]]}])
+async def test_from_takes_the_selector_text_a_person_types_or_the_object(chosen: Any) -> None:
+    async with mcp_world() as w:
+        result = await w.client.call_tool("ping", CALLS["ping"] | {"from": chosen})
+        offers = {name: len(link.offers) for name, link in w.links.items()}
+    assert not result.is_error, text_of(result)
+    assert offers == {"fra1": 0, "ams1": 1}
+
+
+async def test_the_published_from_is_text_or_an_object() -> None:
+    async with mcp_world() as w:
+        tools = {tool.name: tool for tool in (await w.client.list_tools()).tools}
+    for name, key in [("ping", "from"), ("list_agents", "selector")]:
+        options = tools[name].input_schema["properties"][key]["anyOf"]
+        assert [option["type"] for option in options] == ["string", "object"]
+
+
+async def test_run_command_token_is_refused_as_not_issued_over_mcp() -> None:
+    async with mcp_world() as w:
+        result = await w.client.call_tool("run_command", {"command": "token"})
+    assert result.is_error
+    assert text_of(result).startswith("token_not_issued: tokens are not issued over mcp: ")

@@ -1,0 +1,62 @@
+"""The ``cloudping`` command's own options, taken out of the words once, before the grammar.
+
+``--json``, ``--png FILE``, ``--hub URL`` and ``--token T`` (each value also as
+``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they may
+stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cloudping.errors import UsageError
+
+# Each option: whether it takes a value.
+_OPTIONS: dict[str, bool] = {"--json": False, "--png": True, "--hub": True, "--token": True}
+_HELP: dict[str, str] = {"--png": "a file name: --png FILE"}
+
+
+@dataclass(frozen=True, slots=True)
+class CliOptions:
+    """What the process options said (``None``: not given)."""
+
+    json: bool = False
+    png: str | None = None
+    hub: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+
+def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
+    """The process options in ``argv`` and the words left for the grammar.
+
+    Raises:
+        UsageError: an option without its value (``--png`` without a file name).
+    """
+    found: dict[str, str] = {}
+    words: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            words.extend(argv[index:])
+            break
+        name, eq, value = word.partition("=")
+        if name not in _OPTIONS or (eq and not _OPTIONS[name]):
+            words.append(word)
+        elif _OPTIONS[name] and not eq:
+            index += 1
+            if index >= len(argv) or argv[index] == "--":
+                raise UsageError(f"{name} needs {_HELP.get(name, 'a value')}", word=name)
+            found[name] = argv[index]
+        else:
+            found[name] = value if eq else ""
+        index += 1
+    if found.get("--png") == "":
+        raise UsageError(f"--png needs {_HELP['--png']}", word="--png")
+    return CliOptions(
+        json="--json" in found,
+        png=found.get("--png"),
+        hub=found.get("--hub") or None,
+        token=found.get("--token") or None,
+    ), words

@@ -1,0 +1,43 @@
+"""The local runner: measurements on this machine's own probes, as iputils ping runs.
+
+Without a hub there are no agents to list and no hub version: only this program's.
+"""
+
+from __future__ import annotations
+
+from cloudping import __version__
+from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand, help_text
+from cloudping.commands.answer import Answer
+from cloudping.errors import CloudpingError
+from cloudping.events import Emit
+
+
+class LocalRunner:
+    """Runs each measurement in a fresh probe environment (ICMP sockets, resolver)."""
+
+    async def run(self, command: Command, emit: Emit) -> None:
+        """Run ``command`` here; its stream always ends with ``end``."""
+        # The probes' environment (ICMP sockets, resolver) only once a measurement runs.
+        from cloudping.measurement import run_measurement  # noqa: PLC0415
+        from cloudping.probes.env import ProbeEnv  # noqa: PLC0415
+
+        async with ProbeEnv() as env:
+            await run_measurement(command, env, emit)
+
+    async def answer(self, command: Command) -> Answer:
+        """``version`` and ``help`` here; the others need a hub.
+
+        Raises:
+            CloudpingError: ``needs_hub`` for ``list`` (agents are a hub's), ``not_implemented``
+                for the rest.
+        """
+        if command.command == "version":
+            return Answer("version", f"cloudping {__version__}", {"version": __version__})
+        if isinstance(command, HelpCommand):
+            return Answer("help", help_text(command.topic), {"topic": command.topic})
+        if command.command == "list":
+            message = "list shows a hub's agents: give --hub URL (or set CLOUDPING_HUB)"
+            raise CloudpingError(message, code="needs_hub", command="list")
+        available = ", ".join(sorted(MEASUREMENT_COMMANDS))
+        message = f"{command.command} is not available yet in this version (here: {available})"
+        raise CloudpingError(message, code="not_implemented", command=command.command)
