@@ -21,7 +21,13 @@ BELOW_THE_SERVICE = (
     "cloudping.agent",
     "cloudping.measurement",
 )
-ABOVE_THE_HUB = ("cloudping.channels", "cloudping.service", "cloudping.runner")
+ABOVE_THE_HUB = (
+    "cloudping.channels",
+    "cloudping.edge",
+    "cloudping.runner",
+    "cloudping.serve",
+    "cloudping.service",
+)
 RENDER_MAY_USE = ("cloudping.events", "cloudping.commands", "cloudping.render", "PIL")
 
 
@@ -69,6 +75,10 @@ def test_the_renderers_import_only_events_commands_the_stdlib_and_pillow() -> No
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_channel_reaches_the_hub_only_through_the_service(channel: str) -> None:
     assert offences(f"channels/{channel}", lambda m: not under(m, BELOW_THE_SERVICE)) == []
+
+
+def test_the_http_edge_in_front_of_the_channels_reaches_no_hub_either() -> None:
+    assert offences("edge", lambda m: not under(m, BELOW_THE_SERVICE)) == []
 
 
 def test_the_rule_sees_relative_and_lazy_imports(tmp_path: Path) -> None:

@@ -25,8 +25,8 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from cloudping.channels.api import ApiSettings, app
-from cloudping.channels.http import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
+from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.hub.server import HubServer
 from cloudping.serve.protocol import bounded_protocol
 from cloudping.service import MeasurementService

@@ -23,9 +23,9 @@ from typing import Any, TextIO
 
 from cloudping.auth import DEFAULT_ISSUER
 from cloudping.channels.api import ApiSettings
-from cloudping.channels.http import HttpSettings
 from cloudping.channels.mcp import MCP_PATH, McpSettings
 from cloudping.commands import split_host_port
+from cloudping.edge import HttpSettings
 from cloudping.errors import CloudpingError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention

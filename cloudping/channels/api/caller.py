@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from cloudping.auth import TokenService, bearer_token
-from cloudping.channels.http import guest_of
+from cloudping.edge import guest_of
 from cloudping.service import ApiSettings, Caller, guest_caller, token_caller
 
 

@@ -21,7 +21,7 @@ from starlette.authentication import AuthCredentials, AuthenticationBackend, Bas
 from starlette.requests import HTTPConnection
 
 from cloudping.auth import SCOPES, AuthError, TokenService
-from cloudping.channels.http import guest_of
+from cloudping.edge import guest_of
 from cloudping.service import ApiSettings, Caller, guest_caller
 
 _GUEST_CLAIM = "cloudping_guest"

@@ -1,7 +1,7 @@
 """``/mcp`` over StreamableHTTP: the SDK's app with the hub's auth, ready to mount.
 
 The SDK builds the Starlette app (its transport, its Bearer middleware answering 401/403);
-its own Host/Origin checks stay off, as the hub's :class:`~cloudping.channels.http.HttpGuard`
+its own Host/Origin checks stay off, as the hub's :class:`~cloudping.edge.HttpGuard`
 applies one rule to every route in front of it. :func:`mcp_endpoint` swaps the SDK's
 authentication backend for :class:`~cloudping.channels.mcp.auth.GuestOrBearer`, so the hub's
 guest rule holds here as on the HTTP API. Mounted in another app, the SDK app's own lifespan
@@ -47,7 +47,7 @@ def mcp_endpoint(
     listen_host: str,
 ) -> McpEndpoint:
     """The MCP endpoint of a hub whose HTTP server listens on ``listen_host`` (mount it behind
-    :class:`~cloudping.channels.http.HttpGuard`: it checks no ``Host`` itself)."""
+    :class:`~cloudping.edge.HttpGuard`: it checks no ``Host`` itself)."""
     verifier = HubTokenVerifier(tokens, service.settings)
     server = mcp_server(service, verifier, settings)
     app = server.streamable_http_app(

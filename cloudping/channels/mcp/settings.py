@@ -1,7 +1,7 @@
 """How the hub serves MCP: transport mode, sessions, result size.
 
 Which ``Host``/``Origin`` headers it accepts is the whole HTTP server's rule
-(:class:`cloudping.channels.http.HttpSettings`), checked in front of every route.
+(:class:`cloudping.edge.HttpSettings`), checked in front of every route.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The MCP endpoint's own settings (Host/Origin rules are the HTTP server's:
-tests/channels/http/test_rules.py)."""
+tests/edge/test_rules.py)."""
 
 from __future__ import annotations
 

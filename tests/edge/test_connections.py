@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudping.channels.http import HttpSettings
+from cloudping.edge import HttpSettings
 
 from .served import WAIT, served
 

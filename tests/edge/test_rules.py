@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.channels.http import HostRules, host_rules
+from cloudping.edge import HostRules, host_rules
 
 LOOPBACK = "127.0.0.1"
 ANY = "0.0.0.0"  # noqa: S104 (a listen address)

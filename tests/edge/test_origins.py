@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloudping.channels.http import HttpSettings
+from cloudping.edge import HttpSettings
 
 from .served import GUEST_PING, WAIT, served
 

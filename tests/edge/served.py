@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hub.serving import SERVING_LOOPBACK, settings
 
-from cloudping.channels.http import HttpSettings
+from cloudping.edge import HttpSettings
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer
 from cloudping.serve.http import ApiListen, serve_api

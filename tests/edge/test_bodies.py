@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cloudping.channels.http import (
+from cloudping.edge import (
     COMMAND_BODY_LIMIT,
     HostRules,
     HttpGuard,

@@ -16,8 +16,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloudping.channels.http.policy import RoutePolicies, RoutePolicy
-from cloudping.channels.http.rules import HostRules
+from cloudping.edge.policy import RoutePolicies, RoutePolicy
+from cloudping.edge.rules import HostRules
 from cloudping.errors import CloudpingError
 
 _STATUS = {
