@@ -17,6 +17,8 @@ from pydantic import ConfigDict, Field
 
 _T = TypeVar("_T", bound=type)
 Percent = Annotated[float, Field(ge=0, le=100, description="percent of sent probes unanswered")]
+PortState = Literal["open", "closed", "filtered", "unreachable", "open_or_filtered"]
+"""What one port probe (tcping, ``ping --proto tcp|udp``) learnt of the port (nmap's words)."""
 _CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
@@ -63,8 +65,9 @@ class ReplyEvent:
     ``icmp_error`` is ``None`` for a real reply; otherwise it names the error
     (``time_exceeded``, ``host_unreachable``, ``frag_needed``, ...) sent by ``address``.
     ``duplicate`` and ``late`` (after its timeout was declared) replies are reported but not
-    counted as received. A TCP probe's answer has ``state``: ``open`` (SYN-ACK) or ``closed``
-    (RST); a filtered port is a ``timeout``.
+    counted as received. A port probe's answer has ``state``: ``open`` (SYN-ACK, a UDP
+    datagram back), ``closed`` (RST, the target's ICMP port unreachable) or ``unreachable``
+    (an ICMP error from anyone else, or a local one: the probe never reached the port).
     """
 
     agent: str
@@ -79,7 +82,7 @@ class ReplyEvent:
     icmp_error: str | None = None
     mtu: int | None = None
     port: int | None = None
-    state: Literal["open", "closed"] | None = None
+    state: PortState | None = None
     type: Literal["reply"] = "reply"
 
 
@@ -87,8 +90,8 @@ class ReplyEvent:
 class TimeoutEvent:
     """No answer to probe ``seq`` within its per-packet timeout.
 
-    A port probe's timeout names its ``port``: for TCP the port is filtered (nothing answered
-    the SYN); for UDP it is open or filtered (a listening service need not answer).
+    A port probe's timeout names its ``port`` and ``state``: ``filtered`` for TCP (nothing
+    answered the SYN), ``open_or_filtered`` for UDP (a listening service need not answer).
     """
 
     agent: str
@@ -97,6 +100,7 @@ class TimeoutEvent:
     address: str
     timeout_ms: float
     port: int | None = None
+    state: PortState | None = None
     type: Literal["timeout"] = "timeout"
 
 
