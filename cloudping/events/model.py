@@ -332,12 +332,17 @@ class HttpEvent:
 
 @_event
 class ErrorEvent:
-    """Something went wrong for a job (``agent``/``target`` set) or the whole measurement."""
+    """Something went wrong for a job (``agent``/``target`` set) or the whole measurement.
+
+    ``reason`` says why an ``agent_lost`` came: ``disconnected`` (its connection ended: it
+    left, crashed or stopped answering) or ``overdue`` (no end long after its job's own).
+    """
 
     code: str
     message: str
     agent: str | None = None
     target: str | None = None
+    reason: Literal["disconnected", "overdue"] | None = None
     type: Literal["error"] = "error"
 
 

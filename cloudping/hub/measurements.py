@@ -20,6 +20,7 @@ from typing import Any, Self
 from cloudping.commands import Command
 from cloudping.events import Emit
 from cloudping.hub.jobs import plan_jobs, targets_of
+from cloudping.hub.overdue import OVERDUE_SLACK
 from cloudping.hub.registry import AgentLink, AgentRegistry
 from cloudping.hub.selection import choose_agents
 from cloudping.hub.tracker import (
@@ -49,12 +50,15 @@ class HubSettings:
             the hub gives up on it with ``timeout`` (covers transit and the agent's last words).
         preferred_agent: where a command without FROM goes when it can (``local`` under
             ``cloudping up``).
+        overdue_slack_s: how long past its probes' own end a ping or tcping job may stay
+            unended before it ends ``agent_lost`` (``overdue``; see :mod:`cloudping.hub.overdue`).
     """
 
     max_jobs: int = 50
     job_limits: JobLimits = field(default_factory=lambda: DEFAULT_JOB_LIMITS)
     grace_s: float = 10.0
     preferred_agent: str | None = None
+    overdue_slack_s: float = OVERDUE_SLACK
 
     @property
     def deadline_s(self) -> float:
@@ -193,7 +197,7 @@ class Hub:
         message = f"agent {name} disconnected before its job ended"
         for run in set(self._routes.values()):
             for job_id in run.jobs_on(link):
-                run.inbox.put_nowait(Failed(job_id, "agent_lost", message))
+                run.inbox.put_nowait(Failed(job_id, "agent_lost", message, "disconnected"))
 
     # -- inside -------------------------------------------------------------------------------
 
@@ -210,7 +214,13 @@ class Hub:
         limits = self.settings.job_limits
         if private:
             limits = replace(limits, private=True)
-        context = RunContext(self.store, self._clock, limits, self.settings.deadline_s)
+        context = RunContext(
+            self.store,
+            self._clock,
+            limits,
+            self.settings.deadline_s,
+            self.settings.overdue_slack_s,
+        )
         return MeasurementRun(
             measurement_id, command, jobs, subject=subject, links=links, context=context, emit=emit
         )

@@ -31,6 +31,7 @@ from cloudping.events import (
     to_dict,
 )
 from cloudping.hub.jobs import JobPlan
+from cloudping.hub.overdue import OVERDUE_SLACK, next_due, overdue_at, overdue_jobs
 from cloudping.hub.registry import AgentLink
 from cloudping.store.base import MeasurementStore
 from cloudping.store.model import FinalStatus
@@ -60,13 +61,18 @@ class Ended:
     status: JobStatus
 
 
+LostReason = Literal["disconnected", "overdue"]
+
+
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """A job that will send nothing more, and why (``agent_lost``, ``job_aborted``)."""
+    """A job that will send nothing more, and why (``agent_lost`` with its ``reason``,
+    ``job_aborted``)."""
 
     job_id: str
     code: str
     message: str
+    reason: LostReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,7 @@ class RunContext:
     clock: Callable[[], float]
     limits: JobLimits
     deadline_s: float
+    overdue_slack_s: float = OVERDUE_SLACK
 
 
 class MeasurementRun:
@@ -118,6 +125,7 @@ class MeasurementRun:
         self._status: EndStatus = "ok"
         self._summaries: list[dict[str, Any]] = []
         self._started = context.clock()
+        self._due: dict[str, float] = {}  # when each job is overdue, on the loop's clock
 
     def detach(self) -> None:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
@@ -166,21 +174,46 @@ class MeasurementRun:
         self._write(MeasurementEvent(id=self.id, command=text, agents=self.agents))
 
     def _offer_all(self) -> None:
+        now = asyncio.get_running_loop().time()
         for job in self.jobs.values():
             try:
                 self.link_of(job.job_id).offer(
                     job.job_id, to_json(job.command), self._context.limits
                 )
             except CloudpingError as exc:  # the link died between selection and offer
-                self.inbox.put_nowait(Failed(job.job_id, "agent_lost", exc.message))
+                failed = Failed(job.job_id, "agent_lost", exc.message, "disconnected")
+                self.inbox.put_nowait(failed)
+            else:
+                at = overdue_at(job.command, now, self._context.overdue_slack_s)
+                if at is not None:
+                    self._due[job.job_id] = at
 
     async def _follow(self) -> None:
         try:
             async with asyncio.timeout(self._context.deadline_s):
                 while self.open:
-                    self._handle(await self.inbox.get())
+                    await self._next()
         except TimeoutError:
             self._time_out()
+
+    async def _next(self) -> None:
+        """Handle the next inbound item, or the jobs that became overdue meanwhile."""
+        loop = asyncio.get_running_loop()
+        due = next_due(self._due, frozenset(self.open))
+        try:
+            async with asyncio.timeout_at(due):  # None: no job here can be overdue
+                item = await self.inbox.get()
+        except TimeoutError:
+            for job_id in overdue_jobs(self._due, frozenset(self.open), loop.time()):
+                self._overdue(job_id)
+            return
+        self._handle(item)
+
+    def _overdue(self, job_id: str) -> None:
+        agent = self.jobs[job_id].agent
+        self._tell_cancel(job_id, "overdue")
+        message = f"agent {agent} sent no end for its job long after the job's own end"
+        self._fail(job_id, "agent_lost", message, "overdue")
 
     def _handle(self, item: Inbound) -> None:
         if isinstance(item, Cancelled):
@@ -192,7 +225,7 @@ class MeasurementRun:
         elif isinstance(item, Ended):
             self.open.discard(item.job_id)
         else:
-            self._fail(item.job_id, item.code, item.message)
+            self._fail(item.job_id, item.code, item.message, item.reason)
 
     def _checked(self, item: Reported) -> Event:
         """The typed event, named after the agent that really sent it; junk becomes an error."""
@@ -207,10 +240,13 @@ class MeasurementRun:
             return ErrorEvent(code="bad_event", message=message, agent=agent)
         return _named(event, agent)
 
-    def _fail(self, job_id: str, code: str, message: str) -> None:
+    def _fail(self, job_id: str, code: str, message: str, reason: LostReason | None = None) -> None:
         self.open.discard(job_id)
         job = self.jobs[job_id]
-        self._write(ErrorEvent(code=code, message=message, agent=job.agent, target=job.target))
+        error = ErrorEvent(
+            code=code, message=message, agent=job.agent, target=job.target, reason=reason
+        )
+        self._write(error)
 
     def _cancel(self, reason: str) -> None:
         for job_id in self.open_jobs():

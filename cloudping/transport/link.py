@@ -181,6 +181,18 @@ class StreamLink:
         if job_id in self._jobs:
             raise WireError(f"job id {job_id!r} is already running", kind="unknown_job")
         self._jobs[job_id] = stream
+        self._busy_changed()
+
+    def _busy_changed(self) -> None:
+        """While jobs run, the hub watches the agent closely (see ``ControlChannel.set_busy``)."""
+        self.control.set_busy(bool(self._jobs), self._loop.time())
+        self._arm()
+
+    def path_answered(self) -> None:
+        """The peer's stack answered a probe of the path (a QUIC ACK, a WebSocket pong)."""
+        if not self.closed.done():
+            self.control.path_answered(self._loop.time())
+            self._arm()
 
     def flush_soon(self) -> None:
         """Send queued data at the next loop turn: one flush for a burst of writes."""
@@ -231,6 +243,7 @@ class StreamLink:
 
     def _stream_event(self, event: StreamInput) -> None:
         if isinstance(event, StreamData):
+            self.control.path_answered(self._loop.time())  # any byte says the peer is alive
             self._data(event)
         elif isinstance(event, StreamReset) and event.stream_id in self._streams:
             stream = self._streams[event.stream_id]
@@ -284,8 +297,9 @@ class StreamLink:
         """Forget a stream once the job is over and both directions are finished."""
         if stream.channel.over and stream.send_closed and stream.receive_closed:
             self._streams.pop(stream.stream_id, None)
-            if stream.channel.job_id is not None:
-                self._jobs.pop(stream.channel.job_id, None)
+            job_id = stream.channel.job_id
+            if job_id is not None and self._jobs.pop(job_id, None) is not None:
+                self._busy_changed()
 
     def add_stream(self, stream: JobStream) -> None:
         """Track a new job stream."""

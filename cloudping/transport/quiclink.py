@@ -14,6 +14,7 @@ from aioquic.asyncio.protocol import QuicConnectionProtocol
 from aioquic.quic.connection import QuicConnection
 from aioquic.quic.events import (
     ConnectionTerminated,
+    PingAcknowledged,
     QuicEvent,
     StopSendingReceived,
     StreamDataReceived,
@@ -83,6 +84,8 @@ class Link(StreamLink, QuicConnectionProtocol):
             self.stream_event(StreamReset(event.stream_id, event.error_code))
         elif isinstance(event, StopSendingReceived):
             self.stream_event(StopSending(event.stream_id, event.error_code))
+        elif isinstance(event, PingAcknowledged):
+            self.path_answered()
 
     def peer_certificate(self) -> Any:
         """The peer's certificate (aioquic keeps it private; ``None`` before the handshake)."""

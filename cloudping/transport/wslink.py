@@ -22,7 +22,7 @@ from cloudping.wire.streams import (
     StreamData,
     StreamReset,
 )
-from cloudping.wire.wsconn import Opened, WsEndpoint, WsEvent
+from cloudping.wire.wsconn import Opened, PongReceived, WsEndpoint, WsEvent
 
 
 class WsLink(StreamLink, asyncio.Protocol):
@@ -112,6 +112,8 @@ class WsLink(StreamLink, asyncio.Protocol):
             if isinstance(event, Opened):
                 if not self.opened.done():
                     self.opened.set_result(None)
+            elif isinstance(event, PongReceived):
+                self.path_answered()
             elif isinstance(event, Disconnected):
                 self.finish(event)
                 self.transmit()  # the answer to a close, a refused upgrade

@@ -56,7 +56,12 @@ class Opened:
     """The upgrade is done: stream events may flow."""
 
 
-WsEvent = Opened | StreamInput | Disconnected
+@dataclass(frozen=True, slots=True)
+class PongReceived:
+    """The peer's WebSocket stack answered one of our pings: the peer is alive."""
+
+
+WsEvent = Opened | StreamInput | PongReceived | Disconnected
 
 
 def close_code(error_code: int) -> int:
@@ -209,6 +214,7 @@ class WsEndpoint:
             self._outbox += self._ws.send(event.response())
         elif isinstance(event, Pong):
             self.pongs += 1
+            self._events.append(PongReceived())
         elif isinstance(event, CloseConnection):
             self._closed_by_peer(event)
 

@@ -66,7 +66,8 @@ def test_a_url_that_is_not_wss_stops_the_agent_before_it_dials(
 # Builds a WebSocket agent's dialler in a fresh interpreter; prints the aioquic modules loaded.
 NO_QUIC = """
 import json, sys
-from cloudping.agent import cli, connect, runtime
+from cloudping.agent import connect, runtime
+from cloudping.serve import agent as cli
 from cloudping.transport import ws
 cli.dialler(cli.settings(cli.parser().parse_args(json.loads(sys.argv[1])), ()))
 print(json.dumps(sorted(m for m in sys.modules if m.partition(".")[0] == "aioquic")))
