@@ -39,7 +39,7 @@ _TCP_INFO = struct.Struct("=68xI28xI")
 
 
 @dataclass(frozen=True, slots=True)
-class TcpProber:
+class TcpConnectProber:
     """TCP connect probes of one family; ``ttl`` limits their hops (``None``: default).
 
     A SYN carries no data, so ``size`` is 0; Linux sets DF on TCP already (PMTU discovery).

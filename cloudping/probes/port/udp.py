@@ -41,7 +41,7 @@ UDP_DEFAULT_PORT = 33434  # traceroute(8): the base port, where no service is ex
 
 
 @dataclass(frozen=True, slots=True)
-class UdpProber:
+class UdpDatagramProber:
     """UDP probes of one family carrying ``size`` zero bytes; ``ttl`` and ``df`` as ping's."""
 
     family: Family
