@@ -1,7 +1,7 @@
 """The agent's jobs: an offer becomes a task, its events go back as they come, and every
 job ends with a ``JobEnd``.
 
-The agent talks to the hub through anything with ``send(message)`` (:class:`HubLink`): the
+The agent talks to the hub through anything with ``send(message)`` (:class:`HubSender`): the
 QUIC connection :func:`cloudping.transport.quic.dial_hub` yields, or an in-memory twin in tests.
 Its handler takes the binding's events (``JobOffer``, ``Cancel``, ``JobAborted``,
 ``Disconnected``) on the event loop, synchronously, so it only starts and cancels tasks; the
@@ -28,7 +28,7 @@ from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.registry import PROBE_NAMES, probe_for
-from cloudping.transport.link import LinkEvent
+from cloudping.transport.core import ConnectionEvent
 from cloudping.wire import (
     Cancel,
     Disconnected,
@@ -44,7 +44,7 @@ from cloudping.wire.payloads import job_event
 log = logging.getLogger(__name__)
 
 
-class HubLink(Protocol):
+class HubSender(Protocol):
     """The one thing the agent needs of a connection to its hub."""
 
     def send(self, message: Message) -> None:
@@ -55,7 +55,7 @@ class HubLink(Protocol):
 class _Job:
     """One running job: where its reports go and how it is doing."""
 
-    link: HubLink
+    link: HubSender
     offer: JobOffer
     status: JobStatus = "completed"
     cancelled: bool = False  # asked to stop (a probe that swallowed it still ends cancelled)
@@ -75,8 +75,8 @@ class Agent:
     def __init__(self, env: ProbeEnv, rules: AgentRules, tasks: asyncio.TaskGroup) -> None:
         self.env, self.rules = env, rules
         self._tasks = tasks
-        self._jobs: dict[tuple[HubLink, str], _Job] = {}
-        self._gone: set[HubLink] = set()  # links whose connection ended: nothing more to send
+        self._jobs: dict[tuple[HubSender, str], _Job] = {}
+        self._gone: set[HubSender] = set()  # links whose connection ended: nothing more to send
 
     @classmethod
     @asynccontextmanager
@@ -89,11 +89,11 @@ class Agent:
             finally:
                 agent.cancel_all("the agent is stopping")
 
-    def jobs(self, link: HubLink) -> frozenset[str]:
+    def jobs(self, link: HubSender) -> frozenset[str]:
         """Ids of the jobs of ``link`` that have not ended."""
         return frozenset(job_id for owner, job_id in self._jobs if owner is link)
 
-    def __call__(self, link: HubLink, event: LinkEvent) -> None:
+    def __call__(self, link: HubSender, event: ConnectionEvent) -> None:
         """The binding's callback: act on one event of ``link``."""
         if isinstance(event, JobOffer):
             self._start(link, event)
@@ -110,20 +110,20 @@ class Agent:
         for link, job_id in list(self._jobs):
             self._cancel(link, job_id, reason)
 
-    async def finish(self, link: HubLink, reason: str) -> None:
+    async def finish(self, link: HubSender, reason: str) -> None:
         """Cancel the jobs of ``link`` and return once each has sent its end."""
         for job_id in self.jobs(link):
             self._cancel(link, job_id, reason)
         await self.ended(link)
 
-    async def ended(self, link: HubLink) -> None:
+    async def ended(self, link: HubSender) -> None:
         """Return once every job ``link`` has now is over (and its end sent, if it could)."""
         tasks = [job.task for job in self._jobs.values() if job.link is link and job.task]
         if tasks:
             # asyncio.wait's own callback comes after each job's end callback (added first).
             await asyncio.wait(tasks)
 
-    def _start(self, link: HubLink, offer: JobOffer) -> None:
+    def _start(self, link: HubSender, offer: JobOffer) -> None:
         key = (link, offer.job_id)
         if key in self._jobs:  # the wire layer refuses a reused id; a twin might not
             log.warning("job %s is already running: offer ignored", offer.job_id)
@@ -134,7 +134,7 @@ class Agent:
         # its first step, which no try/finally inside the task would see.
         job.task.add_done_callback(lambda task: self._ended(job, task))
 
-    def _cancel(self, link: HubLink, job_id: str, reason: str) -> None:
+    def _cancel(self, link: HubSender, job_id: str, reason: str) -> None:
         job = self._jobs.get((link, job_id))
         if job is not None and job.task is not None:
             log.info("job %s cancelled: %s", job_id, reason)
@@ -197,7 +197,7 @@ class Agent:
         self._send(job.link, JobEnd(job_id=job.job_id, status=status))
         self._forget_if_idle(job.link)
 
-    def _send(self, link: HubLink, message: Message) -> None:
+    def _send(self, link: HubSender, message: Message) -> None:
         if link in self._gone:
             return  # the hub reports this job as agent_lost
         try:
@@ -206,6 +206,6 @@ class Agent:
             # The connection closed before the binding told us (its Disconnected follows).
             log.debug("not sent (%s): %s", exc.message, type(message).__name__)
 
-    def _forget_if_idle(self, link: HubLink) -> None:
+    def _forget_if_idle(self, link: HubSender) -> None:
         if link in self._gone and not self.jobs(link):
             self._gone.discard(link)

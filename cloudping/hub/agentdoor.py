@@ -2,7 +2,7 @@
 :func:`cloudping.transport.quic.serve_agents`; WebSocket:
 :func:`cloudping.transport.ws.serve_agents_ws`) and the hub, the same for both.
 
-:class:`WireAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
+:class:`WireAgentHandle` is the hub's :class:`~cloudping.hub.registry.AgentHandle` over one agent
 connection, whatever carries it. :class:`AgentDoor` is either listener's ``on_event``: it
 checks each hello (the token's audience is ``agent`` and its subject is the name the agent
 claims), registers the agent, accepts it, then routes its job messages to the
@@ -28,8 +28,8 @@ from cloudping.auth import AuthError, TokenService
 from cloudping.errors import CloudpingError
 from cloudping.hub.measurements import Hub
 from cloudping.hub.registry import AgentRegistry, RegistryError
-from cloudping.transport.ends import HubSide
-from cloudping.transport.link import LinkEvent
+from cloudping.transport.core import ConnectionEvent
+from cloudping.transport.ends import AgentConnection
 from cloudping.wire import (
     Accept,
     Attributes,
@@ -76,11 +76,11 @@ class Liveness:
         )
 
 
-class WireAgentLink:
+class WireAgentHandle:
     """The hub's way to one accepted agent, over QUIC or WebSocket: offers and cancels
     become wire messages."""
 
-    def __init__(self, connection: HubSide, name: str) -> None:
+    def __init__(self, connection: AgentConnection, name: str) -> None:
         self.connection = connection
         self.name = name
 
@@ -134,11 +134,11 @@ class AgentDoor:
     ) -> None:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
-        self._links: dict[HubSide, WireAgentLink] = {}
-        self._queue: asyncio.Queue[tuple[HubSide, LinkEvent]] | None = None
+        self._links: dict[AgentConnection, WireAgentHandle] = {}
+        self._queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]] | None = None
 
     @property
-    def links(self) -> tuple[WireAgentLink, ...]:
+    def links(self) -> tuple[WireAgentHandle, ...]:
         """The links of the agents accepted and still connected."""
         return tuple(self._links.values())
 
@@ -155,12 +155,12 @@ class AgentDoor:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def __call__(self, connection: HubSide, event: LinkEvent) -> None:
+    def __call__(self, connection: AgentConnection, event: ConnectionEvent) -> None:
         """Queue one event of ``connection`` (called by the listener, on the event loop)."""
         if self._queue is not None:
             self._queue.put_nowait((connection, event))
 
-    async def _drain(self, queue: asyncio.Queue[tuple[HubSide, LinkEvent]]) -> None:
+    async def _drain(self, queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]]) -> None:
         while True:
             connection, event = await queue.get()
             try:
@@ -170,7 +170,7 @@ class AgentDoor:
             finally:
                 queue.task_done()
 
-    async def _handle(self, connection: HubSide, event: LinkEvent) -> None:
+    async def _handle(self, connection: AgentConnection, event: ConnectionEvent) -> None:
         if isinstance(event, Hello):
             await self._hello(connection, event)
             return
@@ -188,9 +188,9 @@ class AgentDoor:
         elif isinstance(event, Disconnected):
             await self._lost(connection, link, event)
 
-    async def _hello(self, connection: HubSide, hello: Hello) -> None:
+    async def _hello(self, connection: AgentConnection, hello: Hello) -> None:
         """Verify, register, accept; or refuse, saying why (never the token itself)."""
-        link = WireAgentLink(connection, hello.name)
+        link = WireAgentHandle(connection, hello.name)
         try:
             principal = self._tokens.verify(hello.token, "agent", self._clock())
             await self._registry.register(
@@ -207,13 +207,15 @@ class AgentDoor:
         if connection.closed.done():  # gone while we were registering: undo it now
             await self._lost(connection, link, connection.closed.result())
 
-    async def _update(self, link: WireAgentLink, event: Attributes) -> None:
+    async def _update(self, link: WireAgentHandle, event: Attributes) -> None:
         try:
             await self._registry.update(link.name, link, event.attributes)
         except RegistryError as exc:  # it left meanwhile (its Disconnected is queued)
             log.info("attributes of agent %r not updated: %s", link.name, exc.message)
 
-    async def _lost(self, connection: HubSide, link: WireAgentLink, gone: Disconnected) -> None:
+    async def _lost(
+        self, connection: AgentConnection, link: WireAgentHandle, gone: Disconnected
+    ) -> None:
         if self._links.pop(connection, None) is None:
             return
         log.info("agent %r disconnected: %s", link.name, gone.reason)
@@ -221,7 +223,7 @@ class AgentDoor:
         await self._registry.unregister(link.name, link)
 
     @staticmethod
-    def _answer(connection: HubSide, message: Accept | Refuse) -> None:
+    def _answer(connection: AgentConnection, message: Accept | Refuse) -> None:
         try:
             connection.send(message)
         except LocalProtocolError as exc:  # the agent left before hearing the answer

@@ -1,6 +1,6 @@
 """The hub's core: a command becomes jobs on chosen agents, and one merged, stored stream.
 
-No sockets here. Agents are reached through their :class:`~cloudping.hub.registry.AgentLink`;
+No sockets here. Agents are reached through their :class:`~cloudping.hub.registry.AgentHandle`;
 what they send comes in through :meth:`Hub.job_event`, :meth:`Hub.job_end`,
 :meth:`Hub.job_aborted` and :meth:`Hub.link_lost`, plain synchronous calls the QUIC glue makes
 from its callback (and tests make directly). Callers (HTTP, MCP, Telegram, email) use
@@ -21,7 +21,7 @@ from cloudping.commands import Command
 from cloudping.events import Emit
 from cloudping.hub.jobs import plan_jobs, targets_of
 from cloudping.hub.overdue import OVERDUE_SLACK
-from cloudping.hub.registry import AgentLink, AgentRegistry
+from cloudping.hub.registry import AgentHandle, AgentRegistry
 from cloudping.hub.selection import choose_agents
 from cloudping.hub.tracker import (
     Cancelled,
@@ -180,19 +180,19 @@ class Hub:
 
     # -- the agents' side (called by the transport glue) ---------------------------------------
 
-    def job_event(self, link: AgentLink, job_id: str, event: Mapping[str, Any]) -> None:
+    def job_event(self, link: AgentHandle, job_id: str, event: Mapping[str, Any]) -> None:
         """An agent sent an event of one of its jobs (a ``JobEvent``'s ``event``)."""
         self._route(link, job_id, Reported(job_id, event))
 
-    def job_end(self, link: AgentLink, job_id: str, status: JobStatus) -> None:
+    def job_end(self, link: AgentHandle, job_id: str, status: JobStatus) -> None:
         """An agent ended a job (``JobEnd``)."""
         self._route(link, job_id, Ended(job_id, status))
 
-    def job_aborted(self, link: AgentLink, job_id: str, reason: str) -> None:
+    def job_aborted(self, link: AgentHandle, job_id: str, reason: str) -> None:
         """A job's stream broke while the agent stays connected (``JobAborted``)."""
         self._route(link, job_id, Failed(job_id, "job_aborted", reason))
 
-    def link_lost(self, link: AgentLink, name: str) -> None:
+    def link_lost(self, link: AgentHandle, name: str) -> None:
         """The agent's connection is gone: each of its unfinished jobs ends ``agent_lost``."""
         message = f"agent {name} disconnected before its job ended"
         for run in set(self._routes.values()):
@@ -241,7 +241,7 @@ class Hub:
         self._runs.pop(run.id, None)
         self._tasks.pop(run.id, None)
 
-    def _route(self, link: AgentLink, job_id: str, item: Inbound) -> None:
+    def _route(self, link: AgentHandle, job_id: str, item: Inbound) -> None:
         run = self._routes.get(job_id)
         # Only the agent a job was offered to may speak for it; anything else is dropped.
         if run is not None and run.link_of(job_id) is link:

@@ -32,7 +32,7 @@ from cloudping.events import (
 )
 from cloudping.hub.jobs import JobPlan
 from cloudping.hub.overdue import OVERDUE_SLACK, next_due, overdue_at, overdue_jobs
-from cloudping.hub.registry import AgentLink
+from cloudping.hub.registry import AgentHandle
 from cloudping.store.base import MeasurementStore
 from cloudping.store.model import FinalStatus
 from cloudping.store.writer import MeasurementWriter
@@ -106,7 +106,7 @@ class MeasurementRun:
         jobs: tuple[JobPlan, ...],
         *,
         subject: str | None,
-        links: Mapping[str, AgentLink],
+        links: Mapping[str, AgentHandle],
         context: RunContext,
         emit: Emit | None,
     ) -> None:
@@ -131,7 +131,7 @@ class MeasurementRun:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
         self._emit = None
 
-    def jobs_on(self, link: AgentLink) -> tuple[str, ...]:
+    def jobs_on(self, link: AgentHandle) -> tuple[str, ...]:
         """The open jobs running through ``link``, in the order they were offered."""
         return tuple(j for j in self.open_jobs() if self.link_of(j) is link)
 
@@ -139,7 +139,7 @@ class MeasurementRun:
         """The jobs not over yet, in the order they were offered."""
         return tuple(job_id for job_id in self.jobs if job_id in self.open)
 
-    def link_of(self, job_id: str) -> AgentLink:
+    def link_of(self, job_id: str) -> AgentHandle:
         """The link the job was offered through."""
         return self.links[self.jobs[job_id].agent]
 

@@ -165,7 +165,7 @@ class WsEndpoint:
         """The next event; ``None`` when there is none.
 
         Raises:
-            WireError: a message that is not a stream event (the link's protocol error).
+            WireError: a message that is not a stream event (the connection's protocol error).
         """
         event = self._events.popleft() if self._events else None
         if isinstance(event, bytes):

@@ -24,8 +24,9 @@ from cloudping.errors import CloudpingError
 from cloudping.hub.server import HubServer
 from cloudping.main import main
 from cloudping.probes.env import ProbeEnv
-from cloudping.transport.quic import HubConnection
-from cloudping.transport.ws import WsHubConnection
+from cloudping.transport.ends import HubConnection
+from cloudping.transport.quicbinding import QuicBinding
+from cloudping.transport.wsbinding import WsBinding
 from cloudping.wire import HubUntrustedError
 from cloudping.wire.streams import AppError, StreamReset
 
@@ -54,7 +55,7 @@ from .serving import (
 # test_server_door, test_server_refusals and tests/channels/mcp import these from here.
 __all__ = ["SERVING_LOOPBACK", "WAIT", "hello", "hub_with_agent", "run", "settings", "token"]
 
-LINKS = {"quic": HubConnection, "ws": WsHubConnection}
+BINDINGS = {"quic": QuicBinding, "ws": WsBinding}
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -69,7 +70,9 @@ def test_an_agent_registers_and_a_ping_streams_through_the_hub_into_the_store(
 ) -> None:
     async def scenario() -> None:
         async with hub_with_agent(tmp_path, transport=transport) as (server, dial):
-            assert isinstance(dial.latest, LINKS[transport])  # the transport --hub names
+            latest = dial.latest
+            assert isinstance(latest, HubConnection)
+            assert isinstance(latest.binding, BINDINGS[transport])  # the transport --hub names
             entry = await server.registry.get("a1")
             assert entry is not None
             assert entry.attributes.serves == ("127.0.0.0/8",)

@@ -10,7 +10,7 @@ from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.hub import Hub, MemoryRegistry
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.store.memory import MemoryStore
-from cloudping.transport.quic import AgentConnection
+from cloudping.transport.ends import AgentConnection
 from cloudping.wire import (
     Accept,
     AgentAttributes,

@@ -15,21 +15,22 @@ import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import Request
 
-from cloudping.transport.ws import HubUrl, WsAgentServer, WsHubConnection
+from cloudping.transport.ws import HubUrl, WsAgentServer
+from cloudping.transport.wsbinding import WsBinding
 from cloudping.wire import Disconnected, HubUnreachableError
 from cloudping.wire.streams import ALPN
 
-from .bindings import WAIT, HubFiles, Recorder, WsBinding, run
+from .bindings import WAIT, HubFiles, Recorder, WsHarness, run
 
 MASK = b"\x00\x00\x00\x00"  # a zero mask leaves the payload as written (RFC 6455 5.3)
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> WsBinding:
-    return WsBinding(HubFiles.write(tmp_path_factory.mktemp("wshub")))
+def ws(tmp_path_factory: pytest.TempPathFactory) -> WsHarness:
+    return WsHarness(HubFiles.write(tmp_path_factory.mktemp("wshub")))
 
 
-def test_the_listener_serves_the_agent_path_on_its_bound_port(ws: WsBinding) -> None:
+def test_the_listener_serves_the_agent_path_on_its_bound_port(ws: WsHarness) -> None:
     async def scenario() -> None:
         async with ws.listen() as the_hub:
             assert isinstance(the_hub.server, WsAgentServer)
@@ -39,7 +40,7 @@ def test_the_listener_serves_the_agent_path_on_its_bound_port(ws: WsBinding) -> 
     run(scenario())
 
 
-def test_another_path_is_unreachable_with_the_hubs_404(ws: WsBinding) -> None:
+def test_another_path_is_unreachable_with_the_hubs_404(ws: WsHarness) -> None:
     async def scenario() -> None:
         async with ws.listen() as the_hub:
             url = HubUrl("127.0.0.1", the_hub.port, "/ws")
@@ -51,7 +52,7 @@ def test_another_path_is_unreachable_with_the_hubs_404(ws: WsBinding) -> None:
     run(scenario())
 
 
-def test_a_client_that_never_upgrades_is_dropped_at_the_hello_timeout(ws: WsBinding) -> None:
+def test_a_client_that_never_upgrades_is_dropped_at_the_hello_timeout(ws: WsHarness) -> None:
     async def scenario() -> None:
         async with ws.listen(hello_timeout=0.3) as the_hub:
             context = ssl.create_default_context(cafile=str(ws.files.cert_file))
@@ -67,12 +68,12 @@ def test_a_client_that_never_upgrades_is_dropped_at_the_hello_timeout(ws: WsBind
     run(scenario())
 
 
-def test_an_agent_whose_connection_drops_is_lost_at_once(ws: WsBinding) -> None:
+def test_an_agent_whose_connection_drops_is_lost_at_once(ws: WsHarness) -> None:
     async def scenario() -> None:
         async with ws.listen() as the_hub:
             async with the_hub.dial(Recorder()) as link:
-                assert isinstance(link, WsHubConnection)
-                link.transport.abort()  # as when the agent's host dies: no close frame
+                assert isinstance(link.binding, WsBinding)
+                link.binding.transport.abort()  # as when the agent's host dies: no close frame
                 await the_hub.events.wait_for_kind(Disconnected)
             (gone,) = the_hub.events.of(Disconnected)
             assert gone.by_peer
@@ -91,7 +92,7 @@ def test_an_agent_whose_connection_drops_is_lost_at_once(ws: WsBinding) -> None:
     ],
 )
 def test_a_protocol_error_closes_at_once_with_its_code_then_drops_tcp(
-    ws: WsBinding, frame: bytes, code: int
+    ws: WsHarness, frame: bytes, code: int
 ) -> None:
     async def scenario() -> None:
         # The hello timeout is far beyond the wait: only an immediate close passes.
