@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from hub.helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from hub.helpers import ALL, FakeAgentHandle, counter, seeded, ticking_clock
 from starlette.applications import Starlette
 
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
@@ -32,7 +32,7 @@ class World:
     store: MemoryStore
     tokens: TokenService
     client: httpx.AsyncClient
-    links: dict[str, FakeLink]
+    links: dict[str, FakeAgentHandle]
     app: Starlette
     now: list[float] = field(default_factory=lambda: [NOW])
 
@@ -45,7 +45,7 @@ class World:
         return {"Authorization": f"Bearer {self.token(*scopes, sub=sub)}"}
 
 
-async def connect(hub: Hub, link: FakeLink, asn: int, city: str) -> None:
+async def connect(hub: Hub, link: FakeAgentHandle, asn: int, city: str) -> None:
     """Register ``link`` as a live agent in Germany."""
     attributes = AgentAttributes(
         country="DE",
@@ -83,7 +83,7 @@ async def world(
     tokens = TokenService(KeyRing.of(SigningKey.generate()))
     now = [NOW]
     chosen = settings or ApiSettings(clock=lambda: now[0], follow_interval_s=0.01, **options)
-    links = {"fra1": FakeLink("fra1"), "ams1": FakeLink("ams1", finishes=False)}
+    links = {"fra1": FakeAgentHandle("fra1"), "ams1": FakeAgentHandle("ams1", finishes=False)}
     async with hub:
         for asn, (name, link) in enumerate(links.items(), start=1):
             await connect(hub, link, asn, name)

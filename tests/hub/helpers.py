@@ -77,12 +77,12 @@ def summary(agent: str, target: str, count: int) -> dict[str, Any]:
     return to_dict(event)
 
 
-class FakeLink:
-    """An agent's link that plays a ping job back to the hub, as the QUIC glue would.
+class FakeAgentHandle:
+    """An agent handle that plays a ping job back to the hub, as the QUIC glue would.
 
     Each offer is answered soon after (not inside ``offer``: a real agent answers later) with
     a start and ``count`` replies; then, when ``finishes``, the summary and the job's end.
-    A link that does not finish waits for :meth:`finish` (or for the test to drop it).
+    A handle that does not finish waits for :meth:`finish` (or for the test to drop it).
     """
 
     def __init__(self, name: str, *, finishes: bool = True, count: int = 2) -> None:

@@ -19,7 +19,7 @@ from cloudping.hub import Hub, HubSettings, MemoryRegistry
 from cloudping.store import MeasurementNotFoundError, MemoryStore
 from cloudping.wire.messages import AgentAttributes, JobLimits
 
-from .helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from .helpers import ALL, FakeAgentHandle, counter, seeded, ticking_clock
 
 pytestmark = pytest.mark.anyio
 WAIT = 2.0  # seconds: every wait in this file is bounded by it
@@ -34,14 +34,14 @@ def anyio_backend() -> str:
 class Setup:
     hub: Hub
     store: MemoryStore
-    links: dict[str, FakeLink]
+    links: dict[str, FakeAgentHandle]
     events: list[Event] = field(default_factory=list)
 
     def types(self, agent: str | None = None) -> list[str]:
         return [e.type for e in self.events if agent is None or e.agent == agent]
 
 
-async def connect(hub: Hub, link: FakeLink, asn: int) -> None:
+async def connect(hub: Hub, link: FakeAgentHandle, asn: int) -> None:
     attributes = AgentAttributes(country="DE", asn=asn, capabilities=ALL)
     await hub.registry.register(link.name, link.name, attributes, link, 0.0)
     link.hub = hub
@@ -59,7 +59,7 @@ async def setup() -> AsyncIterator[Setup]:
         new_id=counter("m"),
         rng=seeded(1),
     )
-    links = {"fra1": FakeLink("fra1"), "ams1": FakeLink("ams1", finishes=False)}
+    links = {"fra1": FakeAgentHandle("fra1"), "ams1": FakeAgentHandle("ams1", finishes=False)}
     async with hub:
         for asn, link in enumerate(links.values(), start=1):
             await connect(hub, link, asn)
@@ -140,7 +140,7 @@ async def test_a_lost_agent_ends_its_jobs_with_agent_lost_while_the_other_finish
 async def test_a_ping_job_past_its_own_end_is_lost_as_overdue_and_cancelled() -> None:
     settings = HubSettings(overdue_slack_s=0.2)  # the deadline (610 s) is far away
     hub = Hub(MemoryRegistry(), MemoryStore(), settings=settings, new_id=counter("m"))
-    silent = FakeLink("ams1", finishes=False)  # connected, but never ends its job
+    silent = FakeAgentHandle("ams1", finishes=False)  # connected, but never ends its job
     events: list[Event] = []
     async with hub:
         await connect(hub, silent, 1)
@@ -269,7 +269,7 @@ async def test_events_are_named_after_the_agent_that_sent_them(setup: Setup) -> 
 
 async def test_leaving_the_hub_ends_running_streams_cancelled_for_their_callers() -> None:
     store = MemoryStore()
-    link = FakeLink("ams1", finishes=False)
+    link = FakeAgentHandle("ams1", finishes=False)
     hub = Hub(MemoryRegistry(), store, new_id=counter("m"), rng=seeded(1))
     events: list[Event] = []
     async with asyncio.timeout(WAIT):
@@ -286,7 +286,7 @@ async def test_leaving_the_hub_ends_running_streams_cancelled_for_their_callers(
 
 async def test_a_job_silent_past_its_deadline_ends_with_timeout_and_is_cancelled() -> None:
     store = MemoryStore()
-    link = FakeLink("ams1", finishes=False)
+    link = FakeAgentHandle("ams1", finishes=False)
     limits = JobLimits(max_duration_ms=1, max_packets=10, max_rate_pps=10)
     settings = HubSettings(job_limits=limits, grace_s=0.05)
     events: list[Event] = []
@@ -299,7 +299,7 @@ async def test_a_job_silent_past_its_deadline_ends_with_timeout_and_is_cancelled
     assert link.offers[0][2] == limits
 
 
-class DeadLink(FakeLink):
+class DeadLink(FakeAgentHandle):
     """A link whose connection closed between selection and the offer."""
 
     def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:

@@ -9,7 +9,7 @@ from cloudping.hub import MemoryRegistry, RegistryError, selection_matches
 from cloudping.hub.selection import profile_of
 from cloudping.wire.messages import AgentAttributes
 
-from .helpers import FakeLink
+from .helpers import FakeAgentHandle
 
 pytestmark = pytest.mark.anyio
 T0 = 1_750_000_000.0
@@ -23,7 +23,7 @@ def anyio_backend() -> str:
 
 async def test_a_registered_agent_is_listed_and_found_by_name() -> None:
     registry = MemoryRegistry()
-    link = FakeLink("ber1")
+    link = FakeAgentHandle("ber1")
     entry = await registry.register("ber1", "ber1", BERLIN, link, T0)
     assert await registry.get("ber1") == entry
     assert [e.name for e in await registry.list()] == ["ber1"]
@@ -34,24 +34,24 @@ async def test_a_registered_agent_is_listed_and_found_by_name() -> None:
 async def test_the_list_is_sorted_by_name() -> None:
     registry = MemoryRegistry()
     for name in ("zrh1", "ams1", "fra1"):
-        await registry.register(name, name, BERLIN, FakeLink(name), T0)
+        await registry.register(name, name, BERLIN, FakeAgentHandle(name), T0)
     assert [e.name for e in await registry.list()] == ["ams1", "fra1", "zrh1"]
 
 
 async def test_a_name_is_bound_to_the_identity_that_proved_it() -> None:
     registry = MemoryRegistry()
     with pytest.raises(RegistryError) as caught:
-        await registry.register("fra1", "ber1", BERLIN, FakeLink("fra1"), T0)
+        await registry.register("fra1", "ber1", BERLIN, FakeAgentHandle("fra1"), T0)
     assert caught.value.code == "unauthorized"
     assert await registry.get("fra1") is None
 
 
 async def test_a_second_live_connection_with_the_same_name_is_refused() -> None:
     registry = MemoryRegistry()
-    first = FakeLink("ber1")
+    first = FakeAgentHandle("ber1")
     await registry.register("ber1", "ber1", BERLIN, first, T0)
     with pytest.raises(RegistryError) as caught:
-        await registry.register("ber1", "ber1", BERLIN, FakeLink("ber1"), T0 + 1)
+        await registry.register("ber1", "ber1", BERLIN, FakeAgentHandle("ber1"), T0 + 1)
     assert caught.value.code == "name_in_use"
     entry = await registry.get("ber1")
     assert entry is not None
@@ -60,7 +60,7 @@ async def test_a_second_live_connection_with_the_same_name_is_refused() -> None:
 
 async def test_unregistering_frees_the_name() -> None:
     registry = MemoryRegistry()
-    first, second = FakeLink("ber1"), FakeLink("ber1")
+    first, second = FakeAgentHandle("ber1"), FakeAgentHandle("ber1")
     await registry.register("ber1", "ber1", BERLIN, first, T0)
     assert await registry.unregister("ber1", first)
     await registry.register("ber1", "ber1", BERLIN, second, T0 + 1)
@@ -71,7 +71,7 @@ async def test_unregistering_frees_the_name() -> None:
 
 async def test_a_late_disconnect_of_an_old_connection_leaves_the_new_one() -> None:
     registry = MemoryRegistry()
-    old, new = FakeLink("ber1"), FakeLink("ber1")
+    old, new = FakeAgentHandle("ber1"), FakeAgentHandle("ber1")
     await registry.register("ber1", "ber1", BERLIN, old, T0)
     await registry.unregister("ber1", old)
     await registry.register("ber1", "ber1", BERLIN, new, T0 + 1)
@@ -81,7 +81,7 @@ async def test_a_late_disconnect_of_an_old_connection_leaves_the_new_one() -> No
 
 async def test_an_attribute_update_replaces_the_hello_attributes() -> None:
     registry = MemoryRegistry()
-    link = FakeLink("ber1")
+    link = FakeAgentHandle("ber1")
     await registry.register("ber1", "ber1", BERLIN, link, T0)
     moved = AgentAttributes(country="DE", city="Hamburg", capabilities=("icmp", "dns"))
     updated = await registry.update("ber1", link, moved)
@@ -91,15 +91,15 @@ async def test_an_attribute_update_replaces_the_hello_attributes() -> None:
 
 async def test_only_the_live_connection_may_update_the_attributes() -> None:
     registry = MemoryRegistry()
-    await registry.register("ber1", "ber1", BERLIN, FakeLink("ber1"), T0)
+    await registry.register("ber1", "ber1", BERLIN, FakeAgentHandle("ber1"), T0)
     with pytest.raises(RegistryError) as caught:
-        await registry.update("ber1", FakeLink("ber1"), AgentAttributes(city="Hamburg"))
+        await registry.update("ber1", FakeAgentHandle("ber1"), AgentAttributes(city="Hamburg"))
     assert caught.value.code == "not_found"
 
 
 async def test_the_listing_follows_every_change() -> None:
     registry = MemoryRegistry()
-    ber1, fra1 = FakeLink("ber1"), FakeLink("fra1")
+    ber1, fra1 = FakeAgentHandle("ber1"), FakeAgentHandle("fra1")
     await registry.register("fra1", "fra1", BERLIN, fra1, T0)
     assert [e.name for e in await registry.list()] == ["fra1"]
     await registry.register("ber1", "ber1", BERLIN, ber1, T0)
@@ -113,7 +113,7 @@ async def test_the_listing_follows_every_change() -> None:
 
 async def test_an_entry_is_matched_on_its_current_attributes() -> None:
     registry = MemoryRegistry()
-    link = FakeLink("ber1")
+    link = FakeAgentHandle("ber1")
     entry = await registry.register("ber1", "ber1", BERLIN, link, T0)
     assert entry.profile == profile_of("ber1", BERLIN)
     assert selection_matches(parse_selectors("berlin+AS3320"), entry)

@@ -14,7 +14,7 @@ from cloudping.hub import Hub, MemoryRegistry
 from cloudping.store import MemoryStore, StoreError
 from cloudping.wire.messages import AgentAttributes
 
-from .helpers import ALL, FakeLink, counter, seeded, ticking_clock
+from .helpers import ALL, FakeAgentHandle, counter, seeded, ticking_clock
 
 pytestmark = pytest.mark.anyio
 WAIT = 5.0  # seconds: every wait in this file is bounded by it
@@ -64,7 +64,7 @@ class Caller:
 
 
 async def hub_with_fra1(hub: Hub) -> None:
-    link = FakeLink("fra1")
+    link = FakeAgentHandle("fra1")
     attributes = AgentAttributes(country="DE", asn=1, capabilities=ALL)
     await hub.registry.register("fra1", "fra1", attributes, link, 0.0)
     link.hub = hub
@@ -113,7 +113,7 @@ async def test_a_store_that_refuses_events_neither_hangs_nor_changes_the_stream(
 async def test_a_cancelled_caller_still_leaves_the_whole_stream_stored() -> None:
     store, caller = GatedStore(), Caller()
     async with asyncio.timeout(WAIT), new_hub(store) as hub:
-        link = FakeLink("fra1", finishes=False)
+        link = FakeAgentHandle("fra1", finishes=False)
         attributes = AgentAttributes(country="DE", asn=1, capabilities=ALL)
         await hub.registry.register("fra1", "fra1", attributes, link, 0.0)
         link.hub = hub
