@@ -272,6 +272,19 @@ def test_answers_to_the_probes_keep_a_busy_agent() -> None:
     assert isinstance(control_events(hub)[-1], Expired)
 
 
+def test_a_busy_agent_heard_often_is_never_probed() -> None:
+    hub, _ = open_pair(now=0.0)
+    hub.set_busy(True, 5.0)
+    hub.handle_timer(5.0)
+    assert control_events(hub) == [KeepaliveDue()]  # the first probe, at once
+    for now in (5.4, 5.8, 6.2, 6.6, 7.0, 7.4, 7.8):  # a job's events every 0.4 s
+        hub.path_answered(now)
+        hub.handle_timer(now + 0.39)
+    assert control_events(hub) == []
+    hub.handle_timer(8.3)  # 0.5 s of silence: probed
+    assert control_events(hub) == [KeepaliveDue()]
+
+
 def test_an_idle_agent_is_not_probed_and_nothing_but_the_idle_timeout_drops_it() -> None:
     hub, _ = open_pair(now=0.0)
     hub.set_busy(True, 5.0)
