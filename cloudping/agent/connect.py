@@ -129,14 +129,14 @@ async def connect_once(dial: Dial, agent: Agent) -> CloudpingError | None:
     Cancelled, it first lets the jobs end (their ``JobEnd`` goes out), then leaves.
     """
     try:
-        async with dial(on_event=agent) as link:
+        async with dial(on_event=agent) as hub:
             log.info("connected to the hub")
             try:
                 # shield: cancelling us must not cancel the binding's own future.
-                gone = await asyncio.shield(link.closed)
+                gone = await asyncio.shield(hub.closed)
             except asyncio.CancelledError:
-                await agent.finish(link, "the agent is stopping")
-                link.transmit()  # the ends go out before the connection's close does
+                await agent.finish(hub, "the agent is stopping")
+                hub.transmit()  # the ends go out before the connection's close does
                 raise
             log.info("the hub connection ended: %s", gone.reason)
             return None
