@@ -116,7 +116,7 @@ class AgentDoor:
     starting or stopping).
 
     Args:
-        hub: where job messages and lost links go.
+        hub: where job messages and lost agents go.
         registry: the live agents (the same the hub selects from).
         tokens: verifies the hello's token.
         liveness: the contract sent in every ``Accept``.
@@ -134,13 +134,13 @@ class AgentDoor:
     ) -> None:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
-        self._links: dict[AgentConnection, WireAgentHandle] = {}
+        self._handles: dict[AgentConnection, WireAgentHandle] = {}
         self._queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]] | None = None
 
     @property
-    def links(self) -> tuple[WireAgentHandle, ...]:
-        """The links of the agents accepted and still connected."""
-        return tuple(self._links.values())
+    def handles(self) -> tuple[WireAgentHandle, ...]:
+        """The handles of the agents accepted and still connected."""
+        return tuple(self._handles.values())
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
@@ -174,53 +174,53 @@ class AgentDoor:
         if isinstance(event, Hello):
             await self._hello(connection, event)
             return
-        link = self._links.get(connection)
-        if link is None:
+        handle = self._handles.get(connection)
+        if handle is None:
             return  # nothing counts before the hello is accepted (design.md "Hub and agents")
         if isinstance(event, JobEvent):
-            self._hub.job_event(link, event.job_id, event.event)
+            self._hub.job_event(handle, event.job_id, event.event)
         elif isinstance(event, JobEnd):
-            self._hub.job_end(link, event.job_id, event.status)
+            self._hub.job_end(handle, event.job_id, event.status)
         elif isinstance(event, JobAborted):
-            self._hub.job_aborted(link, event.job_id, event.reason)
+            self._hub.job_aborted(handle, event.job_id, event.reason)
         elif isinstance(event, Attributes):
-            await self._update(link, event)
+            await self._update(handle, event)
         elif isinstance(event, Disconnected):
-            await self._lost(connection, link, event)
+            await self._lost(connection, handle, event)
 
     async def _hello(self, connection: AgentConnection, hello: Hello) -> None:
         """Verify, register, accept; or refuse, saying why (never the token itself)."""
-        link = WireAgentHandle(connection, hello.name)
+        handle = WireAgentHandle(connection, hello.name)
         try:
             principal = self._tokens.verify(hello.token, "agent", self._clock())
             await self._registry.register(
-                hello.name, principal.subject, hello.attributes, link, self._clock()
+                hello.name, principal.subject, hello.attributes, handle, self._clock()
             )
         except (AuthError, RegistryError) as exc:
             code = "name_in_use" if exc.code == "name_in_use" else "unauthorized"
             log.info("agent %r refused (%s): %s", hello.name, exc.code, exc.message)
             self._answer(connection, Refuse(code=code, reason=exc.message[:MAX_REASON]))
             return
-        self._links[connection] = link
+        self._handles[connection] = handle
         log.info("agent %r connected", hello.name)
         self._answer(connection, self._liveness.accept())
         if connection.closed.done():  # gone while we were registering: undo it now
-            await self._lost(connection, link, connection.closed.result())
+            await self._lost(connection, handle, connection.closed.result())
 
-    async def _update(self, link: WireAgentHandle, event: Attributes) -> None:
+    async def _update(self, handle: WireAgentHandle, event: Attributes) -> None:
         try:
-            await self._registry.update(link.name, link, event.attributes)
+            await self._registry.update(handle.name, handle, event.attributes)
         except RegistryError as exc:  # it left meanwhile (its Disconnected is queued)
-            log.info("attributes of agent %r not updated: %s", link.name, exc.message)
+            log.info("attributes of agent %r not updated: %s", handle.name, exc.message)
 
     async def _lost(
-        self, connection: AgentConnection, link: WireAgentHandle, gone: Disconnected
+        self, connection: AgentConnection, handle: WireAgentHandle, gone: Disconnected
     ) -> None:
-        if self._links.pop(connection, None) is None:
+        if self._handles.pop(connection, None) is None:
             return
-        log.info("agent %r disconnected: %s", link.name, gone.reason)
-        self._hub.link_lost(link, link.name)
-        await self._registry.unregister(link.name, link)
+        log.info("agent %r disconnected: %s", handle.name, gone.reason)
+        self._hub.link_lost(handle, handle.name)
+        await self._registry.unregister(handle.name, handle)
 
     @staticmethod
     def _answer(connection: AgentConnection, message: Accept | Refuse) -> None:

@@ -155,7 +155,7 @@ async def hub_with_agent(
             yield server, dial
 
 
-def cut(link: WireAgentHandle, dial: Dialler) -> None:
+def cut(handle: WireAgentHandle, dial: Dialler) -> None:
     """Drop an agent's connection as when its host dies: no word from the agent after this.
 
     Over WebSocket the agent's TCP connection is aborted (a reset, no close frame); over
@@ -166,7 +166,7 @@ def cut(link: WireAgentHandle, dial: Dialler) -> None:
     if isinstance(latest, HubConnection) and isinstance(latest.binding, WsBinding):
         latest.binding.transport.abort()
     else:
-        link.connection.close(AppError.NO_ERROR, "killed by the test")
+        handle.connection.close(AppError.NO_ERROR, "killed by the test")
 
 
 def as_json(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -71,7 +71,7 @@ def test_the_door_ignores_an_agent_until_its_hello_is_accepted_then_tracks_it() 
             door(connection, Disconnected(reason="gone", by_peer=True))
             door(connection, Attributes(attributes=AgentAttributes()))  # after: not counted
         assert await registry.list() == ()
-        assert door.links == ()
+        assert door.handles == ()
 
     run(scenario())
 
