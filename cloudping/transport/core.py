@@ -87,6 +87,23 @@ class Binding(Protocol):
         """Stop the transport's own timers: the socket is about to close."""
 
 
+class BindingBase:
+    """What both bindings share: the connection they hand their events to. Mixed into an
+    asyncio protocol, holding only this reference (no layer of the protocol itself)."""
+
+    _connection: WireConnection | None = None
+
+    def attach(self, connection: WireConnection) -> None:
+        """Hand what arrives to ``connection`` from now on."""
+        self._connection = connection
+
+    @property
+    def connection(self) -> WireConnection:
+        """The connection this binding carries (attached when it was made)."""
+        assert self._connection is not None, "no connection attached"
+        return self._connection
+
+
 class WireConnection:
     """One connection running the protocol over ``binding``; the ends (hub or agent)
     subclass it.

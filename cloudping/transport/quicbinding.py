@@ -22,15 +22,16 @@ from aioquic.quic.events import (
 )
 from aioquic.quic.events import StreamReset as QuicStreamReset
 
-from cloudping.transport.core import WireConnection
+from cloudping.transport.core import BindingBase
 from cloudping.wire.connection import Disconnected
 from cloudping.wire.streams import AppError, StopSending, StreamData, StreamReset
 
 __all__ = ["QuicBinding"]
 
 
-class QuicBinding(QuicConnectionProtocol):
-    """One QUIC connection's asyncio protocol, carrying one :class:`WireConnection`.
+class QuicBinding(BindingBase, QuicConnectionProtocol):
+    """One QUIC connection's asyncio protocol, carrying one
+    :class:`~cloudping.transport.core.WireConnection`.
 
     Args:
         quic: aioquic's sans-IO connection.
@@ -38,18 +39,7 @@ class QuicBinding(QuicConnectionProtocol):
 
     def __init__(self, quic: QuicConnection) -> None:
         super().__init__(quic)
-        self._connection: WireConnection | None = None
         self._pings = 0
-
-    def attach(self, connection: WireConnection) -> None:
-        """Hand aioquic's events to ``connection``."""
-        self._connection = connection
-
-    @property
-    def connection(self) -> WireConnection:
-        """The protocol's connection (attached when it was made)."""
-        assert self._connection is not None, "no connection attached"
-        return self._connection
 
     # -- the stream core's primitives --------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import cast
 
-from cloudping.transport.core import WireConnection
+from cloudping.transport.core import BindingBase
 from cloudping.wire.connection import Disconnected
 from cloudping.wire.errors import WireError
 from cloudping.wire.streams import (
@@ -26,8 +26,9 @@ from cloudping.wire.streams import (
 from cloudping.wire.wsconn import Opened, PongReceived, WsEndpoint, WsEvent
 
 
-class WsBinding(asyncio.Protocol):
-    """One WebSocket connection's asyncio protocol, carrying one :class:`WireConnection`.
+class WsBinding(BindingBase, asyncio.Protocol):
+    """One WebSocket connection's asyncio protocol, carrying one
+    :class:`~cloudping.transport.core.WireConnection`.
 
     Args:
         loop: the event loop.
@@ -37,19 +38,8 @@ class WsBinding(asyncio.Protocol):
     def __init__(self, loop: asyncio.AbstractEventLoop, endpoint: WsEndpoint) -> None:
         self.endpoint = endpoint
         self.opened: asyncio.Future[None] = loop.create_future()  # the upgrade is done
-        self._connection: WireConnection | None = None
         self._transport: asyncio.Transport | None = None
         self._next_job_stream = FIRST_JOB_STREAM
-
-    def attach(self, connection: WireConnection) -> None:
-        """Hand the endpoint's events to ``connection``."""
-        self._connection = connection
-
-    @property
-    def connection(self) -> WireConnection:
-        """The protocol's connection (attached when it was made)."""
-        assert self._connection is not None, "no connection attached"
-        return self._connection
 
     @property
     def transport(self) -> asyncio.Transport:
