@@ -33,8 +33,9 @@ from benchmarks.hubproc import FAN_TAG, agent_name, stdin_lines
 from cloudping.auth import DEFAULT_ISSUER, KeyDirectory, TokenService
 from cloudping.errors import CloudpingError
 from cloudping.events import Event, PingSummaryEvent, ReplyEvent, StartEvent
-from cloudping.transport.link import LinkEvent
-from cloudping.transport.quic import HubConnection, dial_hub
+from cloudping.transport.core import ConnectionEvent
+from cloudping.transport.ends import HubConnection
+from cloudping.transport.quic import dial_hub
 from cloudping.transport.trust import HubTrust
 from cloudping.wire import (
     AgentAttributes,
@@ -59,7 +60,7 @@ class Responder:
         self.counts: Counter[str] = Counter()
         self._timers: dict[tuple[int, str], list[asyncio.TimerHandle]] = {}
 
-    def __call__(self, agent: str, link: HubConnection, event: LinkEvent) -> None:
+    def __call__(self, agent: str, link: HubConnection, event: ConnectionEvent) -> None:
         """The ``on_event`` of each connection (with its agent's name bound first)."""
         if isinstance(event, JobOffer):
             self.counts["offers"] += 1

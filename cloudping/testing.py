@@ -55,7 +55,7 @@ class Offer(NamedTuple):
 
 
 class ScriptedAgent:
-    """An agent connection in memory (an ``AgentLink``): each offer is answered on the next
+    """An agent connection in memory (an ``AgentHandle``): each offer is answered on the next
     loop turn (never inside ``offer``: a real agent answers later) with its script.
 
     Args:

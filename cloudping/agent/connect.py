@@ -17,9 +17,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
-from cloudping.agent.runtime import Agent, HubLink
+from cloudping.agent.runtime import Agent, HubSender
 from cloudping.errors import CloudpingError
-from cloudping.transport.link import LinkEvent
+from cloudping.transport.core import ConnectionEvent
 from cloudping.wire import Disconnected, HubRefusedError, HubUnreachableError
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def is_long_failure(error: CloudpingError) -> bool:
     return not isinstance(error, HubUnreachableError)
 
 
-class HubSession(HubLink, Protocol):
+class HubSession(HubSender, Protocol):
     """A connection while it lasts: ``closed`` resolves when it ends."""
 
     @property
@@ -74,7 +74,7 @@ class HubSession(HubLink, Protocol):
         """Send what is queued now (before the connection is closed)."""
 
 
-OnEvent = Callable[[HubLink, LinkEvent], None]
+OnEvent = Callable[[HubSender, ConnectionEvent], None]
 
 
 class Dial(Protocol):
@@ -129,14 +129,14 @@ async def connect_once(dial: Dial, agent: Agent) -> CloudpingError | None:
     Cancelled, it first lets the jobs end (their ``JobEnd`` goes out), then leaves.
     """
     try:
-        async with dial(on_event=agent) as link:
+        async with dial(on_event=agent) as hub:
             log.info("connected to the hub")
             try:
                 # shield: cancelling us must not cancel the binding's own future.
-                gone = await asyncio.shield(link.closed)
+                gone = await asyncio.shield(hub.closed)
             except asyncio.CancelledError:
-                await agent.finish(link, "the agent is stopping")
-                link.transmit()  # the ends go out before the connection's close does
+                await agent.finish(hub, "the agent is stopping")
+                hub.transmit()  # the ends go out before the connection's close does
                 raise
             log.info("the hub connection ended: %s", gone.reason)
             return None

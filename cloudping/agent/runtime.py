@@ -1,7 +1,7 @@
 """The agent's jobs: an offer becomes a task, its events go back as they come, and every
 job ends with a ``JobEnd``.
 
-The agent talks to the hub through anything with ``send(message)`` (:class:`HubLink`): the
+The agent talks to the hub through anything with ``send(message)`` (:class:`HubSender`): the
 QUIC connection :func:`cloudping.transport.quic.dial_hub` yields, or an in-memory twin in tests.
 Its handler takes the binding's events (``JobOffer``, ``Cancel``, ``JobAborted``,
 ``Disconnected``) on the event loop, synchronously, so it only starts and cancels tasks; the
@@ -28,7 +28,7 @@ from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.registry import PROBE_NAMES, probe_for
-from cloudping.transport.link import LinkEvent
+from cloudping.transport.core import ConnectionEvent
 from cloudping.wire import (
     Cancel,
     Disconnected,
@@ -44,7 +44,7 @@ from cloudping.wire.payloads import job_event
 log = logging.getLogger(__name__)
 
 
-class HubLink(Protocol):
+class HubSender(Protocol):
     """The one thing the agent needs of a connection to its hub."""
 
     def send(self, message: Message) -> None:
@@ -55,7 +55,7 @@ class HubLink(Protocol):
 class _Job:
     """One running job: where its reports go and how it is doing."""
 
-    link: HubLink
+    hub: HubSender
     offer: JobOffer
     status: JobStatus = "completed"
     cancelled: bool = False  # asked to stop (a probe that swallowed it still ends cancelled)
@@ -75,8 +75,8 @@ class Agent:
     def __init__(self, env: ProbeEnv, rules: AgentRules, tasks: asyncio.TaskGroup) -> None:
         self.env, self.rules = env, rules
         self._tasks = tasks
-        self._jobs: dict[tuple[HubLink, str], _Job] = {}
-        self._gone: set[HubLink] = set()  # links whose connection ended: nothing more to send
+        self._jobs: dict[tuple[HubSender, str], _Job] = {}
+        self._gone: set[HubSender] = set()  # hubs whose connection ended: nothing more to send
 
     @classmethod
     @asynccontextmanager
@@ -89,53 +89,53 @@ class Agent:
             finally:
                 agent.cancel_all("the agent is stopping")
 
-    def jobs(self, link: HubLink) -> frozenset[str]:
-        """Ids of the jobs of ``link`` that have not ended."""
-        return frozenset(job_id for owner, job_id in self._jobs if owner is link)
+    def jobs(self, hub: HubSender) -> frozenset[str]:
+        """Ids of the jobs of ``hub`` that have not ended."""
+        return frozenset(job_id for owner, job_id in self._jobs if owner is hub)
 
-    def __call__(self, link: HubLink, event: LinkEvent) -> None:
-        """The binding's callback: act on one event of ``link``."""
+    def __call__(self, hub: HubSender, event: ConnectionEvent) -> None:
+        """The binding's callback: act on one event of ``hub``."""
         if isinstance(event, JobOffer):
-            self._start(link, event)
+            self._start(hub, event)
         elif isinstance(event, Cancel | JobAborted):
-            self._cancel(link, event.job_id, event.reason)
+            self._cancel(hub, event.job_id, event.reason)
         elif isinstance(event, Disconnected):
-            self._gone.add(link)
-            for job_id in self.jobs(link):
-                self._cancel(link, job_id, f"the hub connection is gone: {event.reason}")
-            self._forget_if_idle(link)
+            self._gone.add(hub)
+            for job_id in self.jobs(hub):
+                self._cancel(hub, job_id, f"the hub connection is gone: {event.reason}")
+            self._forget_if_idle(hub)
 
     def cancel_all(self, reason: str) -> None:
-        """Cancel every job of every link (each still ends with ``JobEnd``)."""
-        for link, job_id in list(self._jobs):
-            self._cancel(link, job_id, reason)
+        """Cancel every job of every hub connection (each still ends with ``JobEnd``)."""
+        for hub, job_id in list(self._jobs):
+            self._cancel(hub, job_id, reason)
 
-    async def finish(self, link: HubLink, reason: str) -> None:
-        """Cancel the jobs of ``link`` and return once each has sent its end."""
-        for job_id in self.jobs(link):
-            self._cancel(link, job_id, reason)
-        await self.ended(link)
+    async def finish(self, hub: HubSender, reason: str) -> None:
+        """Cancel the jobs of ``hub`` and return once each has sent its end."""
+        for job_id in self.jobs(hub):
+            self._cancel(hub, job_id, reason)
+        await self.ended(hub)
 
-    async def ended(self, link: HubLink) -> None:
-        """Return once every job ``link`` has now is over (and its end sent, if it could)."""
-        tasks = [job.task for job in self._jobs.values() if job.link is link and job.task]
+    async def ended(self, hub: HubSender) -> None:
+        """Return once every job ``hub`` has now is over (and its end sent, if it could)."""
+        tasks = [job.task for job in self._jobs.values() if job.hub is hub and job.task]
         if tasks:
             # asyncio.wait's own callback comes after each job's end callback (added first).
             await asyncio.wait(tasks)
 
-    def _start(self, link: HubLink, offer: JobOffer) -> None:
-        key = (link, offer.job_id)
+    def _start(self, hub: HubSender, offer: JobOffer) -> None:
+        key = (hub, offer.job_id)
         if key in self._jobs:  # the wire layer refuses a reused id; a twin might not
             log.warning("job %s is already running: offer ignored", offer.job_id)
             return
-        job = self._jobs[key] = _Job(link, offer)
+        job = self._jobs[key] = _Job(hub, offer)
         job.task = self._tasks.create_task(self._run(job), name=f"job {offer.job_id}")
         # The end goes out from a done callback: it runs even for a task cancelled before
         # its first step, which no try/finally inside the task would see.
         job.task.add_done_callback(lambda task: self._ended(job, task))
 
-    def _cancel(self, link: HubLink, job_id: str, reason: str) -> None:
-        job = self._jobs.get((link, job_id))
+    def _cancel(self, hub: HubSender, job_id: str, reason: str) -> None:
+        job = self._jobs.get((hub, job_id))
         if job is not None and job.task is not None:
             log.info("job %s cancelled: %s", job_id, reason)
             job.cancelled = True
@@ -184,28 +184,28 @@ class Agent:
     def _emit(self, job: _Job, event: Event) -> None:
         if isinstance(event, ErrorEvent):
             job.status = "failed"
-        self._send(job.link, job_event(job.job_id, event))
+        self._send(job.hub, job_event(job.job_id, event))
 
     def _ended(self, job: _Job, task: asyncio.Task[None]) -> None:
         """A job cancelled before it could say so itself ends ``cancelled`` here."""
-        if (job.link, job.job_id) in self._jobs:
+        if (job.hub, job.job_id) in self._jobs:
             self._end(job, "cancelled" if task.cancelled() or job.cancelled else job.status)
 
     def _end(self, job: _Job, status: JobStatus) -> None:
         """Send the job's end; the job is forgotten."""
-        del self._jobs[(job.link, job.job_id)]
-        self._send(job.link, JobEnd(job_id=job.job_id, status=status))
-        self._forget_if_idle(job.link)
+        del self._jobs[(job.hub, job.job_id)]
+        self._send(job.hub, JobEnd(job_id=job.job_id, status=status))
+        self._forget_if_idle(job.hub)
 
-    def _send(self, link: HubLink, message: Message) -> None:
-        if link in self._gone:
+    def _send(self, hub: HubSender, message: Message) -> None:
+        if hub in self._gone:
             return  # the hub reports this job as agent_lost
         try:
-            link.send(message)
+            hub.send(message)
         except LocalProtocolError as exc:
             # The connection closed before the binding told us (its Disconnected follows).
             log.debug("not sent (%s): %s", exc.message, type(message).__name__)
 
-    def _forget_if_idle(self, link: HubLink) -> None:
-        if link in self._gone and not self.jobs(link):
-            self._gone.discard(link)
+    def _forget_if_idle(self, hub: HubSender) -> None:
+        if hub in self._gone and not self.jobs(hub):
+            self._gone.discard(hub)

@@ -19,6 +19,8 @@ from cloudping.events.status import EndStatus
 
 _T = TypeVar("_T", bound=type)
 Percent = Annotated[float, Field(ge=0, le=100, description="percent of sent probes unanswered")]
+PortState = Literal["open", "closed", "filtered", "unreachable", "open_or_filtered"]
+"""What one port probe (tcping, ``ping --proto tcp|udp``) learnt of the port (nmap's words)."""
 _CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
@@ -69,8 +71,9 @@ class ReplyEvent:
     ``icmp_error`` is ``None`` for a real reply; otherwise it names the error
     (``time_exceeded``, ``host_unreachable``, ``frag_needed``, ...) sent by ``address``.
     ``duplicate`` and ``late`` (after its timeout was declared) replies are reported but not
-    counted as received. A TCP probe's answer has ``state``: ``open`` (SYN-ACK) or ``closed``
-    (RST); a filtered port is a ``timeout``.
+    counted as received. A port probe's answer has ``state``: ``open`` (SYN-ACK, a UDP
+    datagram back), ``closed`` (RST, the target's ICMP port unreachable) or ``unreachable``
+    (an ICMP error from anyone else, or a local one: the probe never reached the port).
     """
 
     agent: str
@@ -85,7 +88,7 @@ class ReplyEvent:
     icmp_error: str | None = None
     mtu: int | None = None
     port: int | None = None
-    state: Literal["open", "closed"] | None = None
+    state: PortState | None = None
     type: Literal["reply"] = "reply"
 
 
@@ -93,8 +96,8 @@ class ReplyEvent:
 class TimeoutEvent:
     """No answer to probe ``seq`` within its per-packet timeout.
 
-    A port probe's timeout names its ``port``: for TCP the port is filtered (nothing answered
-    the SYN); for UDP it is open or filtered (a listening service need not answer).
+    A port probe's timeout names its ``port`` and ``state``: ``filtered`` for TCP (nothing
+    answered the SYN), ``open_or_filtered`` for UDP (a listening service need not answer).
     """
 
     agent: str
@@ -103,6 +106,7 @@ class TimeoutEvent:
     address: str
     timeout_ms: float
     port: int | None = None
+    state: PortState | None = None
     type: Literal["timeout"] = "timeout"
 
 
@@ -334,12 +338,17 @@ class HttpEvent:
 
 @_event
 class ErrorEvent:
-    """Something went wrong for a job (``agent``/``target`` set) or the whole measurement."""
+    """Something went wrong for a job (``agent``/``target`` set) or the whole measurement.
+
+    ``reason`` says why an ``agent_lost`` came: ``disconnected`` (its connection ended: it
+    left, crashed or stopped answering) or ``overdue`` (no end long after its job's own).
+    """
 
     code: str
     message: str
     agent: str | None = None
     target: str | None = None
+    reason: Literal["disconnected", "overdue"] | None = None
     type: Literal["error"] = "error"
 
 

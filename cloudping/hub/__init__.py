@@ -1,7 +1,7 @@
 """The hub: the agents it knows (registry), who runs a command (selection), and measurements
 (jobs out to the agents, one merged event stream back, every event stored).
 
-No I/O here: agents are reached through :class:`AgentLink` objects the transport glue
+No I/O here: agents are reached through :class:`AgentHandle` objects the transport glue
 provides, and callers (HTTP, MCP, Telegram, email) call :class:`Hub`.
 """
 
@@ -9,7 +9,7 @@ from cloudping.hub.jobs import MEASUREMENT_COMMANDS, JobPlan, plan_jobs
 from cloudping.hub.measurements import DEFAULT_JOB_LIMITS, Hub, HubSettings
 from cloudping.hub.registry import (
     AgentEntry,
-    AgentLink,
+    AgentHandle,
     AgentRegistry,
     MemoryRegistry,
     RegistryError,
@@ -20,7 +20,7 @@ __all__ = [
     "DEFAULT_JOB_LIMITS",
     "MEASUREMENT_COMMANDS",
     "AgentEntry",
-    "AgentLink",
+    "AgentHandle",
     "AgentRegistry",
     "Hub",
     "HubSettings",

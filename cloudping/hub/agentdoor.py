@@ -2,7 +2,7 @@
 :func:`cloudping.transport.quic.serve_agents`; WebSocket:
 :func:`cloudping.transport.ws.serve_agents_ws`) and the hub, the same for both.
 
-:class:`WireAgentLink` is the hub's :class:`~cloudping.hub.registry.AgentLink` over one agent
+:class:`WireAgentHandle` is the hub's :class:`~cloudping.hub.registry.AgentHandle` over one agent
 connection, whatever carries it. :class:`AgentDoor` is either listener's ``on_event``: it
 checks each hello (the token's audience is ``agent`` and its subject is the name the agent
 claims), registers the agent, accepts it, then routes its job messages to the
@@ -32,8 +32,8 @@ from cloudping.auth import AuthError, Principal, TokenService
 from cloudping.errors import CloudpingError
 from cloudping.hub.measurements import Hub
 from cloudping.hub.registry import AgentRegistry, RegistryError
-from cloudping.transport.ends import HubSide
-from cloudping.transport.link import LinkEvent
+from cloudping.transport.core import ConnectionEvent
+from cloudping.transport.ends import AgentConnection
 from cloudping.wire import (
     Accept,
     Attributes,
@@ -80,11 +80,11 @@ class Liveness:
         )
 
 
-class WireAgentLink:
+class WireAgentHandle:
     """The hub's way to one accepted agent, over QUIC or WebSocket: offers and cancels
     become wire messages."""
 
-    def __init__(self, connection: HubSide, name: str) -> None:
+    def __init__(self, connection: AgentConnection, name: str) -> None:
         self.connection = connection
         self.name = name
 
@@ -120,7 +120,7 @@ class AgentDoor:
     starting or stopping).
 
     Args:
-        hub: where job messages and lost links go.
+        hub: where job messages and lost agents go.
         registry: the live agents (the same the hub selects from).
         tokens: verifies the hello's token.
         liveness: the contract sent in every ``Accept``.
@@ -138,14 +138,14 @@ class AgentDoor:
     ) -> None:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
-        self._links: dict[HubSide, WireAgentLink] = {}
-        self._claims: dict[HubSide, Principal] = {}
-        self._queue: asyncio.Queue[tuple[HubSide, LinkEvent]] | None = None
+        self._handles: dict[AgentConnection, WireAgentHandle] = {}
+        self._claims: dict[AgentConnection, Principal] = {}
+        self._queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]] | None = None
 
     @property
-    def links(self) -> tuple[WireAgentLink, ...]:
-        """The links of the agents accepted and still connected."""
-        return tuple(self._links.values())
+    def handles(self) -> tuple[WireAgentHandle, ...]:
+        """The handles of the agents accepted and still connected."""
+        return tuple(self._handles.values())
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
@@ -160,7 +160,7 @@ class AgentDoor:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def __call__(self, connection: HubSide, event: LinkEvent) -> None:
+    def __call__(self, connection: AgentConnection, event: ConnectionEvent) -> None:
         """Queue one event of ``connection`` (called by the listener, on the event loop)."""
         if self._queue is not None:
             self._queue.put_nowait((connection, event))
@@ -176,10 +176,10 @@ class AgentDoor:
             log.info("agent %r expelled: %s", principal.subject, reason)
             self._answer(connection, Refuse(code="unauthorized", reason=reason))
             # Queued like the transport's own end, so it is settled in order; the real
-            # Disconnected that follows the refuse then finds no link and is ignored.
+            # Disconnected that follows the refuse then finds no handle and is ignored.
             self(connection, Disconnected(reason=reason, by_peer=False))
 
-    async def _drain(self, queue: asyncio.Queue[tuple[HubSide, LinkEvent]]) -> None:
+    async def _drain(self, queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]]) -> None:
         while True:
             connection, event = await queue.get()
             try:
@@ -189,60 +189,62 @@ class AgentDoor:
             finally:
                 queue.task_done()
 
-    async def _handle(self, connection: HubSide, event: LinkEvent) -> None:
+    async def _handle(self, connection: AgentConnection, event: ConnectionEvent) -> None:
         if isinstance(event, Hello):
             await self._hello(connection, event)
             return
-        link = self._links.get(connection)
-        if link is None:
+        handle = self._handles.get(connection)
+        if handle is None:
             return  # nothing counts before the hello is accepted (design.md "Hub and agents")
         if isinstance(event, JobEvent):
-            self._hub.job_event(link, event.job_id, event.event)
+            self._hub.job_event(handle, event.job_id, event.event)
         elif isinstance(event, JobEnd):
-            self._hub.job_end(link, event.job_id, event.status)
+            self._hub.job_end(handle, event.job_id, event.status)
         elif isinstance(event, JobAborted):
-            self._hub.job_aborted(link, event.job_id, event.reason)
+            self._hub.job_aborted(handle, event.job_id, event.reason)
         elif isinstance(event, Attributes):
-            await self._update(link, event)
+            await self._update(handle, event)
         elif isinstance(event, Disconnected):
-            await self._lost(connection, link, event)
+            await self._lost(connection, handle, event)
 
-    async def _hello(self, connection: HubSide, hello: Hello) -> None:
+    async def _hello(self, connection: AgentConnection, hello: Hello) -> None:
         """Verify, register, accept; or refuse, saying why (never the token itself)."""
-        link = WireAgentLink(connection, hello.name)
+        handle = WireAgentHandle(connection, hello.name)
         try:
             principal = self._tokens.verify(hello.token, "agent", self._clock())
             await self._registry.register(
-                hello.name, principal.subject, hello.attributes, link, self._clock()
+                hello.name, principal.subject, hello.attributes, handle, self._clock()
             )
         except (AuthError, RegistryError) as exc:
             code = "name_in_use" if exc.code == "name_in_use" else "unauthorized"
             log.info("agent %r refused (%s): %s", hello.name, exc.code, exc.message)
             self._answer(connection, Refuse(code=code, reason=exc.message[:MAX_REASON]))
             return
-        self._links[connection] = link
+        self._handles[connection] = handle
         self._claims[connection] = principal
         log.info("agent %r connected", hello.name)
         self._answer(connection, self._liveness.accept())
         if connection.closed.done():  # gone while we were registering: undo it now
-            await self._lost(connection, link, connection.closed.result())
+            await self._lost(connection, handle, connection.closed.result())
 
-    async def _update(self, link: WireAgentLink, event: Attributes) -> None:
+    async def _update(self, handle: WireAgentHandle, event: Attributes) -> None:
         try:
-            await self._registry.update(link.name, link, event.attributes)
+            await self._registry.update(handle.name, handle, event.attributes)
         except RegistryError as exc:  # it left meanwhile (its Disconnected is queued)
-            log.info("attributes of agent %r not updated: %s", link.name, exc.message)
+            log.info("attributes of agent %r not updated: %s", handle.name, exc.message)
 
-    async def _lost(self, connection: HubSide, link: WireAgentLink, gone: Disconnected) -> None:
+    async def _lost(
+        self, connection: AgentConnection, handle: WireAgentHandle, gone: Disconnected
+    ) -> None:
         self._claims.pop(connection, None)
-        if self._links.pop(connection, None) is None:
+        if self._handles.pop(connection, None) is None:
             return
-        log.info("agent %r disconnected: %s", link.name, gone.reason)
-        self._hub.link_lost(link, link.name, gone.reason)
-        await self._registry.unregister(link.name, link)
+        log.info("agent %r disconnected: %s", handle.name, gone.reason)
+        self._hub.link_lost(handle, handle.name, gone.reason)
+        await self._registry.unregister(handle.name, handle)
 
     @staticmethod
-    def _answer(connection: HubSide, message: Accept | Refuse) -> None:
+    def _answer(connection: AgentConnection, message: Accept | Refuse) -> None:
         try:
             connection.send(message)
         except LocalProtocolError as exc:  # the agent left before hearing the answer

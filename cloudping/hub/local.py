@@ -1,8 +1,8 @@
 """An agent inside the hub's own process (``local`` under ``cloudping up``), with no QUIC.
 
-:class:`LocalAgentLink` is both ends of an in-memory connection: to the hub it is an
-:class:`~cloudping.hub.registry.AgentLink` (offers and cancels go straight to the agent
-runtime), to the :class:`~cloudping.agent.runtime.Agent` it is a ``HubLink`` (what the jobs
+:class:`LocalAgentBridge` is both ends of an in-memory connection: to the hub it is an
+:class:`~cloudping.hub.registry.AgentHandle` (offers and cancels go straight to the agent
+runtime), to the :class:`~cloudping.agent.runtime.Agent` it is a ``HubSender`` (what the jobs
 send goes straight to the hub). The agent's own checks (its target policy, its rate cap, the
 offer's limits) run exactly as they do on a remote agent.
 """
@@ -48,14 +48,14 @@ class LocalAgentSettings:
     )
 
 
-class LocalAgentLink:
+class LocalAgentBridge:
     """The hub and an in-process agent, joined in memory."""
 
     def __init__(self, hub: Hub, agent: Agent, name: str = LOCAL_AGENT) -> None:
         self._hub, self._agent, self.name = hub, agent, name
         self.closed = False
 
-    # -- the hub's side (AgentLink) --------------------------------------------------------
+    # -- the hub's side (AgentHandle) --------------------------------------------------------
 
     def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:
         """Start the job on the agent runtime."""
@@ -71,7 +71,7 @@ class LocalAgentLink:
         if self.closed:
             raise CloudpingError(f"agent {self.name} has stopped", code="agent_lost")
 
-    # -- the agent's side (HubLink) --------------------------------------------------------
+    # -- the agent's side (HubSender) --------------------------------------------------------
 
     def send(self, message: Message) -> None:
         """What a job sends goes straight to the hub, as the QUIC glue would route it."""
@@ -84,7 +84,7 @@ class LocalAgentLink:
 @asynccontextmanager
 async def local_agent(
     hub: Hub, registry: AgentRegistry, settings: LocalAgentSettings, now: float
-) -> AsyncIterator[LocalAgentLink]:
+) -> AsyncIterator[LocalAgentBridge]:
     """Run the in-process agent, registered as ``local``, until the block ends.
 
     Leaving stops its jobs (each sends its end) and unregisters it.
@@ -93,7 +93,7 @@ async def local_agent(
         ProbeEnv(agent=LOCAL_AGENT) as env,
         Agent.running(env, settings.rules) as agent,
     ):
-        link = LocalAgentLink(hub, agent)
+        link = LocalAgentBridge(hub, agent)
         await registry.register(LOCAL_AGENT, LOCAL_AGENT, settings.attributes, link, now)
         try:
             yield link

@@ -1,6 +1,6 @@
 """The hub's core: a command becomes jobs on chosen agents, and one merged, stored stream.
 
-No sockets here. Agents are reached through their :class:`~cloudping.hub.registry.AgentLink`;
+No sockets here. Agents are reached through their :class:`~cloudping.hub.registry.AgentHandle`;
 what they send comes in through :meth:`Hub.job_event`, :meth:`Hub.job_end`,
 :meth:`Hub.job_aborted` and :meth:`Hub.link_lost`, plain synchronous calls the QUIC glue makes
 from its callback (and tests make directly). Callers (HTTP, MCP, Telegram, email) use
@@ -20,7 +20,8 @@ from typing import Any, Self
 from cloudping.commands import Command
 from cloudping.events import Emit
 from cloudping.hub.jobs import plan_jobs, targets_of
-from cloudping.hub.registry import AgentLink, AgentRegistry
+from cloudping.hub.overdue import OVERDUE_SLACK
+from cloudping.hub.registry import AgentHandle, AgentRegistry
 from cloudping.hub.selection import choose_agents
 from cloudping.hub.tracker import (
     Cancelled,
@@ -49,12 +50,15 @@ class HubSettings:
             the hub gives up on it with ``timeout`` (covers transit and the agent's last words).
         preferred_agent: where a command without FROM goes when it can (``local`` under
             ``cloudping up``).
+        overdue_slack_s: how long past its probes' own end a ping or tcping job may stay
+            unended before it ends ``agent_lost`` (``overdue``; see :mod:`cloudping.hub.overdue`).
     """
 
     max_jobs: int = 50
     job_limits: JobLimits = field(default_factory=lambda: DEFAULT_JOB_LIMITS)
     grace_s: float = 10.0
     preferred_agent: str | None = None
+    overdue_slack_s: float = OVERDUE_SLACK
 
     @property
     def deadline_s(self) -> float:
@@ -195,27 +199,28 @@ class Hub:
 
     # -- the agents' side (called by the transport glue) ---------------------------------------
 
-    def job_event(self, link: AgentLink, job_id: str, event: Mapping[str, Any]) -> None:
+    def job_event(self, link: AgentHandle, job_id: str, event: Mapping[str, Any]) -> None:
         """An agent sent an event of one of its jobs (a ``JobEvent``'s ``event``)."""
         self._route(link, job_id, Reported(job_id, event))
 
-    def job_end(self, link: AgentLink, job_id: str, status: JobStatus) -> None:
+    def job_end(self, link: AgentHandle, job_id: str, status: JobStatus) -> None:
         """An agent ended a job (``JobEnd``)."""
         self._route(link, job_id, Ended(job_id, status))
 
-    def job_aborted(self, link: AgentLink, job_id: str, reason: str) -> None:
+    def job_aborted(self, link: AgentHandle, job_id: str, reason: str) -> None:
         """A job's stream broke while the agent stays connected (``JobAborted``)."""
         self._route(link, job_id, Failed(job_id, "job_aborted", reason))
 
-    def link_lost(self, link: AgentLink, name: str, reason: str | None = None) -> None:
-        """The agent's connection is gone: each of its unfinished jobs ends ``agent_lost``
-        (the message ends with ``reason``, such as ``token revoked``, when given)."""
+    def link_lost(self, link: AgentHandle, name: str, reason: str | None = None) -> None:
+        """The agent's connection is gone: each of its unfinished jobs ends ``agent_lost`` with
+        ``reason`` ``disconnected`` (the message ends with the cause, such as ``token revoked``,
+        when given)."""
         message = f"agent {name} disconnected before its job ended"
         if reason:
             message += f": {reason}"
         for run in set(self._routes.values()):
             for job_id in run.jobs_on(link):
-                run.inbox.put_nowait(Failed(job_id, "agent_lost", message))
+                run.inbox.put_nowait(Failed(job_id, "agent_lost", message, "disconnected"))
 
     # -- inside -------------------------------------------------------------------------------
 
@@ -238,7 +243,13 @@ class Hub:
         limits = self.settings.job_limits
         if private:
             limits = replace(limits, private=True)
-        context = RunContext(self.store, self._clock, limits, self.settings.deadline_s)
+        context = RunContext(
+            self.store,
+            self._clock,
+            limits,
+            self.settings.deadline_s,
+            self.settings.overdue_slack_s,
+        )
         return MeasurementRun(
             measurement_id,
             command,
@@ -266,7 +277,7 @@ class Hub:
         self._runs.pop(run.id, None)
         self._tasks.pop(run.id, None)
 
-    def _route(self, link: AgentLink, job_id: str, item: Inbound) -> None:
+    def _route(self, link: AgentHandle, job_id: str, item: Inbound) -> None:
         run = self._routes.get(job_id)
         # Only the agent a job was offered to may speak for it; anything else is dropped.
         if run is not None and run.link_of(job_id) is link:

@@ -3,7 +3,7 @@
 The registry is a seam (:class:`AgentRegistry`) so that a Redis-backed registry shared by
 several hubs is an added backend, not a rewrite; :class:`MemoryRegistry` is the one-hub
 implementation and the twin tests use. The hub never holds a connection: it talks to an agent
-through its :class:`AgentLink` (the QUIC connection in production, an in-memory twin in tests).
+through its :class:`AgentHandle` (the QUIC connection in production, an in-memory twin in tests).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class RegistryError(CloudpingError):
     code = "registry_error"
 
 
-class AgentLink(Protocol):
+class AgentHandle(Protocol):
     """How the hub reaches one connected agent. Both calls are fire-and-forget: what the
     agent does comes back through the hub's ``job_event``/``job_end``/``link_lost``."""
 
@@ -48,7 +48,7 @@ class AgentEntry:
     name: str
     identity: str
     attributes: AgentAttributes
-    link: AgentLink
+    link: AgentHandle
     connected_at: float
     profile: Profile = field(init=False, repr=False, compare=False)
 
@@ -60,7 +60,7 @@ class AgentRegistry(Protocol):
     """The live agents, by name. Methods are async so a networked backend fits behind them."""
 
     async def register(
-        self, name: str, identity: str, attributes: AgentAttributes, link: AgentLink, now: float
+        self, name: str, identity: str, attributes: AgentAttributes, link: AgentHandle, now: float
     ) -> AgentEntry:
         """Add a connected agent whose hello was accepted.
 
@@ -71,11 +71,11 @@ class AgentRegistry(Protocol):
         """
         ...
 
-    async def unregister(self, name: str, link: AgentLink) -> bool:
+    async def unregister(self, name: str, link: AgentHandle) -> bool:
         """Remove the agent if ``link`` is still its connection; whether it was removed."""
         ...
 
-    async def update(self, name: str, link: AgentLink, attributes: AgentAttributes) -> AgentEntry:
+    async def update(self, name: str, link: AgentHandle, attributes: AgentAttributes) -> AgentEntry:
         """Replace the attributes the agent announced (``not_found`` if it is not live)."""
         ...
 
@@ -101,7 +101,7 @@ class MemoryRegistry:
         self._listing: tuple[AgentEntry, ...] | None = None
 
     async def register(
-        self, name: str, identity: str, attributes: AgentAttributes, link: AgentLink, now: float
+        self, name: str, identity: str, attributes: AgentAttributes, link: AgentHandle, now: float
     ) -> AgentEntry:
         """See :meth:`AgentRegistry.register`."""
         if identity != name:
@@ -115,7 +115,7 @@ class MemoryRegistry:
         self._listing = None
         return entry
 
-    async def unregister(self, name: str, link: AgentLink) -> bool:
+    async def unregister(self, name: str, link: AgentHandle) -> bool:
         """See :meth:`AgentRegistry.unregister`."""
         # Matching the link keeps a late disconnect of an old connection from removing the
         # agent's new one.
@@ -126,7 +126,7 @@ class MemoryRegistry:
         self._listing = None
         return True
 
-    async def update(self, name: str, link: AgentLink, attributes: AgentAttributes) -> AgentEntry:
+    async def update(self, name: str, link: AgentHandle, attributes: AgentAttributes) -> AgentEntry:
         """See :meth:`AgentRegistry.update`."""
         entry = self._agents.get(name)
         if entry is None or entry.link is not link:

@@ -37,13 +37,13 @@ from cloudping.auth import (
 )
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
-from cloudping.hub.local import LocalAgentLink, LocalAgentSettings, local_agent
+from cloudping.hub.local import LocalAgentBridge, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.store.sqlite import SqliteStore
-from cloudping.transport.link import LinkSettings
+from cloudping.transport.core import ConnectionSettings
 from cloudping.transport.quic import AgentServer, serve_agents
 from cloudping.transport.ws import WsAgentServer, serve_agents_ws
 
@@ -112,7 +112,7 @@ class HubServer:
         self._listener: AgentServer | None = None
         self._ws_listener: WsAgentServer | None = None
         self.fingerprint = ""
-        self.local: LocalAgentLink | None = None
+        self.local: LocalAgentBridge | None = None
         self.door: AgentDoor | None = None
 
     @property
@@ -216,7 +216,7 @@ class HubServer:
                 private_key=key,
                 on_event=door,
                 # QUIC's own idle timeout stays above the protocol's, which says why.
-                settings=LinkSettings(quic_idle_timeout=2 * settings.liveness.idle_timeout_s),
+                settings=ConnectionSettings(quic_idle_timeout=2 * settings.liveness.idle_timeout_s),
             )
         )
         if settings.agent_ws is not None:

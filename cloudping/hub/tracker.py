@@ -15,7 +15,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
@@ -25,7 +25,8 @@ from cloudping.events import Emit, ErrorEvent, Event, from_dict, to_dict
 from cloudping.events.frame import StreamFrame
 from cloudping.events.status import FINAL_OF_END
 from cloudping.hub.jobs import JobPlan
-from cloudping.hub.registry import AgentLink
+from cloudping.hub.overdue import OVERDUE_SLACK, next_due, overdue_at, overdue_jobs
+from cloudping.hub.registry import AgentHandle
 from cloudping.store.base import MeasurementStore
 from cloudping.store.writer import MeasurementWriter
 from cloudping.wire.messages import JobLimits, JobStatus
@@ -51,13 +52,18 @@ class Ended:
     status: JobStatus
 
 
+LostReason = Literal["disconnected", "overdue"]
+
+
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """A job that will send nothing more, and why (``agent_lost``, ``job_aborted``)."""
+    """A job that will send nothing more, and why (``agent_lost`` with its ``reason``,
+    ``job_aborted``)."""
 
     job_id: str
     code: str
     message: str
+    reason: LostReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,7 @@ class RunContext:
     clock: Callable[[], float]
     limits: JobLimits
     deadline_s: float
+    overdue_slack_s: float = OVERDUE_SLACK
 
 
 class MeasurementRun:
@@ -90,7 +97,7 @@ class MeasurementRun:
         jobs: tuple[JobPlan, ...],
         *,
         subject: str | None,
-        links: Mapping[str, AgentLink],
+        links: Mapping[str, AgentHandle],
         context: RunContext,
         emit: Emit | None,
         read_key: str | None = None,
@@ -110,12 +117,13 @@ class MeasurementRun:
         self._seq = 0
         self._summaries: list[dict[str, Any]] = []
         self._frame = StreamFrame(measurement_id, context.clock())
+        self._due: dict[str, float] = {}  # when each job is overdue, on the loop's clock
 
     def detach(self) -> None:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
         self._emit = None
 
-    def jobs_on(self, link: AgentLink) -> tuple[str, ...]:
+    def jobs_on(self, link: AgentHandle) -> tuple[str, ...]:
         """The open jobs running through ``link``, in the order they were offered."""
         return tuple(j for j in self.open_jobs() if self.link_of(j) is link)
 
@@ -123,7 +131,7 @@ class MeasurementRun:
         """The jobs not over yet, in the order they were offered."""
         return tuple(job_id for job_id in self.jobs if job_id in self.open)
 
-    def link_of(self, job_id: str) -> AgentLink:
+    def link_of(self, job_id: str) -> AgentHandle:
         """The link the job was offered through."""
         return self.links[self.jobs[job_id].agent]
 
@@ -159,21 +167,46 @@ class MeasurementRun:
         self._write(self._frame.opening(text, self.agents, self.read_key))
 
     def _offer_all(self) -> None:
+        now = asyncio.get_running_loop().time()
         for job in self.jobs.values():
             try:
                 self.link_of(job.job_id).offer(
                     job.job_id, to_json(job.command), self._context.limits
                 )
             except CloudpingError as exc:  # the link died between selection and offer
-                self.inbox.put_nowait(Failed(job.job_id, "agent_lost", exc.message))
+                failed = Failed(job.job_id, "agent_lost", exc.message, "disconnected")
+                self.inbox.put_nowait(failed)
+            else:
+                at = overdue_at(job.command, now, self._context.overdue_slack_s)
+                if at is not None:
+                    self._due[job.job_id] = at
 
     async def _follow(self) -> None:
         try:
             async with asyncio.timeout(self._context.deadline_s):
                 while self.open:
-                    self._handle(await self.inbox.get())
+                    await self._next()
         except TimeoutError:
             self._time_out()
+
+    async def _next(self) -> None:
+        """Handle the next inbound item, or the jobs that became overdue meanwhile."""
+        loop = asyncio.get_running_loop()
+        due = next_due(self._due, frozenset(self.open))
+        try:
+            async with asyncio.timeout_at(due):  # None: no job here can be overdue
+                item = await self.inbox.get()
+        except TimeoutError:
+            for job_id in overdue_jobs(self._due, frozenset(self.open), loop.time()):
+                self._overdue(job_id)
+            return
+        self._handle(item)
+
+    def _overdue(self, job_id: str) -> None:
+        agent = self.jobs[job_id].agent
+        self._tell_cancel(job_id, "overdue")
+        message = f"agent {agent} sent no end for its job long after the job's own end"
+        self._fail(job_id, "agent_lost", message, "overdue")
 
     def _handle(self, item: Inbound) -> None:
         if isinstance(item, Cancelled):
@@ -185,7 +218,7 @@ class MeasurementRun:
         elif isinstance(item, Ended):
             self.open.discard(item.job_id)
         else:
-            self._fail(item.job_id, item.code, item.message)
+            self._fail(item.job_id, item.code, item.message, item.reason)
 
     def _checked(self, item: Reported) -> Event:
         """The typed event, named after the agent that really sent it; junk becomes an error."""
@@ -200,10 +233,13 @@ class MeasurementRun:
             return ErrorEvent(code="bad_event", message=message, agent=agent)
         return _named(event, agent)
 
-    def _fail(self, job_id: str, code: str, message: str) -> None:
+    def _fail(self, job_id: str, code: str, message: str, reason: LostReason | None = None) -> None:
         self.open.discard(job_id)
         job = self.jobs[job_id]
-        self._write(ErrorEvent(code=code, message=message, agent=job.agent, target=job.target))
+        error = ErrorEvent(
+            code=code, message=message, agent=job.agent, target=job.target, reason=reason
+        )
+        self._write(error)
 
     def _cancel(self, reason: str) -> None:
         for job_id in self.open_jobs():

@@ -14,6 +14,7 @@ import os
 from typing import Generic, Literal, TypeVar
 
 from cloudping.events import Emit, ErrorEvent, PingSummaryEvent, StartEvent, TimeoutEvent
+from cloudping.events.model import PortState
 from cloudping.probes.env import Resolved
 from cloudping.probes.schedule import Outcome, PingSchedule
 from cloudping.probes.stats import RttStats
@@ -30,6 +31,7 @@ class ScheduledJob(Generic[_Answer]):
 
     probe: Literal["ping", "tcping"] = "ping"
     port: int | None = None
+    timeout_state: PortState | None = None  # what a port probe's silence says of the port
 
     def __init__(
         self,
@@ -86,6 +88,7 @@ class ScheduledJob(Generic[_Answer]):
                     port=self.port,
                     address=self.resolved.address,
                     timeout_ms=self.timeout * 1000,
+                    state=self.timeout_state,
                 )
             )
         due = self.schedule.due_send(now)

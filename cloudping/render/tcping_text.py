@@ -13,8 +13,9 @@ Port probes read like the tcping tools, with iputils ping's statistics block::
     rtt min/avg/max/mdev = 0.190/0.216/0.241/0.026 ms
 
 A UDP probe's answers read ``Port unreachable from 198.18.3.2:33434: seq=1 time=0.105 ms
-(closed)`` (the target's ICMP port unreachable) and ``12 bytes from 198.18.3.2:53: seq=1 ttl=62
-time=0.3 ms (open)`` (a datagram back). A TCP connect never learns the TTL of the SYN-ACK; a
+(closed)`` (the target's ICMP port unreachable), ``12 bytes from 198.18.3.2:53: seq=1 ttl=62
+time=0.3 ms (open)`` (a datagram back) and ``No answer from 198.18.3.2:53: seq=2
+(open|filtered)``. A TCP connect never learns the TTL of the SYN-ACK; a
 received datagram always has one: that is how an ``open`` reply tells which it is.
 """
 
@@ -52,7 +53,7 @@ def start(event: StartEvent) -> str:
 
 def reply(event: ReplyEvent) -> str:
     """A probe's answer: open, closed, or an ICMP error from whoever sent it."""
-    if event.state is None:
+    if event.state in (None, "unreachable"):
         error = icmp_error_text(event.icmp_error or "unreachable", event.mtu)
         return f"From {event.address} seq={event.seq} {error}"
     where = endpoint(event.address, event.port)
@@ -67,8 +68,10 @@ def reply(event: ReplyEvent) -> str:
 
 
 def timeout(event: TimeoutEvent) -> str:
-    """Nothing came back within the timeout: for TCP the port is filtered."""
-    return f"No answer from {endpoint(event.address, event.port)}: seq={event.seq} (filtered)"
+    """Nothing came back within the timeout: the port is filtered (TCP) or, for UDP, open or
+    filtered, written ``open|filtered`` as nmap does."""
+    state = (event.state or "filtered").replace("_or_", "|")
+    return f"No answer from {endpoint(event.address, event.port)}: seq={event.seq} ({state})"
 
 
 def summary(event: PingSummaryEvent) -> str:

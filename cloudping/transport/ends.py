@@ -1,13 +1,13 @@
 """The two ends of a connection, whatever carries it: what the hub's end and the agent's
 end do with the channels' events.
 
-:class:`HubSide` is the hub's end of one agent's connection: it opens a stream per job
-offer, refuses a peer that broke the protocol (saying why), and finishes a job's stream once
-the job ended. :class:`AgentSide` is the agent's end: a new stream from the hub is a new job,
-the hub's accept or refuse answers the hello, and the trust check runs before a byte is
-sent. The bindings (:mod:`cloudping.transport.quic`, :mod:`cloudping.transport.ws`) combine an
-end with their transport; both hand events to a plain callback ``(connection, event)``, and their
-listeners are both a :class:`Listener`.
+:class:`AgentConnection` is the hub's end of one agent's connection: it opens a stream per
+job offer, refuses a peer that broke the protocol (saying why), and finishes a job's stream
+once the job ended. :class:`HubConnection` is the agent's end: a new stream from the hub is a
+new job, the hub's accept or refuse answers the hello, and the trust check runs before a byte
+is sent. Each holds the binding that carries it (QUIC: :mod:`cloudping.transport.quic`,
+WebSocket: :mod:`cloudping.transport.ws`); both hand events to a plain callback
+``(connection, event)``, and the listeners are both a :class:`Listener`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
 
 from cryptography import x509
 
-from cloudping.transport.link import LinkEvent, LinkSettings, StreamLink
+from cloudping.transport.core import Binding, ConnectionEvent, ConnectionSettings, WireConnection
 from cloudping.transport.trust import HubTrust, untrusted_because
 from cloudping.wire.errors import (
     HubRefusedError,
@@ -33,14 +32,15 @@ from cloudping.wire.messages import MAX_REASON, Accept, Hello, JobEnd, JobOffer,
 from cloudping.wire.states import ControlState, Role
 from cloudping.wire.streams import AppError, JobStream
 
-OnAgentEvent = Callable[["HubSide", LinkEvent], None]
-OnHubEvent = Callable[["AgentSide", LinkEvent], None]
+OnAgentEvent = Callable[["AgentConnection", ConnectionEvent], None]
+OnHubEvent = Callable[["HubConnection", ConnectionEvent], None]
 
 
-class HubSide(StreamLink):
+class AgentConnection(WireConnection):
     """The hub's end of one agent's connection (what the hub's callback gets).
 
     Args:
+        binding: what carries it (QUIC or WebSocket).
         loop: the event loop.
         settings: the connection's knobs.
         on_event: the hub's callback.
@@ -51,14 +51,13 @@ class HubSide(StreamLink):
 
     def __init__(
         self,
+        binding: Binding,
         loop: asyncio.AbstractEventLoop,
-        settings: LinkSettings,
-        on_event: Callable[[Any, LinkEvent], None],
-        live: set[Any],
+        settings: ConnectionSettings,
+        on_event: OnAgentEvent,
+        live: set[AgentConnection],
     ) -> None:
-        # Not super(): the binding's class comes next in the MRO and is set up by its own
-        # constructor (the concrete connection calls both).
-        StreamLink.__init__(self, loop, settings)
+        super().__init__(binding, loop, settings)
         self._on_event, self._live = on_event, live
         live.add(self)
 
@@ -82,13 +81,13 @@ class HubSide(StreamLink):
             )
         if offer.job_id in self._jobs:
             raise LocalProtocolError(f"job id {offer.job_id!r} is in use", kind="unknown_job")
-        stream = JobStream(self.next_stream_id(), JobChannel(Role.HUB))
+        stream = JobStream(self.binding.next_stream_id(), JobChannel(Role.HUB))
         frame = stream.channel.send(offer)
         self.add_stream(stream)
         self.register(stream, offer.job_id)
         self.write(stream, frame)
 
-    def deliver(self, event: LinkEvent) -> None:
+    def deliver(self, event: ConnectionEvent) -> None:
         """To the hub's callback; a gone agent leaves the server's set first."""
         if self.closed.done():
             self._live.discard(self)
@@ -113,16 +112,13 @@ class HubSide(StreamLink):
         self.deliver(event)
 
 
-_Hub = TypeVar("_Hub", bound=HubSide)
-
-
 @dataclass(frozen=True, slots=True)
-class Listener(Generic[_Hub]):
+class Listener:
     """A listening hub, over either binding: its bound address and the live agent
     connections."""
 
     address: tuple[str, int]
-    connections: set[_Hub]
+    connections: set[AgentConnection]
 
     @property
     def port(self) -> int:
@@ -130,10 +126,11 @@ class Listener(Generic[_Hub]):
         return self.address[1]
 
 
-class AgentSide(StreamLink):
+class HubConnection(WireConnection):
     """The agent's end of its connection to the hub (what the agent's callback gets).
 
     Args:
+        binding: what carries it (QUIC or WebSocket).
         loop: the event loop.
         settings: the connection's knobs.
         on_event: the agent's callback.
@@ -143,11 +140,12 @@ class AgentSide(StreamLink):
 
     def __init__(
         self,
+        binding: Binding,
         loop: asyncio.AbstractEventLoop,
-        settings: LinkSettings,
-        on_event: Callable[[Any, LinkEvent], None],
+        settings: ConnectionSettings,
+        on_event: OnHubEvent,
     ) -> None:
-        StreamLink.__init__(self, loop, settings)  # not super(): see HubSide
+        super().__init__(binding, loop, settings)
         self._on_event = on_event
         self.answer: asyncio.Future[Accept | Refuse | None] = loop.create_future()
 
@@ -195,7 +193,7 @@ class AgentSide(StreamLink):
         """Why the connection ended (``no answer`` while it is open)."""
         return self.closed.result().reason if self.closed.done() else "no answer"
 
-    def deliver(self, event: LinkEvent) -> None:
+    def deliver(self, event: ConnectionEvent) -> None:
         """To the agent's callback; an accept or refuse also answers the handshake; a refuse
         closes the connection (the hub said its last word)."""
         self._answer(event)
@@ -203,7 +201,7 @@ class AgentSide(StreamLink):
         if isinstance(event, Refuse):
             self.close(AppError.REFUSED, f"refused: {event.code}")
 
-    def _answer(self, event: LinkEvent) -> None:
+    def _answer(self, event: ConnectionEvent) -> None:
         if self.answer.done():
             return
         if isinstance(event, Accept | Refuse):

@@ -2,8 +2,8 @@
 (:func:`serve_agents`). ALPN ``cloudping/1``.
 
 Everything protocol-shaped (what may be sent when, heartbeats, deadlines, jobs) is decided by
-the sans-IO channels; this module moves their bytes over QUIC streams (see
-:mod:`cloudping.transport.quiclink`), runs their timers on the event loop's clock, verifies the
+the sans-IO channels; this module moves their bytes over QUIC streams (a
+:class:`~cloudping.transport.quicbinding.QuicBinding` under each connection), verifies the
 hub's certificate on the agent, and turns aioquic's failures into cloudping errors. What each
 end does with the channels' events is shared with the WebSocket binding
 (:mod:`cloudping.transport.ends`).
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,46 +28,28 @@ from aioquic.asyncio.server import QuicServer
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
-from cloudping.transport.ends import AgentSide, HubSide, Listener
-from cloudping.transport.link import LinkEvent, LinkSettings
-from cloudping.transport.quiclink import Link
+from cloudping.transport.core import ConnectionSettings
+from cloudping.transport.ends import (
+    AgentConnection,
+    HubConnection,
+    Listener,
+    OnAgentEvent,
+    OnHubEvent,
+)
+from cloudping.transport.quicbinding import QuicBinding
 from cloudping.transport.trust import HubTrust
 from cloudping.transport.udpbuffers import enlarge_buffers
 from cloudping.wire.errors import HubUnreachableError
-from cloudping.wire.messages import Accept, Hello
+from cloudping.wire.messages import Hello
 from cloudping.wire.streams import ALPN, AppError
 
-__all__ = [
-    "AgentConnection",
-    "AgentServer",
-    "HubConnection",
-    "dial_hub",
-    "serve_agents",
-]
-
-OnAgentEvent = Callable[["AgentConnection", LinkEvent], None]
-OnHubEvent = Callable[["HubConnection", LinkEvent], None]
+__all__ = ["AgentServer", "dial_hub", "serve_agents"]
 
 
 # -- the hub's end ------------------------------------------------------------------------------
 
 
-class AgentConnection(HubSide, Link):
-    """The hub's end of one agent's QUIC connection (what the hub's callback gets)."""
-
-    def __init__(
-        self,
-        quic: QuicConnection,
-        *,
-        settings: LinkSettings,
-        on_event: OnAgentEvent,
-        live: set[AgentConnection],
-    ) -> None:
-        Link.__init__(self, quic)
-        HubSide.__init__(self, self._loop, settings, on_event, live)
-
-
-class AgentServer(Listener[AgentConnection]):
+class AgentServer(Listener):
     """A hub listening on UDP: its bound address and the live agent connections."""
 
     __slots__ = ()
@@ -81,7 +63,7 @@ async def serve_agents(
     certificate: Path,
     private_key: Path,
     on_event: OnAgentEvent,
-    settings: LinkSettings | None = None,
+    settings: ConnectionSettings | None = None,
 ) -> AsyncIterator[AgentServer]:
     """Listen for agents on UDP ``host:port`` until the block ends, then close every
     connection ("the hub is shutting down").
@@ -92,18 +74,20 @@ async def serve_agents(
         on_event: called with each connection's events (see the module docstring).
         settings: per-connection knobs.
     """
-    settings = settings or LinkSettings()
+    settings = settings or ConnectionSettings()
     config = QuicConfiguration(
         is_client=False, alpn_protocols=[ALPN], idle_timeout=settings.quic_idle_timeout
     )
     config.load_cert_chain(certificate, private_key)
     live: set[AgentConnection] = set()
-
-    def connection(quic: QuicConnection, stream_handler: object = None) -> AgentConnection:
-        # QuicServer passes aioquic's stream_handler; this protocol reads its streams itself.
-        return AgentConnection(quic, settings=settings, on_event=on_event, live=live)
-
     loop = asyncio.get_running_loop()
+
+    def connection(quic: QuicConnection, stream_handler: object = None) -> QuicBinding:
+        # QuicServer passes aioquic's stream_handler; the binding reads its streams itself.
+        binding = QuicBinding(quic)
+        AgentConnection(binding, loop, settings, on_event, live)  # joins ``live``
+        return binding
+
     transport, server = await loop.create_datagram_endpoint(
         lambda: QuicServer(configuration=config, create_protocol=connection),
         local_addr=(host, port),
@@ -122,43 +106,6 @@ async def serve_agents(
 # -- the agent's end ----------------------------------------------------------------------------
 
 
-class HubConnection(AgentSide, Link):
-    """The agent's end of its QUIC connection to the hub (what the agent's callback gets)."""
-
-    def __init__(
-        self, quic: QuicConnection, *, settings: LinkSettings, on_event: OnHubEvent
-    ) -> None:
-        Link.__init__(self, quic)
-        AgentSide.__init__(self, self._loop, settings, on_event)
-
-    async def handshake(self, peer: Any, trust: HubTrust, server_name: str, hello: Hello) -> Accept:
-        """Connect, check the hub's certificate, say hello, wait for the answer.
-
-        Raises:
-            HubUnreachableError, HubUntrustedError, HubRefusedError
-        """
-        self.connect(peer)
-        await self._handshake_done()
-        self.check_hub(trust, self.peer_certificate(), self.peer_chain(), server_name)
-        return await self.say_hello(hello)
-
-    async def _handshake_done(self) -> None:
-        """The handshake's end, or the connection's (whichever comes first)."""
-        handshake = asyncio.ensure_future(self.wait_connected())
-        either: set[asyncio.Future[Any]] = {handshake, self.closed}
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        if not handshake.done():
-            handshake.cancel()
-        if self.closed.done() or handshake.exception() is not None:
-            raise HubUnreachableError(f"no QUIC connection to the hub: {self.why()}")
-
-    def error_received(self, exc: Exception) -> None:
-        """The connected UDP socket reports ICMP errors (port unreachable): fail at once
-        rather than at the handshake timeout."""
-        words = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        self.close(AppError.NO_ERROR, f"{words} (is the hub listening on that UDP port?)")
-
-
 @asynccontextmanager
 async def dial_hub(
     host: str,
@@ -169,7 +116,7 @@ async def dial_hub(
     on_event: OnHubEvent,
     server_name: str | None = None,
     timeout: float = 10.0,
-    settings: LinkSettings | None = None,
+    settings: ConnectionSettings | None = None,
 ) -> AsyncIterator[HubConnection]:
     """Connect to the hub, verify it, say hello; the block runs once the hub accepted.
 
@@ -185,7 +132,7 @@ async def dial_hub(
         HubUntrustedError: the certificate is not the trusted one (no byte was sent).
         HubRefusedError: the hub refused the hello.
     """
-    settings = settings or LinkSettings()
+    settings = settings or ConnectionSettings()
     name = server_name or host
     config = QuicConfiguration(
         is_client=True,
@@ -194,28 +141,50 @@ async def dial_hub(
         idle_timeout=settings.quic_idle_timeout,
     )
     config.verify_mode = ssl.CERT_NONE  # checked by untrusted_because before a byte is sent
-    link = HubConnection(QuicConnection(configuration=config), settings=settings, on_event=on_event)
     loop = asyncio.get_running_loop()
+    binding = QuicBinding(QuicConnection(configuration=config))
+    hub = HubConnection(binding, loop, settings, on_event)
     try:
-        transport, _ = await loop.create_datagram_endpoint(lambda: link, remote_addr=(host, port))
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: binding, remote_addr=(host, port)
+        )
     except OSError as exc:
         raise HubUnreachableError(f"cannot reach the hub at {host}:{port}: {exc}") from exc
     try:
         peer = transport.get_extra_info("peername")
-        await _handshake(link, peer, trust=trust, name=name, hello=hello, timeout=timeout)
-        yield link
+        try:
+            async with asyncio.timeout(timeout):
+                await _handshake(hub, binding, peer, trust=trust, name=name, hello=hello)
+        except TimeoutError as exc:
+            raise HubUnreachableError(f"no answer from the hub within {timeout:g} s") from exc
+        yield hub
     finally:
-        if not link.closed.done():
-            link.close(AppError.NO_ERROR, "the agent is leaving")
-        link.shutdown()
+        if not hub.closed.done():
+            hub.close(AppError.NO_ERROR, "the agent is leaving")
+        hub.shutdown()
         transport.close()
 
 
 async def _handshake(
-    link: HubConnection, peer: Any, *, trust: HubTrust, name: str, hello: Hello, timeout: float
+    hub: HubConnection, binding: QuicBinding, peer: Any, *, trust: HubTrust, name: str, hello: Hello
 ) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            await link.handshake(peer, trust, name, hello)
-    except TimeoutError as exc:
-        raise HubUnreachableError(f"no answer from the hub within {timeout:g} s") from exc
+    """Connect, check the hub's certificate, say hello, wait for the answer.
+
+    Raises:
+        HubUnreachableError, HubUntrustedError, HubRefusedError
+    """
+    binding.connect(peer)
+    await _connected(hub, binding)
+    hub.check_hub(trust, binding.peer_certificate(), binding.peer_chain(), name)
+    await hub.say_hello(hello)
+
+
+async def _connected(hub: HubConnection, binding: QuicBinding) -> None:
+    """The QUIC handshake's end, or the connection's (whichever comes first)."""
+    handshake = asyncio.ensure_future(binding.wait_connected())
+    either: set[asyncio.Future[Any]] = {handshake, hub.closed}
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    if not handshake.done():
+        handshake.cancel()
+    if hub.closed.done() or handshake.exception() is not None:
+        raise HubUnreachableError(f"no QUIC connection to the hub: {hub.why()}")

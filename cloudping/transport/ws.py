@@ -2,8 +2,9 @@
 ``wss://HOST:PORT/agent`` (:func:`serve_agents_ws`), the agent dials it (:func:`dial_hub_ws`).
 
 The same messages as over QUIC (:mod:`cloudping.transport.quic`), the same ends
-(:mod:`cloudping.transport.ends`), the same callbacks: the hub's gets ``(WsAgentConnection,
-event)``, the agent's ``(WsHubConnection, event)``. TLS uses the hub's own certificate and
+(:mod:`cloudping.transport.ends`) over a :class:`~cloudping.transport.wsbinding.WsBinding`,
+the same callbacks: the hub's gets ``(AgentConnection, event)``, the agent's
+``(HubConnection, event)``. TLS uses the hub's own certificate and
 key (``DATA_DIR/hub.crt``), so an agent trusts it exactly as over QUIC: the certificate's
 pinned fingerprint or a CA file, checked after the TLS handshake and before the upgrade
 request, so nothing (not even the path) reaches an impostor. Python's ssl module gives the
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,28 +25,30 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from cloudping.transport.ends import AgentSide, HubSide, Listener
-from cloudping.transport.link import LinkEvent, LinkSettings
+from cloudping.transport.core import ConnectionSettings
+from cloudping.transport.ends import (
+    AgentConnection,
+    HubConnection,
+    Listener,
+    OnAgentEvent,
+    OnHubEvent,
+)
 from cloudping.transport.trust import HubTrust
-from cloudping.transport.wslink import WsLink
+from cloudping.transport.wsbinding import WsBinding
 from cloudping.wire.errors import HubUnreachableError
-from cloudping.wire.messages import Accept, Hello
+from cloudping.wire.messages import Hello
 from cloudping.wire.streams import AppError
 from cloudping.wire.wsconn import AGENT_PATH, WsEndpoint
 
 __all__ = [
     "AGENT_PATH",
     "HubUrl",
-    "WsAgentConnection",
     "WsAgentServer",
-    "WsHubConnection",
     "dial_hub_ws",
     "parse_hub_url",
     "serve_agents_ws",
 ]
 
-OnWsAgentEvent = Callable[["WsAgentConnection", LinkEvent], None]
-OnWsHubEvent = Callable[["WsHubConnection", LinkEvent], None]
 HTTP_ALPN = "http/1.1"  # RFC 6455 upgrades an HTTP/1.1 request
 
 
@@ -92,23 +95,7 @@ def parse_hub_url(text: str) -> HubUrl:
 # -- the hub's end ------------------------------------------------------------------------------
 
 
-class WsAgentConnection(HubSide, WsLink):
-    """The hub's end of one agent's WebSocket connection (what the hub's callback gets)."""
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        *,
-        settings: LinkSettings,
-        on_event: OnWsAgentEvent,
-        live: set[WsAgentConnection],
-    ) -> None:
-        endpoint = WsEndpoint(client=False, max_frame_size=settings.max_frame_size)
-        WsLink.__init__(self, loop, endpoint)
-        HubSide.__init__(self, loop, settings, on_event, live)
-
-
-class WsAgentServer(Listener[WsAgentConnection]):
+class WsAgentServer(Listener):
     """A hub listening on TCP: its bound address and the live agent connections."""
 
     __slots__ = ()
@@ -141,8 +128,8 @@ async def serve_agents_ws(
     *,
     certificate: Path,
     private_key: Path,
-    on_event: OnWsAgentEvent,
-    settings: LinkSettings | None = None,
+    on_event: OnAgentEvent,
+    settings: ConnectionSettings | None = None,
 ) -> AsyncIterator[WsAgentServer]:
     """Serve ``wss://host:port/agent`` until the block ends, then close every connection
     ("the hub is shutting down").
@@ -154,12 +141,14 @@ async def serve_agents_ws(
             serve_agents`' callback is).
         settings: per-connection knobs (the hello timeout also bounds the TLS handshake).
     """
-    settings = settings or LinkSettings()
-    live: set[WsAgentConnection] = set()
+    settings = settings or ConnectionSettings()
+    live: set[AgentConnection] = set()
     loop = asyncio.get_running_loop()
 
-    def connection() -> WsAgentConnection:
-        return WsAgentConnection(loop, settings=settings, on_event=on_event, live=live)
+    def connection() -> WsBinding:
+        binding = WsBinding(loop, WsEndpoint(client=False, max_frame_size=settings.max_frame_size))
+        AgentConnection(binding, loop, settings, on_event, live)  # joins ``live``
+        return binding
 
     server = await loop.create_server(
         connection,
@@ -179,40 +168,6 @@ async def serve_agents_ws(
 
 
 # -- the agent's end ----------------------------------------------------------------------------
-
-
-class WsHubConnection(AgentSide, WsLink):
-    """The agent's end of its WebSocket connection to the hub (what the agent's callback
-    gets)."""
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        *,
-        url: HubUrl,
-        settings: LinkSettings,
-        on_event: OnWsHubEvent,
-    ) -> None:
-        endpoint = WsEndpoint(
-            client=True, path=url.path, host=url.authority, max_frame_size=settings.max_frame_size
-        )
-        WsLink.__init__(self, loop, endpoint)
-        AgentSide.__init__(self, loop, settings, on_event)
-
-    async def handshake(self, trust: HubTrust, server_name: str, hello: Hello) -> Accept:
-        """Check the hub's certificate, upgrade to a WebSocket, say hello, wait for the answer.
-
-        Raises:
-            HubUnreachableError, HubUntrustedError, HubRefusedError
-        """
-        self.check_hub(trust, peer_certificate(self.transport), [], server_name)
-        self.endpoint.start()
-        self.transmit()
-        either: set[asyncio.Future[Any]] = {self.opened, self.closed}
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        if not self.opened.done():
-            raise HubUnreachableError(f"no WebSocket to the hub: {self.why()}")
-        return await self.say_hello(hello)
 
 
 def peer_certificate(transport: asyncio.BaseTransport) -> x509.Certificate | None:
@@ -237,11 +192,11 @@ async def dial_hub_ws(
     *,
     trust: HubTrust,
     hello: Hello,
-    on_event: OnWsHubEvent,
+    on_event: OnHubEvent,
     server_name: str | None = None,
     timeout: float = 10.0,
-    settings: LinkSettings | None = None,
-) -> AsyncIterator[WsHubConnection]:
+    settings: ConnectionSettings | None = None,
+) -> AsyncIterator[HubConnection]:
     """Connect to the hub's WebSocket endpoint, verify it, say hello; the block runs once the
     hub accepted. The arguments and errors are :func:`~cloudping.transport.quic.dial_hub`'s.
 
@@ -250,36 +205,58 @@ async def dial_hub_ws(
         HubUntrustedError: the certificate is not the trusted one (no byte was sent).
         HubRefusedError: the hub refused the hello.
     """
-    settings = settings or LinkSettings()
+    settings = settings or ConnectionSettings()
     loop = asyncio.get_running_loop()
-    link = WsHubConnection(loop, url=url, settings=settings, on_event=on_event)
+    endpoint = WsEndpoint(
+        client=True, path=url.path, host=url.authority, max_frame_size=settings.max_frame_size
+    )
+    binding = WsBinding(loop, endpoint)
+    hub = HubConnection(binding, loop, settings, on_event)
     try:
         async with asyncio.timeout(timeout):
-            await _connect(link, url, server_name or url.host)
-            await link.handshake(trust, server_name or url.host, hello)
+            await _connect(binding, url, server_name or url.host)
+            await _handshake(hub, binding, trust, server_name or url.host, hello)
     except TimeoutError as exc:
-        _leave(link)
+        _leave(hub)
         raise HubUnreachableError(f"no answer from the hub within {timeout:g} s") from exc
     except BaseException:
-        _leave(link)
+        _leave(hub)
         raise
     try:
-        yield link
+        yield hub
     finally:
-        _leave(link)
+        _leave(hub)
 
 
-async def _connect(link: WsHubConnection, url: HubUrl, server_name: str) -> None:
+async def _connect(binding: WsBinding, url: HubUrl, server_name: str) -> None:
     loop = asyncio.get_running_loop()
     try:
         await loop.create_connection(
-            lambda: link, url.host, url.port, ssl=client_context(), server_hostname=server_name
+            lambda: binding, url.host, url.port, ssl=client_context(), server_hostname=server_name
         )
     except OSError as exc:  # refused, unreachable, a TLS failure (ssl.SSLError)
         raise HubUnreachableError(f"cannot reach the hub at {url}: {exc}") from exc
 
 
-def _leave(link: WsHubConnection) -> None:
-    if not link.closed.done():
-        link.close(AppError.NO_ERROR, "the agent is leaving")
-    link.stop_timers()
+async def _handshake(
+    hub: HubConnection, binding: WsBinding, trust: HubTrust, server_name: str, hello: Hello
+) -> None:
+    """Check the hub's certificate, upgrade to a WebSocket, say hello, wait for the answer.
+
+    Raises:
+        HubUnreachableError, HubUntrustedError, HubRefusedError
+    """
+    hub.check_hub(trust, peer_certificate(binding.transport), [], server_name)
+    binding.endpoint.start()
+    binding.transmit()
+    either: set[asyncio.Future[Any]] = {binding.opened, hub.closed}
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    if not binding.opened.done():
+        raise HubUnreachableError(f"no WebSocket to the hub: {hub.why()}")
+    await hub.say_hello(hello)
+
+
+def _leave(hub: HubConnection) -> None:
+    if not hub.closed.done():
+        hub.close(AppError.NO_ERROR, "the agent is leaving")
+    hub.stop_timers()

@@ -1,7 +1,7 @@
 """The hub-agent wire protocol: sans-IO messages, framing and state machines, plus thin
 bindings to QUIC (:mod:`cloudping.transport.quic`, imported on its own: it pulls in aioquic) and
 to WebSocket (:mod:`cloudping.transport.ws`, where UDP is blocked), sharing one stream core
-(:mod:`cloudping.transport.link`, :mod:`cloudping.transport.ends`).
+(:mod:`cloudping.transport.core`, :mod:`cloudping.transport.ends`).
 
 - :mod:`~cloudping.wire.messages`: the messages, frozen dataclasses that check themselves.
 - :mod:`~cloudping.wire.codec`: frames (length, type, JSON body) and ``FrameDecoder``.

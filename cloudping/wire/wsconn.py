@@ -33,6 +33,8 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
+from wsproto.extensions import Extension
+from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol, Opcode, RsvBits
 from wsproto.utilities import RemoteProtocolError
 
 from cloudping.wire.codec import MAX_FRAME_SIZE
@@ -54,12 +56,49 @@ class Opened:
     """The upgrade is done: stream events may flow."""
 
 
-WsEvent = Opened | StreamInput | Disconnected
+@dataclass(frozen=True, slots=True)
+class PongReceived:
+    """The peer's WebSocket stack answered one of our pings: the peer is alive."""
+
+
+WsEvent = Opened | StreamInput | PongReceived | Disconnected
 
 
 def close_code(error_code: int) -> int:
     """The WebSocket close code of an application error code."""
     return NORMAL_CLOSURE if error_code == AppError.NO_ERROR else APP_CLOSE_BASE + error_code
+
+
+class FrameBound(Extension):
+    """Refuses a frame whose header announces more than ``limit`` bytes, before any of them
+    arrive: wsproto would otherwise wait for them (a header may announce 2^63 - 1 bytes).
+
+    Not a negotiated extension: wsproto's per-frame header hook (RFC 6455 section 9) is the one
+    place a server sees a frame's length, and ``enabled`` with a name no client offers keeps
+    it off the upgrade's headers.
+    """
+
+    name = "cloudping-frame-bound"  # never offered by a client, so never in a response
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def enabled(self) -> bool:
+        return True
+
+    def offer(self) -> bool:
+        return False
+
+    def frame_inbound_header(
+        self,
+        proto: FrameDecoder | FrameProtocol,
+        opcode: Opcode,
+        rsv: RsvBits,
+        payload_length: int,
+    ) -> CloseReason | RsvBits:
+        if payload_length > self.limit:
+            return CloseReason.MESSAGE_TOO_BIG
+        return RsvBits(False, False, False)
 
 
 class WsEndpoint:
@@ -126,7 +165,7 @@ class WsEndpoint:
         """The next event; ``None`` when there is none.
 
         Raises:
-            WireError: a message that is not a stream event (the link's protocol error).
+            WireError: a message that is not a stream event (the connection's protocol error).
         """
         event = self._events.popleft() if self._events else None
         if isinstance(event, bytes):
@@ -175,6 +214,7 @@ class WsEndpoint:
             self._outbox += self._ws.send(event.response())
         elif isinstance(event, Pong):
             self.pongs += 1
+            self._events.append(PongReceived())
         elif isinstance(event, CloseConnection):
             self._closed_by_peer(event)
 
@@ -184,7 +224,10 @@ class WsEndpoint:
         elif ALPN not in request.subprotocols:
             self._refuse(400, f"the WebSocket subprotocol {ALPN} is required")
         else:
-            self._outbox += self._ws.send(AcceptConnection(subprotocol=ALPN))
+            accept = AcceptConnection(
+                subprotocol=ALPN, extensions=[FrameBound(self.max_message_size)]
+            )
+            self._outbox += self._ws.send(accept)
             self._events.append(Opened())
 
     def _refuse(self, status: int, words: str) -> None:
@@ -218,16 +261,21 @@ class WsEndpoint:
     def _fragment(self, message: BytesMessage) -> None:
         self._message += message.data
         if len(self._message) > self.max_message_size:
-            self._fail(
-                MESSAGE_TOO_BIG, f"the peer sent a message over {self.max_message_size} bytes"
-            )
+            self._fail(MESSAGE_TOO_BIG, self._too_big)
         elif message.message_finished:
             self._events.append(bytes(self._message))  # decoded when taken: errors go there
             self._message.clear()
 
+    @property
+    def _too_big(self) -> str:
+        return f"the peer sent a message over {self.max_message_size} bytes"
+
     def _closed_by_peer(self, event: CloseConnection) -> None:
         if self._ws.state is ConnectionState.OPEN:  # a framing error wsproto found
-            self._fail(event.code, f"the peer broke the WebSocket framing: {event.reason}")
+            if event.code == MESSAGE_TOO_BIG:  # FrameBound's: wsproto's words say nothing
+                self._fail(event.code, self._too_big)
+            else:
+                self._fail(event.code, f"the peer broke the WebSocket framing: {event.reason}")
             return
         if self._ws.state is ConnectionState.REMOTE_CLOSING:
             self._outbox += self._ws.send(event.response())

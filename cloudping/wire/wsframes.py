@@ -17,8 +17,9 @@ big-endian::
                   the receiver answers with a RESET of its own direction
 
 Why QUIC's four stream events and not fewer: the bindings then share one core
-(:class:`cloudping.transport.link.StreamLink`) with the same cancel semantics. The hub cancels a job
-by sending the ``Cancel`` with END, then STOP with ``AppError.CANCELLED``; the agent answers
+(:class:`cloudping.transport.core.WireConnection`) with the same cancel semantics. The hub
+cancels a job by sending the ``Cancel`` with END, then STOP with ``AppError.CANCELLED``; the
+agent answers
 RESET, so the hub forgets the stream without waiting for events still in flight. Why not
 several events per message: a WebSocket message already has a length, and a write of the
 core is one message, so the header is a fixed 5 bytes read without scanning.

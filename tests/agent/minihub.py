@@ -16,9 +16,9 @@ from typing import Literal
 
 from cloudping.agent.connect import Dial
 from cloudping.serve import agent as cli
-from cloudping.transport.ends import HubSide
+from cloudping.transport.core import ConnectionEvent
+from cloudping.transport.ends import AgentConnection
 from cloudping.transport.hubcert import self_signed
-from cloudping.transport.link import LinkEvent
 from cloudping.transport.quic import serve_agents
 from cloudping.transport.ws import serve_agents_ws
 from cloudping.wire import Accept, Hello, JobEnd, JobEvent, JobOffer, Refuse
@@ -41,7 +41,7 @@ class MiniHub:
         self.hellos = 0
         self._changed = asyncio.Event()
 
-    def __call__(self, agent: HubSide, event: LinkEvent) -> None:
+    def __call__(self, agent: AgentConnection, event: ConnectionEvent) -> None:
         if isinstance(event, Hello):
             self.hellos += 1
             if self.refuse is not None:

@@ -25,12 +25,13 @@ from cloudping.auth import Audience
 from cloudping.commands import parse
 from cloudping.events import Event, to_dict
 from cloudping.hub import HubSettings
-from cloudping.hub.agentdoor import Liveness, WireAgentLink
+from cloudping.hub.agentdoor import Liveness, WireAgentHandle
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.probes.env import ProbeEnv
 from cloudping.serve import agent as agent_cli
 from cloudping.store import StoredMeasurement
-from cloudping.transport.ws import WsHubConnection
+from cloudping.transport.ends import HubConnection
+from cloudping.transport.wsbinding import WsBinding
 from cloudping.wire import AgentAttributes, Hello, JobLimits
 from cloudping.wire.streams import AppError
 
@@ -154,17 +155,18 @@ async def hub_with_agent(
             yield server, dial
 
 
-def cut(link: WireAgentLink, dial: Dialler) -> None:
+def cut(handle: WireAgentHandle, dial: Dialler) -> None:
     """Drop an agent's connection as when its host dies: no word from the agent after this.
 
     Over WebSocket the agent's TCP connection is aborted (a reset, no close frame); over
     QUIC the hub's end closes (UDP has no reset to send, and the agent's close would say
     goodbye).
     """
-    if isinstance(dial.latest, WsHubConnection):
-        dial.latest.transport.abort()
+    latest = dial.latest
+    if isinstance(latest, HubConnection) and isinstance(latest.binding, WsBinding):
+        latest.binding.transport.abort()
     else:
-        link.connection.close(AppError.NO_ERROR, "killed by the test")
+        handle.connection.close(AppError.NO_ERROR, "killed by the test")
 
 
 def as_json(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

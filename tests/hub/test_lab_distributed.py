@@ -7,6 +7,7 @@ waits for something to happen (a line of the stream, the agent list), never for 
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -19,11 +20,11 @@ from lab.nft import apply
 from upprocess import issue_token
 
 from cloudping.serve.hub import configure, parser
+from cloudping.wire.connection import BUSY_TIMEOUT
 
 from .labhub import (
     AGENT_PORT,
     AGENT_ROLES,
-    HEARTBEAT_S,
     IDLE_S,
     LabHub,
     Stream,
@@ -33,6 +34,7 @@ from .labhub import (
 BOTH = "--from a1,a2"
 TARGET = "198.18.3.2"
 RECONNECT_BOUND_S = 15.0
+LOST_BOUND_S = BUSY_TIMEOUT + 1.0  # a killed busy agent's jobs end this soon after the kill
 Events = list[dict[str, Any]]
 
 
@@ -129,6 +131,8 @@ def test_killing_an_agent_mid_ping_ends_its_job_agent_lost_and_the_other_finishe
         hub.agents["a2"].kill()  # SIGKILL: no goodbye, the hub finds out by the silence
         killed_at = time.monotonic()
         hub.agents["a2"].wait(timeout=10)
+        lost = stream.wait_for("error", "a2", timeout=LOST_BOUND_S)
+        lost_after = _arrival(stream, lost) - killed_at
         events = stream.finish(timeout=30)
     finally:
         stream.close()
@@ -136,17 +140,44 @@ def test_killing_an_agent_mid_ping_ends_its_job_agent_lost_and_the_other_finishe
     assert_framed(events, "error")
     assert_full_ping(events, "a1", 20)
     assert of(events, "error", "a1") == []
-    (lost,) = of(events, "error", "a2")
-    assert (lost["code"], lost["target"]) == ("agent_lost", TARGET)
+    assert of(events, "error", "a2") == [lost]
+    assert (lost["code"], lost["reason"], lost["target"]) == ("agent_lost", "disconnected", TARGET)
     a2 = [e for e in events if e.get("agent") == "a2"]
     assert a2[-1] is lost  # nothing of a2 after it
     assert of(events, "summary", "a2") == []
     answered = probe_seqs(events, "a2")
     assert answered == list(range(1, len(answered) + 1))  # in order, none twice
     assert len(answered) < 20
-    lost_after = _arrival(stream, lost) - killed_at
-    assert lost_after < IDLE_S + 2 * HEARTBEAT_S + 3  # the idle timeout, plus slack
+    # The hub probes a busy agent every 0.5 s and gives it up after 2 s of silence: long
+    # before the idle timeout (4 s here, 45 s by default) that used to end the job.
+    assert lost_after < LOST_BOUND_S < IDLE_S
     assert_stored(hub, events, "failed")
+
+
+def test_a_frozen_websocket_agent_mid_ping_ends_its_job_agent_lost_within_seconds(
+    hub: LabHub, lab: Lab
+) -> None:
+    token = issue_token(hub.data_dir, "w2", "agent")
+    agent = hub.spawn_agent("w2", "agent", hub.ws_url, token)
+    try:
+        poll_until(lambda: "w2" in hub.listed(), timeout=20, what="w2 listed", every=0.1)
+        stream = hub.stream(f"ping -c 20 -i 0.2 --from w2 {TARGET}")
+        try:
+            stream.wait_for("reply", "w2", timeout=15)
+            # SIGSTOP: unlike a kill, its TCP connection stays open; only the silence tells.
+            agent.send_signal(signal.SIGSTOP)
+            frozen_at = time.monotonic()
+            lost = stream.wait_for("error", "w2", timeout=LOST_BOUND_S)
+            lost_after = _arrival(stream, lost) - frozen_at
+            events = stream.finish(timeout=30)
+        finally:
+            stream.close()
+    finally:
+        agent.kill()  # a stopped process ends on SIGKILL
+        lab.stop(agent)
+    assert (lost["code"], lost["reason"]) == ("agent_lost", "disconnected")
+    assert BUSY_TIMEOUT - 1.0 < lost_after < LOST_BOUND_S
+    assert events[-1]["status"] == "error"
 
 
 def _arrival(stream: Stream, event: dict[str, Any]) -> float:

@@ -14,7 +14,7 @@ import pytest
 
 from cloudping.commands import parse
 from cloudping.errors import CloudpingError
-from cloudping.events import Event, to_dict
+from cloudping.events import ErrorEvent, Event, to_dict
 from cloudping.hub import Hub, HubSettings
 from cloudping.store import MeasurementNotFoundError, MemoryStore
 from cloudping.testing import ScriptedAgent, connect, scripted_hub
@@ -112,10 +112,10 @@ async def test_a_lost_agent_ends_its_jobs_with_agent_lost_while_the_other_finish
         await ams1.played.wait()  # mid-job: started and replying, no end yet
         setup.hub.link_lost(ams1, "ams1")
         measurement_id = await runner
-    lost = [e for e in setup.events if e.type == "error"]
-    assert [(e.code, e.agent, e.target) for e in lost] == [
-        ("agent_lost", "ams1", "example.com"),
-        ("agent_lost", "ams1", "example.net"),
+    lost = [e for e in setup.events if isinstance(e, ErrorEvent)]
+    assert [(e.code, e.reason, e.agent, e.target) for e in lost] == [
+        ("agent_lost", "disconnected", "ams1", "example.com"),
+        ("agent_lost", "disconnected", "ams1", "example.net"),
     ]
     assert setup.types("fra1").count("summary") == 2
     assert setup.types("ams1").count("summary") == 0
@@ -124,6 +124,27 @@ async def test_a_lost_agent_ends_its_jobs_with_agent_lost_while_the_other_finish
     stored = await setup.store.get(measurement_id)
     assert stored.status == "failed"
     assert await stored_events(setup.store, measurement_id) == [to_dict(e) for e in setup.events]
+
+
+async def test_a_ping_job_past_its_own_end_is_lost_as_overdue_and_cancelled() -> None:
+    settings = HubSettings(overdue_slack_s=0.2)  # the deadline (610 s) is far away
+    silent = ScriptedAgent("ams1", finishes=False)  # connected, but never ends its job
+    events: list[Event] = []
+    async with scripted_hub(silent, settings=settings) as hub:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with asyncio.timeout(WAIT):
+            await hub.run(parse("ping -c 2 -i 0.2 -W 0.2 example.com"), "alice", events.append)
+        took = loop.time() - started
+    [lost] = [e for e in events if isinstance(e, ErrorEvent)]
+    assert (lost.code, lost.reason, lost.agent, lost.target) == (
+        "agent_lost",
+        "overdue",
+        "ams1",
+        "example.com",
+    )
+    assert silent.cancels == ["m1.1"]
+    assert 0.6 <= took < 1.5  # 0.2 (interval) + 0.2 (timeout) + 0.2 (slack), then at once
 
 
 async def test_a_caller_that_goes_away_cancels_its_jobs_on_every_agent(setup: Setup) -> None:

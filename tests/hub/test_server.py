@@ -24,8 +24,9 @@ from cloudping.errors import CloudpingError
 from cloudping.hub.server import HubServer
 from cloudping.main import main
 from cloudping.probes.env import ProbeEnv
-from cloudping.transport.quic import HubConnection
-from cloudping.transport.ws import WsHubConnection
+from cloudping.transport.ends import HubConnection
+from cloudping.transport.quicbinding import QuicBinding
+from cloudping.transport.wsbinding import WsBinding
 from cloudping.wire import HubUntrustedError
 from cloudping.wire.streams import AppError, StreamReset
 
@@ -54,7 +55,7 @@ from .serving import (
 # test_server_door, test_server_refusals and tests/channels/mcp import these from here.
 __all__ = ["SERVING_LOOPBACK", "WAIT", "hello", "hub_with_agent", "run", "settings", "token"]
 
-LINKS = {"quic": HubConnection, "ws": WsHubConnection}
+BINDINGS = {"quic": QuicBinding, "ws": WsBinding}
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -69,7 +70,9 @@ def test_an_agent_registers_and_a_ping_streams_through_the_hub_into_the_store(
 ) -> None:
     async def scenario() -> None:
         async with hub_with_agent(tmp_path, transport=transport) as (server, dial):
-            assert isinstance(dial.latest, LINKS[transport])  # the transport --hub names
+            latest = dial.latest
+            assert isinstance(latest, HubConnection)
+            assert isinstance(latest.binding, BINDINGS[transport])  # the transport --hub names
             entry = await server.registry.get("a1")
             assert entry is not None
             assert entry.attributes.serves == ("127.0.0.0/8",)
@@ -94,12 +97,12 @@ def test_losing_the_agents_connection_mid_job_ends_it_agent_lost_and_the_stream_
             runner = asyncio.create_task(server.hub.run(parse(LONG_PING), None, stream))
             await stream.wait_for("reply")
             assert server.door is not None
-            (link,) = server.door.links
-            cut(link, dial)  # no word from the agent comes after this
+            (handle,) = server.door.handles
+            cut(handle, dial)  # no word from the agent comes after this
             async with asyncio.timeout(WAIT):
                 measurement = await runner
             with pytest.raises(CloudpingError) as lost:
-                link.offer("late.1", to_json(parse(SHORT_PING)), LIMITS)
+                handle.offer("late.1", to_json(parse(SHORT_PING)), LIMITS)
             assert lost.value.code == "agent_lost"
             stored = await server.store.get(measurement)
         errors = [e for e in stream.events if e["type"] == "error"]
@@ -118,13 +121,13 @@ def test_cancelling_a_measurement_resets_the_agents_job_stream(
     async def scenario() -> None:
         async with hub_with_agent(tmp_path, transport=transport) as (server, _):
             assert server.door is not None
-            (agent_link,) = server.door.links
+            (handle,) = server.door.handles
             resets = Recorder()
-            tap(agent_link.connection, resets)
+            tap(handle.connection, resets)
             stored = await cancelled_at_first_reply(server)
             await resets.wait_for_kind(StreamReset)
             assert resets.of(StreamReset) == [StreamReset(1, AppError.CANCELLED)]
-            assert not agent_link.connection.jobs  # the stream is forgotten on the hub
+            assert not handle.connection.jobs  # the stream is forgotten on the hub
         assert stored.status == "cancelled"
         assert stored.events[-1].event["type"] == "end"
 

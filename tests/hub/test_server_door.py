@@ -10,7 +10,7 @@ from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.hub import Hub, MemoryRegistry
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.store.memory import MemoryStore
-from cloudping.transport.quic import AgentConnection
+from cloudping.transport.ends import AgentConnection
 from cloudping.wire import (
     Accept,
     AgentAttributes,
@@ -71,7 +71,7 @@ def test_the_door_ignores_an_agent_until_its_hello_is_accepted_then_tracks_it() 
             door(connection, Disconnected(reason="gone", by_peer=True))
             door(connection, Attributes(attributes=AgentAttributes()))  # after: not counted
         assert await registry.list() == ()
-        assert door.links == ()
+        assert door.handles == ()
 
     run(scenario())
 

@@ -115,8 +115,21 @@ def drop_tcp(
     lab: Lab, ns_role: Role, port: int, *, hook: Hook = "input", daddr: str | None = None
 ) -> NftTable:
     """Silently drop TCP to `port` (a filtered port: the client times out)."""
-    rule = f"{_match('tcp', port, daddr)} counter drop"
-    return apply(lab, ns_role, _unique("cp_drop_tcp"), hook, [rule])
+    return _drop(lab, ns_role, "tcp", port, hook=hook, daddr=daddr)
+
+
+def drop_udp(
+    lab: Lab, ns_role: Role, port: int, *, hook: Hook = "input", daddr: str | None = None
+) -> NftTable:
+    """Silently drop UDP to `port` (the client cannot tell it from a service that is silent)."""
+    return _drop(lab, ns_role, "udp", port, hook=hook, daddr=daddr)
+
+
+def _drop(
+    lab: Lab, ns_role: Role, proto: Proto, port: int, *, hook: Hook, daddr: str | None
+) -> NftTable:
+    rule = f"{_match(proto, port, daddr)} counter drop"
+    return apply(lab, ns_role, _unique(f"cp_drop_{proto}"), hook, [rule])
 
 
 def reject_admin_prohibited(

@@ -20,6 +20,7 @@ from cloudping.events import (
     StartEvent,
     TimeoutEvent,
 )
+from cloudping.events.model import PortState
 from cloudping.probes.env import Family, ProbeEnv
 from cloudping.probes.icmp import codec
 from cloudping.probes.icmp.codec import IcmpError
@@ -33,7 +34,6 @@ from cloudping.probes.port.outcome import (
     error_answer,
     port_state,
 )
-from cloudping.probes.port.sockets import QueuedError
 from cloudping.render import TextStyle, render
 
 A, T, R2 = "local", "198.18.3.2", "198.18.2.2"
@@ -50,8 +50,8 @@ KERNEL_EE_V6 = bytes.fromhex(
 
 def test_only_the_targets_own_port_unreachable_means_closed() -> None:
     assert port_state("port_unreachable", T, T) == "closed"
-    assert port_state("port_unreachable", R2, T) is None  # a firewall on the way
-    assert port_state("host_unreachable", T, T) is None
+    assert port_state("port_unreachable", R2, T) == "unreachable"  # a firewall on the way
+    assert port_state("host_unreachable", T, T) == "unreachable"
 
 
 def test_kernel_error_queue_data_decodes_to_the_error_and_the_router_that_sent_it() -> None:
@@ -70,18 +70,19 @@ def test_kernel_error_queue_data_decodes_to_the_error_and_the_router_that_sent_i
 
 def test_an_icmp_error_is_timed_by_its_kernel_stamp_and_attributed_to_its_sender() -> None:
     error = IcmpError("host_unreachable", 3, 1, 0, 0, None, R2)
-    answer = error_answer(4, QueuedError(error, rx_ns=1_001_500_000), T, 1_000_000_000, 2 << 40)
-    assert answer == PortAnswer(4, 1.5, R2, None, "host_unreachable")
+    answer = error_answer(4, error, T, tx_ns=1_000_000_000, rx_ns=1_001_500_000, now_ns=2 << 40)
+    assert answer == PortAnswer(4, 1.5, R2, "unreachable", "host_unreachable")
 
 
 def test_a_udp_probes_port_unreachable_from_the_target_is_a_closed_reply() -> None:
     error = IcmpError("port_unreachable", 3, 3, 0, 0, None, T)
-    answer = error_answer(1, QueuedError(error, rx_ns=None), T, 0, 250_000)
+    answer = error_answer(1, error, T, tx_ns=0, rx_ns=None, now_ns=250_000)
     assert (answer.state, answer.icmp_error, answer.rtt_ms) == ("closed", "port_unreachable", 0.25)
 
 
 def test_a_socket_error_with_nothing_queued_is_named_from_its_errno() -> None:
-    assert errno_answer(2, errno.EHOSTUNREACH, T, 1.0).icmp_error == "host_unreachable"
+    local = errno_answer(2, errno.EHOSTUNREACH, T, 1.0)
+    assert (local.state, local.icmp_error) == ("unreachable", "host_unreachable")
     refused = errno_answer(2, errno.ECONNREFUSED, T, 1.0)
     assert (refused.state, refused.icmp_error) == ("closed", "port_unreachable")
 
@@ -104,6 +105,7 @@ class ScriptedProber:
     script: dict[int, PortAnswer | OSError | None]
     method: str = "scripted"
     size: int = 0
+    timeout_state: PortState = "open_or_filtered"
     flights: dict[int, FakeFlight] = field(default_factory=dict)
 
     def launch(self, seq: int, sockaddr: tuple[object, ...], report: Report) -> FakeFlight:
@@ -135,7 +137,7 @@ def test_every_probe_ends_as_exactly_one_of_open_closed_filtered_or_error() -> N
             1: PortAnswer(0, 0.2, T, "open"),
             2: PortAnswer(0, 0.4, T, "closed"),
             3: None,
-            4: PortAnswer(0, 0.3, R2, None, "host_unreachable"),
+            4: PortAnswer(0, 0.3, R2, "unreachable", "host_unreachable"),
             5: OSError(errno.ENETUNREACH, "Network is unreachable"),
         }
     )
@@ -144,9 +146,10 @@ def test_every_probe_ends_as_exactly_one_of_open_closed_filtered_or_error() -> N
     assert replies == [
         (1, "open", None, 443),
         (2, "closed", None, 443),
-        (4, None, "host_unreachable", 443),
+        (4, "unreachable", "host_unreachable", 443),
     ]
-    assert [(e.seq, e.port) for e in events if isinstance(e, TimeoutEvent)] == [(3, 443)]
+    timeouts = [(e.seq, e.port, e.state) for e in events if isinstance(e, TimeoutEvent)]
+    assert timeouts == [(3, 443, "open_or_filtered")]
     assert prober.flights[3].closed, "a filtered probe's socket is closed at its timeout"
     [error] = [e for e in events if e.type == "error"]
     assert error.code == "send_failed"
@@ -179,9 +182,11 @@ def test_tcping_lines_name_host_port_sequence_time_and_state() -> None:
         render(reply(seq=2, rtt_ms=0.19, state="closed"))
         == f"Connection refused by {T}:443: seq=2 time=0.190 ms (closed)"
     )
-    timeout = TimeoutEvent(agent=A, target=T, seq=3, address=T, timeout_ms=500.0, port=443)
+    timeout = TimeoutEvent(
+        agent=A, target=T, seq=3, address=T, timeout_ms=500.0, port=443, state="filtered"
+    )
     assert render(timeout) == f"No answer from {T}:443: seq=3 (filtered)"
-    unreachable = reply(seq=4, address=R2, icmp_error="host_unreachable")
+    unreachable = reply(seq=4, address=R2, icmp_error="host_unreachable", state="unreachable")
     assert render(unreachable) == f"From {R2} seq=4 Destination Host Unreachable"
 
 
@@ -190,6 +195,10 @@ def test_udp_answers_read_as_port_unreachable_or_bytes_back() -> None:
     assert render(closed) == f"Port unreachable from {T}:33434: seq=1 time=0.105 ms (closed)"
     answer = reply(port=53, state="open", size=12, ttl=62, rtt_ms=0.3)
     assert render(answer) == f"12 bytes from {T}:53: seq=1 ttl=62 time=0.300 ms (open)"
+    silence = TimeoutEvent(
+        agent=A, target=T, seq=2, address=T, timeout_ms=500.0, port=53, state="open_or_filtered"
+    )
+    assert render(silence) == f"No answer from {T}:53: seq=2 (open|filtered)"
 
 
 def test_ipv6_endpoints_are_bracketed() -> None:

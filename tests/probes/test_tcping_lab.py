@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from lab import Family, Lab, drop_tcp, reject_tcp_reset
+from lab import Family, Lab, drop_tcp, drop_udp, reject_tcp_reset
 
 from cloudping.events import published_schema
 
@@ -124,7 +124,7 @@ def test_an_unreachable_host_is_reported_by_the_router_that_said_so(
     stream = events(result.stdout)
     router = lab.addr("r2", family)
     assert [(e["icmp_error"], e["address"], e["state"]) for e in of_type(stream, "reply")] == [
-        ("host_unreachable", router, None),
+        ("host_unreachable", router, "unreachable"),
     ] * 2
     [summary] = of_type(stream, "summary")
     assert (summary["received"], summary["errors"], summary["port"]) == (0, 2, 443)
@@ -277,9 +277,50 @@ def test_json_stream_is_framed_and_every_line_matches_the_schema(lab: Lab, famil
         (where, "tcping", "tcp-connect", OPEN_PORT),
         (hostport(lab, family, 9005), "tcping", "tcp-connect", 9005),
     }
-    assert [(e["seq"], e["port"]) for e in of_type(stream, "timeout")] == [(1, 9005), (2, 9005)]
+    assert [(e["seq"], e["port"], e["state"]) for e in of_type(stream, "timeout")] == [
+        (1, 9005, "filtered"),
+        (2, 9005, "filtered"),
+    ]
     summaries = {e["port"]: (e["probe"], e["received"]) for e in of_type(stream, "summary")}
     assert summaries == {OPEN_PORT: ("tcping", 2), 9005: ("tcping", 0)}
+
+
+@pytest.mark.usefixtures("listener")
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_tcp_attempt_carries_its_port_state_on_reply_or_timeout(
+    lab: Lab, family: Family
+) -> None:
+    open_, closed, filtered = (hostport(lab, family, p) for p in (OPEN_PORT, 9006, 9007))
+    unreachable = lab.unreachable(family)
+    with reject_tcp_reset(lab, "target", 9006), drop_tcp(lab, "target", 9007):
+        args = ("--json", "tcping", "-c", "1", "-W", "0.5", open_, closed, filtered, unreachable)
+        stream = events(cloudping(lab, *args).stdout)
+    states = {e["target"]: (e["type"], e["state"]) for e in of_type(stream, "reply")}
+    states |= {e["target"]: (e["type"], e["state"]) for e in of_type(stream, "timeout")}
+    assert states == {
+        open_: ("reply", "open"),
+        closed: ("reply", "closed"),
+        filtered: ("timeout", "filtered"),
+        unreachable: ("reply", "unreachable"),
+    }
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_silent_udp_port_times_out_open_or_filtered(lab: Lab, family: Family) -> None:
+    target = lab.addr("target", family)
+    with drop_udp(lab, "target", 9008) as rule:
+        args = ("--json", "ping", "--proto", "udp", "-p", "9008", "-c", "2", "-i", "0.2")
+        result = cloudping(lab, *args, "-W", "0.5", target)
+        text = cloudping(lab, *args[1:], "-W", "0.3", target).stdout
+        assert rule.packets() == 4
+    stream = events(result.stdout)
+    assert not of_type(stream, "reply")
+    assert [(e["seq"], e["port"], e["state"]) for e in of_type(stream, "timeout")] == [
+        (1, 9008, "open_or_filtered"),
+        (2, 9008, "open_or_filtered"),
+    ]
+    where = f"{target}:9008" if family == 4 else f"[{target}]:9008"
+    assert f"No answer from {where}: seq=2 (open|filtered)" in text
 
 
 def test_a_name_that_does_not_resolve_is_an_error_without_traceback(lab: Lab) -> None:

@@ -19,18 +19,14 @@ from typing import Any, Literal, TypeVar
 
 from aioquic.quic.events import PingAcknowledged, QuicEvent
 
-from cloudping.transport.ends import AgentSide, HubSide
+from cloudping.transport.core import ConnectionEvent, ConnectionSettings, WireConnection
+from cloudping.transport.ends import AgentConnection, HubConnection
 from cloudping.transport.hubcert import HubCertificate, self_signed
-from cloudping.transport.link import LinkEvent, LinkSettings, StreamLink
-from cloudping.transport.quic import AgentConnection, AgentServer, dial_hub, serve_agents
+from cloudping.transport.quic import AgentServer, dial_hub, serve_agents
+from cloudping.transport.quicbinding import QuicBinding
 from cloudping.transport.trust import HubTrust
-from cloudping.transport.ws import (
-    HubUrl,
-    WsAgentConnection,
-    WsAgentServer,
-    dial_hub_ws,
-    serve_agents_ws,
-)
+from cloudping.transport.ws import HubUrl, WsAgentServer, dial_hub_ws, serve_agents_ws
+from cloudping.transport.wsbinding import WsBinding
 from cloudping.wire import Accept, Hello, JobEnd, JobEvent
 from cloudping.wire.streams import StreamInput
 
@@ -42,7 +38,7 @@ KINDS: tuple[Kind, ...] = ("quic", "ws")
 WAIT = 10.0  # seconds: the bound on every wait (loopback answers in milliseconds)
 END = JobEnd(job_id="j1", status="completed")
 FAST = Accept(session_id="s1", heartbeat_interval_ms=50, idle_timeout_ms=400)
-Answer = Callable[[HubSide, LinkEvent], None]
+Answer = Callable[[AgentConnection, ConnectionEvent], None]
 Listener = Callable[..., AbstractAsyncContextManager[AgentServer | WsAgentServer]]
 
 
@@ -68,7 +64,7 @@ class Recorder:
         self._answer = answer
         self._changed: asyncio.Event | None = None
 
-    def __call__(self, connection: Any, event: LinkEvent) -> None:
+    def __call__(self, connection: Any, event: ConnectionEvent) -> None:
         self.record(event)
         if self._answer is not None:
             self._answer(connection, event)
@@ -103,16 +99,16 @@ class Recorder:
 def accept_with(accept: Accept) -> Answer:
     """A hub that accepts every hello with ``accept``."""
 
-    def answer(connection: HubSide, event: LinkEvent) -> None:
+    def answer(connection: AgentConnection, event: ConnectionEvent) -> None:
         if isinstance(event, Hello):
             connection.send(accept)
 
     return answer
 
 
-def tap(link: StreamLink, recorder: Recorder) -> None:
+def tap(link: WireConnection, recorder: Recorder) -> None:
     """Record the stream events ``link`` receives too (resets, a stream's end: no
-    :data:`LinkEvent` says so)."""
+    :data:`ConnectionEvent` says so)."""
     original = link.stream_event
 
     def tapped(event: StreamInput) -> None:
@@ -148,7 +144,7 @@ class HubFiles:
 class Hub:
     """A listening hub of one binding, its events, and the way to dial it."""
 
-    binding: Binding
+    harness: Harness
     server: AgentServer | WsAgentServer
     events: Recorder
 
@@ -157,17 +153,19 @@ class Hub:
         """The bound port (UDP for QUIC, TCP for WebSocket)."""
         return self.server.port
 
-    def agent(self) -> HubSide:
+    def agent(self) -> AgentConnection:
         """The hub's end of the one connected agent."""
         (connection,) = self.server.connections
         return connection
 
-    def dial(self, events: Recorder, **overrides: Any) -> AbstractAsyncContextManager[AgentSide]:
-        """Dial this hub (see :meth:`Binding.dial`)."""
-        return self.binding.dial(self.port, events, **overrides)
+    def dial(
+        self, events: Recorder, **overrides: Any
+    ) -> AbstractAsyncContextManager[HubConnection]:
+        """Dial this hub (see :meth:`Harness.dial`)."""
+        return self.harness.dial(self.port, events, **overrides)
 
 
-class Binding:
+class Harness:
     """One binding's listener and dial, and what differs in how it fails.
 
     Args:
@@ -187,7 +185,7 @@ class Binding:
     @asynccontextmanager
     async def listen(self, answer: Answer | None = None, **knobs: Any) -> AsyncIterator[Hub]:
         """A hub on 127.0.0.1 (a free port) that accepts every hello with the sample accept,
-        or answers as ``answer`` does; ``knobs`` are :class:`LinkSettings` fields."""
+        or answers as ``answer`` does; ``knobs`` are :class:`ConnectionSettings` fields."""
         events = Recorder(answer or accept_with(ACCEPT))
         files, serve = self.files, self.listener()
         async with serve(
@@ -196,14 +194,14 @@ class Binding:
             certificate=files.cert_file,
             private_key=files.key_file,
             on_event=events,
-            settings=LinkSettings(**knobs),
+            settings=ConnectionSettings(**knobs),
         ) as server:
             yield Hub(self, server, events)
 
     @asynccontextmanager
     async def connected(
         self, answer: Answer | None = None
-    ) -> AsyncIterator[tuple[Hub, Recorder, AgentSide]]:
+    ) -> AsyncIterator[tuple[Hub, Recorder, HubConnection]]:
         """A hub (as :meth:`listen` makes it) and an agent it accepted: the hub, the agent's
         recorded events, the agent's end of the connection."""
         async with self.listen(answer) as the_hub:
@@ -213,7 +211,7 @@ class Binding:
 
     def dial(
         self, port: int, events: Recorder, **overrides: Any
-    ) -> AbstractAsyncContextManager[AgentSide]:
+    ) -> AbstractAsyncContextManager[HubConnection]:
         """Dial 127.0.0.1 at ``port`` with the sample hello and the pinned certificate;
         ``overrides`` are the dial function's keyword arguments."""
         options: dict[str, Any] = {
@@ -228,17 +226,19 @@ class Binding:
         """The binding's listener (``serve_agents`` or ``serve_agents_ws``)."""
         raise NotImplementedError
 
-    def connect(self, port: int, options: dict[str, Any]) -> AbstractAsyncContextManager[AgentSide]:
+    def connect(
+        self, port: int, options: dict[str, Any]
+    ) -> AbstractAsyncContextManager[HubConnection]:
         """The binding's dial."""
         raise NotImplementedError
 
-    def keepalives_answered(self, connection: HubSide) -> Callable[[], int]:
+    def keepalives_answered(self, connection: AgentConnection) -> Callable[[], int]:
         """From now on, how many of the hub's probes of the path (below the protocol) the
         agent's stack answered."""
         raise NotImplementedError
 
 
-class QuicBinding(Binding):
+class QuicHarness(Harness):
     """QUIC on UDP: the kernel's ICMP port unreachable ends a dial to a closed port."""
 
     socket_type = socket.SOCK_DGRAM
@@ -248,25 +248,28 @@ class QuicBinding(Binding):
     def listener(self) -> Listener:
         return serve_agents
 
-    def connect(self, port: int, options: dict[str, Any]) -> AbstractAsyncContextManager[AgentSide]:
+    def connect(
+        self, port: int, options: dict[str, Any]
+    ) -> AbstractAsyncContextManager[HubConnection]:
         return dial_hub("127.0.0.1", port, **options)
 
-    def keepalives_answered(self, connection: HubSide) -> Callable[[], int]:
+    def keepalives_answered(self, connection: AgentConnection) -> Callable[[], int]:
         """QUIC PINGs, acknowledged by the agent's QUIC stack."""
-        assert isinstance(connection, AgentConnection)
+        binding = connection.binding
+        assert isinstance(binding, QuicBinding)
         acks: list[PingAcknowledged] = []
-        original = connection.quic_event_received
+        original = binding.quic_event_received
 
         def tapped(event: QuicEvent) -> None:
             if isinstance(event, PingAcknowledged):
                 acks.append(event)
             original(event)
 
-        connection.quic_event_received = tapped  # type: ignore[method-assign]
+        binding.quic_event_received = tapped  # type: ignore[method-assign]
         return lambda: len(acks)
 
 
-class WsBinding(Binding):
+class WsHarness(Harness):
     """WebSocket over TLS on TCP: a closed port refuses the connection; the trust check runs
     before the upgrade, so a distrusted hub sees only a TLS connection end."""
 
@@ -277,16 +280,19 @@ class WsBinding(Binding):
     def listener(self) -> Listener:
         return serve_agents_ws
 
-    def connect(self, port: int, options: dict[str, Any]) -> AbstractAsyncContextManager[AgentSide]:
+    def connect(
+        self, port: int, options: dict[str, Any]
+    ) -> AbstractAsyncContextManager[HubConnection]:
         """``options`` may name another ``url`` (a path the hub does not serve)."""
         url = options.pop("url", HubUrl("127.0.0.1", port))
         return dial_hub_ws(url, **options)
 
-    def keepalives_answered(self, connection: HubSide) -> Callable[[], int]:
+    def keepalives_answered(self, connection: AgentConnection) -> Callable[[], int]:
         """WebSocket pings, answered with pongs by the agent's stack."""
-        assert isinstance(connection, WsAgentConnection)
-        before = connection.endpoint.pongs
-        return lambda: connection.endpoint.pongs - before
+        binding = connection.binding
+        assert isinstance(binding, WsBinding)
+        before = binding.endpoint.pongs
+        return lambda: binding.endpoint.pongs - before
 
 
-BINDINGS: dict[Kind, type[Binding]] = {"quic": QuicBinding, "ws": WsBinding}
+HARNESSES: dict[Kind, type[Harness]] = {"quic": QuicHarness, "ws": WsHarness}

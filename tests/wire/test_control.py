@@ -244,6 +244,64 @@ def test_the_hub_asks_for_a_keepalive_when_a_heartbeat_is_half_an_interval_late(
     assert control_events(hub) == [KeepaliveDue()]
 
 
+def test_while_jobs_run_the_hub_probes_every_half_second_and_gives_up_after_2_s() -> None:
+    hub, _ = open_pair(now=0.0)
+    hub.set_busy(True, 5.0)
+    assert hub.next_timer() == 5.0
+    probes = 0
+    for now in (5.0, 5.5, 6.0, 6.5, 6.9):
+        hub.handle_timer(now)
+        probes += control_events(hub).count(KeepaliveDue())
+    assert (probes, hub.state) == (4, ControlState.OPEN)
+    hub.handle_timer(7.0)  # 2 s without a byte or an answer, far before the 30 s idle timeout
+    reason = "the agent answered no probe for 2 s while running jobs"
+    assert control_events(hub)[-1] == Expired("unanswered", reason)
+    assert hub.state is ControlState.CLOSED
+    assert hub.next_timer() is None
+
+
+def test_answers_to_the_probes_keep_a_busy_agent() -> None:
+    hub, _ = open_pair(now=0.0)
+    hub.set_busy(True, 5.0)
+    for now in (5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0):
+        hub.handle_timer(now)
+        hub.path_answered(now + 0.01)
+    hub.handle_timer(9.5)
+    assert hub.state is ControlState.OPEN
+    hub.handle_timer(10.01)  # 2 s after the last answer
+    assert isinstance(control_events(hub)[-1], Expired)
+
+
+def test_a_busy_agent_heard_often_is_never_probed() -> None:
+    hub, _ = open_pair(now=0.0)
+    hub.set_busy(True, 5.0)
+    hub.handle_timer(5.0)
+    assert control_events(hub) == [KeepaliveDue()]  # the first probe, at once
+    for now in (5.4, 5.8, 6.2, 6.6, 7.0, 7.4, 7.8):  # a job's events every 0.4 s
+        hub.path_answered(now)
+        hub.handle_timer(now + 0.39)
+    assert control_events(hub) == []
+    hub.handle_timer(8.3)  # 0.5 s of silence: probed
+    assert control_events(hub) == [KeepaliveDue()]
+
+
+def test_an_idle_agent_is_not_probed_and_nothing_but_the_idle_timeout_drops_it() -> None:
+    hub, _ = open_pair(now=0.0)
+    hub.set_busy(True, 5.0)
+    hub.set_busy(False, 5.1)
+    hub.handle_timer(14.9)
+    assert control_events(hub) == []
+    assert hub.state is ControlState.OPEN
+    hub.handle_timer(15.0)
+    assert control_events(hub) == [KeepaliveDue()]  # the heartbeat keepalive, as before
+
+
+def test_only_the_hub_watches_busy_connections() -> None:
+    _, agent = open_pair(now=0.0)
+    agent.set_busy(True, 5.0)
+    assert agent.next_timer() == 10.0  # its own heartbeat, nothing more
+
+
 def test_a_refused_agent_gets_a_linger_before_the_hub_closes() -> None:
     hub = ControlChannel(Role.HUB, now=0.0, linger=2.0)
     hub.receive_data(encode(HELLO), 0.0)

@@ -14,7 +14,7 @@ from aioquic.quic.configuration import QuicConfiguration
 
 from cloudping.wire import Disconnected, Hello
 
-from .bindings import HubFiles, QuicBinding, run
+from .bindings import HubFiles, QuicHarness, run
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> HubFiles:
 
 def test_a_quic_client_without_the_cloudping_alpn_gets_no_connection(files: HubFiles) -> None:
     async def scenario() -> None:
-        async with QuicBinding(files).listen() as the_hub:
+        async with QuicHarness(files).listen() as the_hub:
             config = QuicConfiguration(is_client=True, alpn_protocols=["h3"])
             config.verify_mode = ssl.CERT_NONE  # the certificate is not what is tested here
             with pytest.raises(ConnectionError):

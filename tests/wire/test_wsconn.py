@@ -25,7 +25,7 @@ from cloudping.wire.streams import (
     StreamInput,
     StreamReset,
 )
-from cloudping.wire.wsconn import Opened, WsEndpoint, WsEvent, close_code
+from cloudping.wire.wsconn import Opened, PongReceived, WsEndpoint, WsEvent, close_code
 from cloudping.wire.wsframes import encode_event
 
 EXCHANGE_ROUNDS = 1000  # far more than any exchange here takes; a ping-pong loop hits it
@@ -195,7 +195,8 @@ def test_a_ping_is_answered_and_the_answer_counted() -> None:
     hub.ping()
     exchange(agent, hub)
     assert hub.pongs == 1
-    assert events(agent) == events(hub) == []
+    assert events(hub) == [PongReceived()]
+    assert events(agent) == []
 
 
 @pytest.mark.parametrize(
@@ -253,3 +254,15 @@ def test_broken_framing_closes_with_wsprotos_code_and_says_so() -> None:
     (close,) = list(peer.ws.events())
     assert isinstance(close, CloseConnection)
     assert close.code == 1002
+
+
+def test_a_frame_announcing_more_than_the_bound_closes_with_1009_before_its_payload() -> None:
+    hub = WsEndpoint(client=False)
+    RawPeer(hub)
+    events(hub)
+    hub.data_to_send()
+    # A masked binary frame whose 8-byte length is 2^63 - 1; not one payload byte follows.
+    hub.receive_data(b"\x82\xff" + (2**63 - 1).to_bytes(8, "big") + b"mask")
+    reason = f"the peer sent a message over {hub.max_message_size} bytes"
+    assert events(hub) == [Disconnected(reason, by_peer=False)]
+    assert hub.data_to_send()[:4] == b"\x88" + bytes([2 + len(reason)]) + (1009).to_bytes(2, "big")

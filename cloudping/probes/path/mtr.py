@@ -14,7 +14,7 @@ from cloudping.commands import MtrCommand
 from cloudping.events import Emit, HopEvent, HopProbe, PathSummaryEvent, StartEvent
 from cloudping.probes.env import ProbeEnv, Resolved
 from cloudping.probes.path.hops import HopAnswer, hop_stats
-from cloudping.probes.path.probers import Prober, open_path
+from cloudping.probes.path.probers import HopProber, open_path
 
 PROBE_SIZE = 36  # mtr's default packet is 64 bytes: 20 IP + 8 ICMP + 36
 ROUND_TIMEOUT = 2.0  # seconds a round waits for its slowest hop
@@ -38,7 +38,7 @@ async def run(cmd: MtrCommand, env: ProbeEnv, emit: Emit) -> list[PathSummaryEve
 
 class _Mtr:
     def __init__(
-        self, cmd: MtrCommand, resolved: Resolved, prober: Prober, env: ProbeEnv, emit: Emit
+        self, cmd: MtrCommand, resolved: Resolved, prober: HopProber, env: ProbeEnv, emit: Emit
     ) -> None:
         self.cmd, self.resolved, self.prober, self.env, self.emit = cmd, resolved, prober, env, emit
         self.history: dict[int, list[HopAnswer | None]] = {}

@@ -39,7 +39,7 @@ class LocalMtuError(Exception):
         self.mtu = mtu
 
 
-class Prober(Protocol):
+class HopProber(Protocol):
     """One way of probing a path (ICMP, UDP or TCP); shared by traceroute and mtr."""
 
     method: str
@@ -104,7 +104,7 @@ def make_prober(
     port: int | None,
     paris: bool,
     df: bool,
-) -> Prober:
+) -> HopProber:
     """The prober of a protocol, on the environment's shared ICMP socket.
 
     Raises:
@@ -112,10 +112,10 @@ def make_prober(
     """
     endpoint = env.icmp(resolved.family)
     if cmd_proto == "udp":
-        return UdpProber(endpoint, resolved, timeout=timeout, port=port, paris=paris, df=df)
+        return UdpHopProber(endpoint, resolved, timeout=timeout, port=port, paris=paris, df=df)
     if cmd_proto == "tcp":
-        return TcpProber(endpoint, resolved, timeout=timeout, port=port, df=df)
-    return IcmpProber(endpoint, resolved, timeout=timeout, df=df)
+        return TcpHopProber(endpoint, resolved, timeout=timeout, port=port, df=df)
+    return IcmpHopProber(endpoint, resolved, timeout=timeout, df=df)
 
 
 @asynccontextmanager
@@ -130,7 +130,7 @@ async def open_path(
     port: int | None,
     paris: bool,
     df: bool,
-) -> AsyncIterator[tuple[Resolved, Prober] | None]:
+) -> AsyncIterator[tuple[Resolved, HopProber] | None]:
     """Resolve ``target`` and open its prober for the block, closed after it; ``None`` (after
     an ``error`` event saying why) when it cannot be opened."""
     try:
@@ -147,7 +147,7 @@ async def open_path(
         prober.close()
 
 
-class IcmpProber:
+class IcmpHopProber:
     """Echo requests through the environment's shared ICMP socket (raw or datagram)."""
 
     method = "icmp"
@@ -209,7 +209,7 @@ def _require_raw(endpoint: IcmpEndpoint, proto: str) -> None:
         )
 
 
-class _FlowProber:
+class _FlowHopProber:
     """Shared part of UDP and TCP probers: ICMP errors about our flows, by flow and check."""
 
     def __init__(self, endpoint: IcmpEndpoint, resolved: Resolved, timeout: float) -> None:
@@ -257,7 +257,7 @@ class _FlowProber:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
 
 
-class UdpProber(_FlowProber):
+class UdpHopProber(_FlowHopProber):
     """UDP datagrams to ports from 33434 up (one port per probe), or, with ``paris``, always
     to one port, so the flow's 5-tuple that ECMP routers hash stays put (Paris traceroute).
 
@@ -322,7 +322,7 @@ class UdpProber(_FlowProber):
         self.sock.close()
 
 
-class TcpProber(_FlowProber):
+class TcpHopProber(_FlowHopProber):
     """TCP SYNs by non-blocking connect(), one socket (so one source port) per probe.
 
     The target answers with SYN-ACK (open) or RST (closed): either way it was reached.

@@ -18,8 +18,8 @@ from cloudping.probes.env import ProbeEnv, Resolved
 from cloudping.probes.path.hops import Answers, HopAnswer, PathTrace, hop_stats, path_mtu
 from cloudping.probes.path.probers import (
     MTU_ERRORS,
+    HopProber,
     LocalMtuError,
-    Prober,
     open_path,
 )
 
@@ -64,7 +64,12 @@ async def run(cmd: TracerouteCommand, env: ProbeEnv, emit: Emit) -> list[PathSum
 
 class _Trace:
     def __init__(
-        self, cmd: TracerouteCommand, resolved: Resolved, prober: Prober, env: ProbeEnv, emit: Emit
+        self,
+        cmd: TracerouteCommand,
+        resolved: Resolved,
+        prober: HopProber,
+        env: ProbeEnv,
+        emit: Emit,
     ) -> None:
         self.cmd, self.resolved, self.prober, self.env, self.emit = cmd, resolved, prober, env, emit
         self.trace = PathTrace(cmd.first_hop, cmd.max_hops, cmd.queries)

@@ -5,8 +5,9 @@ The job runs on the same :class:`ScheduledJob` loop as the ICMP ping, with a
 it ended. The schedule decides when to send and when a probe has timed out; the job closes
 that probe's socket, so no answer ever arrives after its timeout (no ``late`` replies).
 
-An answer with a port state (open or closed) counts as received and adds its RTT to the
-statistics; an ICMP error from anyone but the target counts as an error (see :mod:`portprobe`).
+An answer with a port state of open or closed counts as received and adds its RTT to the
+statistics; an ``unreachable`` one (an ICMP error from anyone but the target) counts as an
+error (see :mod:`outcome`). A timeout carries the prober's ``timeout_state``.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class PortJob(ScheduledJob[PortAnswer]):
         self.spec, self.prober = spec, prober
         self.probe, self.port = spec.probe, spec.port
         self.sockaddr = with_port(resolved, spec.port)
+        self.timeout_state = prober.timeout_state
         self.flights: dict[int, Flight] = {}
 
     def start_event(self) -> StartEvent:
@@ -141,7 +143,7 @@ class PortJob(ScheduledJob[PortAnswer]):
 
     def handle(self, answer: PortAnswer) -> None:
         self.flights.pop(answer.seq, None)
-        outcome = self.settle(answer.seq, is_reply=answer.state is not None, rtt_ms=answer.rtt_ms)
+        outcome = self.settle(answer.seq, is_reply=answer.answered, rtt_ms=answer.rtt_ms)
         if outcome is Outcome.UNKNOWN:
             return
         self.emit(

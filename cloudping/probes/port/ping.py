@@ -16,8 +16,8 @@ from cloudping.events import Emit, PingSummaryEvent
 from cloudping.probes.env import Family, ProbeEnv
 from cloudping.probes.port.job import PortSpec, PortTarget, run_targets
 from cloudping.probes.port.outcome import PortProber
-from cloudping.probes.port.tcp import TcpProber
-from cloudping.probes.port.udp import UDP_DEFAULT_PORT, UdpProber
+from cloudping.probes.port.tcp import TcpConnectProber
+from cloudping.probes.port.udp import UDP_DEFAULT_PORT, UdpDatagramProber
 
 DEFAULT_PORTS = {"tcp": TCPING_DEFAULT_PORT, "udp": UDP_DEFAULT_PORT}
 
@@ -32,5 +32,5 @@ async def run(cmd: PingCommand, env: ProbeEnv, emit: Emit) -> list[PingSummaryEv
 
 def _prober_factory(cmd: PingCommand) -> Callable[[Family], PortProber]:
     if cmd.proto == "tcp":
-        return lambda family: TcpProber(family, ttl=cmd.ttl)
-    return lambda family: UdpProber(family, cmd.size, ttl=cmd.ttl, df=cmd.df)
+        return lambda family: TcpConnectProber(family, ttl=cmd.ttl)
+    return lambda family: UdpDatagramProber(family, cmd.size, ttl=cmd.ttl, df=cmd.df)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from cloudping.probes.env import Family
 from cloudping.probes.icmp import codec
@@ -27,9 +27,7 @@ from cloudping.probes.icmp.transport import (
     SO_TIMESTAMPNS,
     parse_ancillary,
 )
-
-if TYPE_CHECKING:
-    from cloudping.probes.port.outcome import Report
+from cloudping.probes.port.outcome import Report
 
 _ANCILLARY = 512
 _BUFFER = 65536

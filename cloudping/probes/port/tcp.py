@@ -22,6 +22,7 @@ import struct
 import time
 from dataclasses import dataclass
 
+from cloudping.events.model import PortState
 from cloudping.probes.env import Family
 from cloudping.probes.port.outcome import (
     Flight,
@@ -38,7 +39,7 @@ _TCP_INFO = struct.Struct("=68xI28xI")
 
 
 @dataclass(frozen=True, slots=True)
-class TcpProber:
+class TcpConnectProber:
     """TCP connect probes of one family; ``ttl`` limits their hops (``None``: default).
 
     A SYN carries no data, so ``size`` is 0; Linux sets DF on TCP already (PMTU discovery).
@@ -48,6 +49,7 @@ class TcpProber:
     ttl: int | None = None
     method: str = "tcp-connect"
     size: int = 0
+    timeout_state: PortState = "filtered"  # nothing answered the SYN
 
     def launch(self, seq: int, sockaddr: tuple[object, ...], report: Report) -> Flight:
         """Start probe ``seq``: a connect to ``sockaddr``; ``report`` hears how it ended.
@@ -97,7 +99,14 @@ class _Connect(WatchedSocket):
             return PortAnswer(self.seq, self._open_rtt(now_ns), self.address, "open")
         queued = read_queued_error(self.sock, self.family)
         if queued is not None:  # an ICMP error aborted the connect, not a RST
-            return error_answer(self.seq, queued, self.address, self.tx_ns, now_ns)
+            return error_answer(
+                self.seq,
+                queued.error,
+                self.address,
+                tx_ns=self.tx_ns,
+                rx_ns=queued.rx_ns,
+                now_ns=now_ns,
+            )
         rtt = elapsed_ms(self.tx_ns, now_ns)
         if code == errno.ECONNREFUSED:
             return PortAnswer(self.seq, rtt, self.address, "closed")

@@ -12,7 +12,7 @@ from cloudping.commands import TcpingCommand
 from cloudping.events import Emit, PingSummaryEvent
 from cloudping.probes.env import Family, ProbeEnv
 from cloudping.probes.port.job import PortSpec, PortTarget, run_targets
-from cloudping.probes.port.tcp import TcpProber
+from cloudping.probes.port.tcp import TcpConnectProber
 
 
 async def run(cmd: TcpingCommand, env: ProbeEnv, emit: Emit) -> list[PingSummaryEvent]:
@@ -31,5 +31,5 @@ def _spec(cmd: TcpingCommand, port: int) -> PortSpec:
     return PortSpec("tcping", port, cmd.count, cmd.interval, cmd.timeout)
 
 
-def _prober(family: Family) -> TcpProber:
-    return TcpProber(family)
+def _prober(family: Family) -> TcpConnectProber:
+    return TcpConnectProber(family)

@@ -20,6 +20,7 @@ import socket
 import time
 from dataclasses import dataclass
 
+from cloudping.events.model import PortState
 from cloudping.probes.env import Family
 from cloudping.probes.port.outcome import (
     Flight,
@@ -40,7 +41,7 @@ UDP_DEFAULT_PORT = 33434  # traceroute(8): the base port, where no service is ex
 
 
 @dataclass(frozen=True, slots=True)
-class UdpProber:
+class UdpDatagramProber:
     """UDP probes of one family carrying ``size`` zero bytes; ``ttl`` and ``df`` as ping's."""
 
     family: Family
@@ -48,6 +49,7 @@ class UdpProber:
     ttl: int | None = None
     df: bool = False
     method: str = "udp"
+    timeout_state: PortState = "open_or_filtered"  # a listening service need not answer
 
     def launch(self, seq: int, sockaddr: tuple[object, ...], report: Report) -> Flight:
         """Send probe ``seq`` to ``sockaddr``; ``report`` hears the answer.
@@ -86,7 +88,14 @@ class _Datagram(WatchedSocket):
     def _answer(self, now_ns: int) -> PortAnswer | None:
         queued = read_queued_error(self.sock, self.family)
         if queued is not None:
-            return error_answer(self.seq, queued, self.address, self.tx_ns, now_ns)
+            return error_answer(
+                self.seq,
+                queued.error,
+                self.address,
+                tx_ns=self.tx_ns,
+                rx_ns=queued.rx_ns,
+                now_ns=now_ns,
+            )
         try:
             received = read_datagram(self.sock, self.family)
         except OSError as exc:  # an error reported without a queued message

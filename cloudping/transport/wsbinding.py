@@ -1,10 +1,11 @@
-"""The WebSocket side of the binding: a TLS stream's bytes through :class:`WsEndpoint` onto
-the shared stream core.
+"""The WebSocket binding: a TLS stream's bytes through :class:`WsEndpoint` onto the shared
+stream core.
 
-:class:`WsLink` is an asyncio protocol, as aioquic's is for QUIC: bytes from the transport go
-into the sans-IO :class:`~cloudping.wire.wsconn.WsEndpoint`, its stream events into the core
-(:class:`cloudping.transport.link.StreamLink`), and what the endpoint queued is written once per
-loop turn. Job streams the hub opens are numbered as QUIC numbers them (1, 5, 9, ...).
+:class:`WsBinding` is an asyncio protocol, as aioquic's is for QUIC: bytes from the transport
+go into the sans-IO :class:`~cloudping.wire.wsconn.WsEndpoint`, its stream events into the
+:class:`~cloudping.transport.core.WireConnection` attached to it, and what the endpoint queued
+is written once per loop turn. Job streams the hub opens are numbered as QUIC numbers them
+(1, 5, 9, ...).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import cast
 
-from cloudping.transport.link import StreamLink
+from cloudping.transport.core import BindingBase
 from cloudping.wire.connection import Disconnected
 from cloudping.wire.errors import WireError
 from cloudping.wire.streams import (
@@ -22,13 +23,12 @@ from cloudping.wire.streams import (
     StreamData,
     StreamReset,
 )
-from cloudping.wire.wsconn import Opened, WsEndpoint, WsEvent
+from cloudping.wire.wsconn import Opened, PongReceived, WsEndpoint, WsEvent
 
 
-class WsLink(StreamLink, asyncio.Protocol):
-    """One WebSocket connection running the protocol; the ends subclass it together with
-    :class:`~cloudping.transport.ends.HubSide` or :class:`~cloudping.transport.ends.AgentSide`
-    (whose constructor sets up the stream core).
+class WsBinding(BindingBase, asyncio.Protocol):
+    """One WebSocket connection's asyncio protocol, carrying one
+    :class:`~cloudping.transport.core.WireConnection`.
 
     Args:
         loop: the event loop.
@@ -52,7 +52,7 @@ class WsLink(StreamLink, asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """The TLS handshake is done (asyncio calls this after it)."""
         self._transport = cast("asyncio.Transport", transport)
-        if self.closed.done():  # closed during the TLS handshake (the hub is stopping)
+        if self.connection.closed.done():  # closed during the TLS handshake (hub stopping)
             self._transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -69,8 +69,8 @@ class WsLink(StreamLink, asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """The transport is gone (a reset, or after our own close)."""
         words = f"the connection was lost: {exc}" if exc else "the connection was lost"
-        self.finish(Disconnected(reason=words, by_peer=True))
-        self.stop_timers()
+        self.connection.finish(Disconnected(reason=words, by_peer=True))
+        self.connection.stop_timers()
 
     # -- the stream core's primitives --------------------------------------------------------
 
@@ -105,22 +105,28 @@ class WsLink(StreamLink, asyncio.Protocol):
         if self._transport is not None:
             self._transport.close()  # asyncio writes what is buffered first
 
+    def shutdown(self) -> None:
+        """Nothing of its own to stop: asyncio's TCP transport keeps no timer of ours."""
+
     # -- events in ---------------------------------------------------------------------------
 
     def _take_events(self) -> None:
+        connection = self.connection
         while (event := self._next_event()) is not None:
             if isinstance(event, Opened):
                 if not self.opened.done():
                     self.opened.set_result(None)
+            elif isinstance(event, PongReceived):
+                connection.path_answered()
             elif isinstance(event, Disconnected):
-                self.finish(event)
+                connection.finish(event)
                 self.transmit()  # the answer to a close, a refused upgrade
                 if self._transport is not None:
                     self._transport.close()
             else:
                 if isinstance(event, StopSending):
                     self._answer_stop(event)
-                self.stream_event(event)
+                connection.stream_event(event)
         self.transmit()
 
     def _next_event(self) -> WsEvent | None:
@@ -128,11 +134,11 @@ class WsLink(StreamLink, asyncio.Protocol):
             try:
                 return self.endpoint.next_event()
             except WireError as exc:  # a message that is no stream event
-                if not self.closed.done():
-                    self.protocol_error(exc)
+                if not self.connection.closed.done():
+                    self.connection.protocol_error(exc)
 
     def _answer_stop(self, event: StopSending) -> None:
         """What QUIC stacks do by themselves (RFC 9000 section 3.5): reset our side."""
-        stream = self.stream(event.stream_id)
-        if stream is not None and not stream.send_closed and not self.closed.done():
+        stream = self.connection.stream(event.stream_id)
+        if stream is not None and not stream.send_closed and not self.connection.closed.done():
             self.endpoint.send_event(StreamReset(event.stream_id, event.error_code))

@@ -1,9 +1,10 @@
-"""The QUIC side of the binding: aioquic's events mapped onto the shared stream core.
+"""The QUIC binding: aioquic's events mapped onto the shared stream core.
 
 Streams are QUIC's own (see :mod:`cloudping.wire.streams`: stream 0 is the agent's first
 bidirectional stream, jobs are streams the hub opens); the bookkeeping of streams, channels
-and timers is :class:`cloudping.transport.link.StreamLink`'s, shared with the WebSocket binding.
-This module only says how QUIC sends, stops, probes and closes.
+and timers is the :class:`~cloudping.transport.core.WireConnection`'s, shared with the
+WebSocket binding. This module only says how QUIC sends, stops, probes and closes, and hands
+aioquic's events to the connection attached to it.
 """
 
 from __future__ import annotations
@@ -14,26 +15,30 @@ from aioquic.asyncio.protocol import QuicConnectionProtocol
 from aioquic.quic.connection import QuicConnection
 from aioquic.quic.events import (
     ConnectionTerminated,
+    PingAcknowledged,
     QuicEvent,
     StopSendingReceived,
     StreamDataReceived,
 )
 from aioquic.quic.events import StreamReset as QuicStreamReset
 
-from cloudping.transport.link import StreamLink
+from cloudping.transport.core import BindingBase
 from cloudping.wire.connection import Disconnected
-from cloudping.wire.streams import StopSending, StreamData, StreamReset
+from cloudping.wire.streams import AppError, StopSending, StreamData, StreamReset
 
-__all__ = ["Link"]
+__all__ = ["QuicBinding"]
 
 
-class Link(StreamLink, QuicConnectionProtocol):
-    """One QUIC connection running the protocol; the hub's and the agent's ends subclass it
-    together with :class:`~cloudping.transport.ends.HubSide` or
-    :class:`~cloudping.transport.ends.AgentSide` (whose constructor sets up the stream core)."""
+class QuicBinding(BindingBase, QuicConnectionProtocol):
+    """One QUIC connection's asyncio protocol, carrying one
+    :class:`~cloudping.transport.core.WireConnection`.
+
+    Args:
+        quic: aioquic's sans-IO connection.
+    """
 
     def __init__(self, quic: QuicConnection) -> None:
-        QuicConnectionProtocol.__init__(self, quic)
+        super().__init__(quic)
         self._pings = 0
 
     # -- the stream core's primitives --------------------------------------------------------
@@ -55,17 +60,12 @@ class Link(StreamLink, QuicConnectionProtocol):
         """The next bidirectional stream this side may open."""
         return self._quic.get_next_available_stream_id()
 
-    def transmit(self) -> None:
-        """Send the QUIC packets queued now."""
-        QuicConnectionProtocol.transmit(self)
-
     def close_transport(self, error_code: int, reason: str) -> None:
         """CONNECTION_CLOSE with an application error code and reason."""
-        QuicConnectionProtocol.close(self, error_code=error_code, reason_phrase=reason)
+        self.close(error_code=error_code, reason_phrase=reason)
 
     def shutdown(self) -> None:
-        """Stop every timer: the socket is about to close (no closing period is waited)."""
-        self.stop_timers()
+        """Stop aioquic's timer: the socket is about to close (no closing period is waited)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -74,15 +74,25 @@ class Link(StreamLink, QuicConnectionProtocol):
 
     def quic_event_received(self, event: QuicEvent) -> None:
         """aioquic's events, mapped onto the stream core."""
+        connection = self.connection
         if isinstance(event, ConnectionTerminated):
             reason = event.reason_phrase or f"closed with error 0x{event.error_code:x}"
-            self.finish(Disconnected(reason=reason, by_peer=True))
+            connection.finish(Disconnected(reason=reason, by_peer=True))
         elif isinstance(event, StreamDataReceived):
-            self.stream_event(StreamData(event.stream_id, event.data, event.end_stream))
+            connection.stream_event(StreamData(event.stream_id, event.data, event.end_stream))
         elif isinstance(event, QuicStreamReset):
-            self.stream_event(StreamReset(event.stream_id, event.error_code))
+            connection.stream_event(StreamReset(event.stream_id, event.error_code))
         elif isinstance(event, StopSendingReceived):
-            self.stream_event(StopSending(event.stream_id, event.error_code))
+            connection.stream_event(StopSending(event.stream_id, event.error_code))
+        elif isinstance(event, PingAcknowledged):
+            connection.path_answered()
+
+    def error_received(self, exc: Exception) -> None:
+        """The agent's connected UDP socket reports ICMP errors (port unreachable): fail at
+        once rather than at the handshake timeout."""
+        words = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        why = f"{words} (is the hub listening on that UDP port?)"
+        self.connection.close(AppError.NO_ERROR, why)
 
     def peer_certificate(self) -> Any:
         """The peer's certificate (aioquic keeps it private; ``None`` before the handshake)."""

@@ -1,21 +1,23 @@
 """What every binding shares: streams mapped onto the sans-IO channels, timers on the loop.
 
-:class:`StreamLink` is one connection running the protocol, whatever carries it: bytes of
+:class:`WireConnection` is one connection running the protocol, whatever carries it: bytes of
 the control stream go into the :class:`~cloudping.wire.connection.ControlChannel`, bytes of
 job streams into one :class:`~cloudping.wire.jobstream.JobChannel` each, their events come
-out to :meth:`StreamLink.deliver`, and the control channel's timers run on the event loop's
-clock. A binding (QUIC in :mod:`cloudping.transport.quiclink`, WebSocket in
-:mod:`cloudping.transport.wslink`) feeds it :data:`~cloudping.wire.streams.StreamInput` events and
-implements five primitives (send on a stream, stop a stream, probe the path, flush, close).
-The hub's and the agent's ends (:mod:`cloudping.transport.ends`) add what each side does.
-Nothing here decides anything the channels could decide.
+out to :meth:`WireConnection.deliver`, and the control channel's timers run on the event
+loop's clock. It holds its :class:`Binding` as a field, as aioquic's ``H0Connection`` holds
+its ``QuicConnection``: the binding (QUIC in :mod:`cloudping.transport.quicbinding`, WebSocket
+in :mod:`cloudping.transport.wsbinding`) feeds it
+:data:`~cloudping.wire.streams.StreamInput` events and implements the primitives below (send
+on a stream, stop a stream, probe the path, flush, close). The hub's and the agent's ends
+(:mod:`cloudping.transport.ends`) subclass it with what each side does. Nothing here decides
+anything the channels could decide.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from cloudping.wire.codec import MAX_FRAME_SIZE
 from cloudping.wire.connection import (
@@ -42,11 +44,11 @@ from cloudping.wire.streams import (
     stream_kind,
 )
 
-LinkEvent = Message | JobAborted | Disconnected
+ConnectionEvent = Message | JobAborted | Disconnected
 
 
 @dataclass(frozen=True, slots=True)
-class LinkSettings:
+class ConnectionSettings:
     """Knobs of one connection (the liveness contract itself travels in the accept)."""
 
     hello_timeout: float = HELLO_TIMEOUT
@@ -55,17 +57,70 @@ class LinkSettings:
     max_frame_size: int = MAX_FRAME_SIZE
 
 
-class StreamLink:
-    """One connection running the protocol; a binding and an end (hub or agent) subclass it.
+class Binding(Protocol):
+    """What carries one connection's streams: the asyncio protocol of a QUIC connection or a
+    WebSocket. It hands what it receives to the :class:`WireConnection` attached to it
+    (``stream_event``, ``path_answered``, ``finish``)."""
+
+    def attach(self, connection: WireConnection) -> None:
+        """Hand what arrives to ``connection`` from now on (it attaches itself when made)."""
+
+    def send_stream(self, stream_id: int, data: bytes, *, end: bool) -> None:
+        """Queue bytes on a stream (``end``: finish this side's direction after them)."""
+
+    def stop_stream(self, stream_id: int, error_code: int) -> None:
+        """Ask the peer to stop sending on a stream (its side is reset in answer)."""
+
+    def send_keepalive(self) -> None:
+        """Probe the path below the protocol (a QUIC PING, a WebSocket ping)."""
+
+    def next_stream_id(self) -> int:
+        """The id of the next job stream this side opens (the hub's)."""
+
+    def transmit(self) -> None:
+        """Send what is queued now."""
+
+    def close_transport(self, error_code: int, reason: str) -> None:
+        """Close the connection below, telling the peer ``error_code`` and ``reason``."""
+
+    def shutdown(self) -> None:
+        """Stop the transport's own timers: the socket is about to close."""
+
+
+class BindingBase:
+    """What both bindings share: the connection they hand their events to. Mixed into an
+    asyncio protocol, holding only this reference (no layer of the protocol itself)."""
+
+    _connection: WireConnection | None = None
+
+    def attach(self, connection: WireConnection) -> None:
+        """Hand what arrives to ``connection`` from now on."""
+        self._connection = connection
+
+    @property
+    def connection(self) -> WireConnection:
+        """The connection this binding carries (attached when it was made)."""
+        assert self._connection is not None, "no connection attached"
+        return self._connection
+
+
+class WireConnection:
+    """One connection running the protocol over ``binding``; the ends (hub or agent)
+    subclass it.
 
     Args:
+        binding: what carries the streams (this connection attaches itself to it).
         loop: the event loop whose clock and timers the channels use.
         settings: the connection's knobs.
     """
 
     role: ClassVar[Role]
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, settings: LinkSettings) -> None:
+    def __init__(
+        self, binding: Binding, loop: asyncio.AbstractEventLoop, settings: ConnectionSettings
+    ) -> None:
+        self.binding = binding
+        binding.attach(self)
         self._loop = loop
         self.settings = settings
         self.control = ControlChannel(
@@ -90,7 +145,7 @@ class StreamLink:
 
     # -- the end (hub or agent) overrides these ----------------------------------------------
 
-    def deliver(self, event: LinkEvent) -> None:
+    def deliver(self, event: ConnectionEvent) -> None:
         """Hand an event to the application."""
         raise NotImplementedError
 
@@ -100,32 +155,6 @@ class StreamLink:
 
     def new_job_stream(self, stream_id: int) -> JobStream:
         """A job stream this side does not know yet carries data (the agent makes one)."""
-        raise NotImplementedError
-
-    # -- the binding implements these --------------------------------------------------------
-
-    def send_stream(self, stream_id: int, data: bytes, *, end: bool) -> None:
-        """Queue bytes on a stream (``end``: finish this side's direction after them)."""
-        raise NotImplementedError
-
-    def stop_stream(self, stream_id: int, error_code: int) -> None:
-        """Ask the peer to stop sending on a stream (its side is reset in answer)."""
-        raise NotImplementedError
-
-    def send_keepalive(self) -> None:
-        """Probe the path below the protocol (a QUIC PING, a WebSocket ping)."""
-        raise NotImplementedError
-
-    def next_stream_id(self) -> int:
-        """The id of the next job stream this side opens (the hub's)."""
-        raise NotImplementedError
-
-    def transmit(self) -> None:
-        """Send what is queued now."""
-        raise NotImplementedError
-
-    def close_transport(self, error_code: int, reason: str) -> None:
-        """Close the connection below, telling the peer ``error_code`` and ``reason``."""
         raise NotImplementedError
 
     # -- sending -----------------------------------------------------------------------------
@@ -159,20 +188,20 @@ class StreamLink:
         if isinstance(message, Cancel) and frame and not stream.receive_closed:
             # design.md: cancelling a job resets its stream. STOP_SENDING makes the agent's
             # side reset its direction at once: events in flight are discarded.
-            self.stop_stream(stream.stream_id, AppError.CANCELLED)
+            self.binding.stop_stream(stream.stream_id, AppError.CANCELLED)
         self.tidy(stream)
 
     def write_control(self, data: bytes, *, end: bool = False) -> None:
         """Queue bytes on the control stream."""
         if data or end:
-            self.send_stream(CONTROL_STREAM, data, end=end)
+            self.binding.send_stream(CONTROL_STREAM, data, end=end)
             self.flush_soon()
 
     def write(self, stream: JobStream, data: bytes, *, end: bool = False) -> None:
         """Queue bytes on a job stream, unless its sending side is finished or reset."""
         if stream.send_closed or not (data or end):
             return
-        self.send_stream(stream.stream_id, data, end=end)
+        self.binding.send_stream(stream.stream_id, data, end=end)
         stream.send_closed = end
         self.flush_soon()
 
@@ -181,6 +210,22 @@ class StreamLink:
         if job_id in self._jobs:
             raise WireError(f"job id {job_id!r} is already running", kind="unknown_job")
         self._jobs[job_id] = stream
+        self._busy_changed()
+
+    def _busy_changed(self) -> None:
+        """While jobs run, the hub watches the agent closely (see ``ControlChannel.set_busy``)."""
+        self.control.set_busy(bool(self._jobs), self._loop.time())
+        self._arm()
+
+    def path_answered(self) -> None:
+        """The peer's stack answered a probe of the path (a QUIC ACK, a WebSocket pong)."""
+        if not self.closed.done():
+            self.control.path_answered(self._loop.time())
+            self._arm()
+
+    def transmit(self) -> None:
+        """Send what is queued now, rather than at the next loop turn."""
+        self.binding.transmit()
 
     def flush_soon(self) -> None:
         """Send queued data at the next loop turn: one flush for a burst of writes."""
@@ -190,15 +235,21 @@ class StreamLink:
     def _flush(self) -> None:
         self._flush_handle = None
         if not self.closed.done():
-            self.transmit()
+            self.binding.transmit()
 
     # -- closing -----------------------------------------------------------------------------
 
     def close(self, error_code: int = AppError.NO_ERROR, reason_phrase: str = "") -> None:
         """Close the connection, saying why; reports :class:`Disconnected` at once."""
         if not self.closed.done():
-            self.close_transport(error_code, reason_phrase)
+            self.binding.close_transport(error_code, reason_phrase)
         self.finish(Disconnected(reason=reason_phrase or "closed", by_peer=False))
+
+    def shutdown(self) -> None:
+        """Stop every timer, the binding's too: the socket is about to close (no closing
+        period is waited)."""
+        self.stop_timers()
+        self.binding.shutdown()
 
     def stop_timers(self) -> None:
         """Stop the channels' timer and a pending flush (the connection is going)."""
@@ -231,6 +282,7 @@ class StreamLink:
 
     def _stream_event(self, event: StreamInput) -> None:
         if isinstance(event, StreamData):
+            self.control.path_answered(self._loop.time())  # any byte says the peer is alive
             self._data(event)
         elif isinstance(event, StreamReset) and event.stream_id in self._streams:
             stream = self._streams[event.stream_id]
@@ -284,8 +336,9 @@ class StreamLink:
         """Forget a stream once the job is over and both directions are finished."""
         if stream.channel.over and stream.send_closed and stream.receive_closed:
             self._streams.pop(stream.stream_id, None)
-            if stream.channel.job_id is not None:
-                self._jobs.pop(stream.channel.job_id, None)
+            job_id = stream.channel.job_id
+            if job_id is not None and self._jobs.pop(job_id, None) is not None:
+                self._busy_changed()
 
     def add_stream(self, stream: JobStream) -> None:
         """Track a new job stream."""
@@ -310,7 +363,7 @@ class StreamLink:
         if isinstance(event, Expired):
             self.close(AppError.EXPIRED, event.reason)
         elif isinstance(event, KeepaliveDue):
-            self.send_keepalive()
+            self.binding.send_keepalive()
             self.flush_soon()
         else:
             self.deliver(event)
