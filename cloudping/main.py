@@ -94,6 +94,7 @@ def _command(argv: Sequence[str]) -> int:
         print(f"cloudping {__version__}")
         return 0
     # The grammar (pydantic) loads here, not for the operator's tools and services above.
+    from cloudping.channels.cli.cafile import take_ca, with_ca  # noqa: PLC0415
     from cloudping.channels.cli.remote import take_hub  # noqa: PLC0415
     from cloudping.commands import HelpCommand, VersionCommand, help_text, parse_args  # noqa: PLC0415
 
@@ -103,7 +104,9 @@ def _command(argv: Sequence[str]) -> int:
     try:
         hub, words = take_hub(words, os.environ)
         png, words = take_png(words)
-        cmd = parse_args(words, limits=local_limits())
+        ca_pem, words = take_ca(words)
+        limits = local_limits()
+        cmd = with_ca(parse_args(words, limits=limits), ca_pem, limits)
     except UsageError as exc:
         print(f"cloudping: {exc.message}", file=sys.stderr)
         if exc.usage:
@@ -132,6 +135,7 @@ def _overview(commands: str) -> str:
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
         "  --png FILE     also draw the result as a PNG picture (scan)\n"
+        "  --ca FILE      trust the CA certificates of FILE (PEM; dns, http)\n"
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB)\n"
         "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"
         "  -V, --version  print the version\n\n"

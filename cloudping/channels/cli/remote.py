@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cloudping.commands import Command, format_command
+from cloudping.commands import Command, format_command, to_json
 from cloudping.errors import UsageError
 
 if TYPE_CHECKING:
@@ -87,7 +87,9 @@ async def run_via_hub(hub: HubTarget, cmd: Command, on_event: Callable[[Event], 
     if hub.token:
         headers["Authorization"] = f"Bearer {hub.token}"
     timeout = httpx.Timeout(CONNECT_TIMEOUT_S, read=None)
-    body = {"command": format_command(cmd)}
+    # Certificates (ca_pem) have no words in the text grammar: such a command goes structured.
+    ca_pem = getattr(cmd, "ca_pem", None)
+    body = to_json(cmd) if ca_pem is not None else {"command": format_command(cmd)}
     try:
         async with (
             httpx.AsyncClient(timeout=timeout, verify=tls_verify(hub.url)) as client,
