@@ -12,7 +12,6 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import trustme
@@ -123,7 +122,7 @@ def test_a_redirect_to_a_refused_address_sends_nothing_there() -> None:
         (302, "http://10.1.2.3/admin")
     ]
     assert error.code == "policy_denied"
-    assert "HTTP target 10.1.2.3 is a private or reserved address" in error.message
+    assert "HTTP target 10.1.2.3 is a private-use address" in error.message
 
 
 def test_a_closed_loopback_port_is_a_refused_connection() -> None:
