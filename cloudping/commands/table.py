@@ -385,3 +385,14 @@ def lookup(word: str) -> CommandSpec:
     if name is None:
         raise UsageError(unknown_command(word), word=word, usage=GENERAL_USAGE)
     return SPECS[name]
+
+
+def build_validators() -> None:
+    """Build every command's validator now rather than at its first use (``defer_build``).
+
+    A server calls this as it starts: the first validator a process builds makes pydantic read
+    every installed package's entry points, file by file, which must not happen on the event
+    loop while requests are being served.
+    """
+    for spec in SPECS.values():
+        spec.model.model_rebuild(force=True)
