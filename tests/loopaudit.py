@@ -6,8 +6,8 @@ hub: the API, MCP and the agent listeners. Timing cannot prove its absence; an a
 that runs an asyncio loop, by code under a watched root (cloudping's package), while a guarded
 test runs, are findings, and the test fails naming each with the code that did it.
 
-Not findings, with the reason: a module import (``.py``/``.pyc``/extension files, read once
-per process), a file shipped inside the package (a font: local, small, cached), an already
+Not findings, with the reason: a module import (anything opened while the import system runs,
+such as a library reading its own metadata as it loads: once per process), a file shipped inside the package (a font: local, small, cached), an already
 open descriptor (``open(fd)``), a connect on a non-blocking socket (asyncio's own, which
 returns at once), and the start-up reads in ``STARTUP``. A hook cannot be removed, so it is
 installed once and only records while a test holds :func:`loop_audit`.
@@ -27,6 +27,7 @@ import cloudping
 
 CLOUDPING_ROOT = str(Path(cloudping.__file__).parent)
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pth")
+_IMPORT_SYSTEM = "<frozen importlib._bootstrap"  # also ..._bootstrap_external
 # The operator's own files in the data directory, read or written once while a hub starts,
 # before any listener accepts a caller: nothing a caller sends can reach them.
 STARTUP = frozenset(
@@ -70,6 +71,8 @@ def _culprit(roots: tuple[str, ...]) -> str | None:
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
+        if code.co_filename.startswith(_IMPORT_SYSTEM):
+            return None
         if code.co_filename.startswith(roots):
             relative = code.co_filename.removeprefix(str(Path(CLOUDPING_ROOT).parent) + "/")
             if f"{relative}:{code.co_name}" in STARTUP:
