@@ -1,6 +1,7 @@
 """The CLI through a hub: ``--hub URL --token T`` runs a command via the HTTP API.
 
-The command goes to ``POST /api/v1/measurements`` as text in the shared grammar; the NDJSON
+The command goes to ``POST /api/v1/measurements`` as text in the shared grammar (in its
+structured form when it carries certificates, ``ca_pem``, which have no words); the NDJSON
 answer is read line by line into typed events and handed to the same printer as a local run,
 so the output and the exit status are the same. The token is only ever sent, never printed.
 """
