@@ -7,10 +7,12 @@ that runs an asyncio loop, by code under a watched root (cloudping's package), w
 test runs, are findings, and the test fails naming each with the code that did it.
 
 Not findings, with the reason: a module import (anything opened while the import system runs,
-such as a library reading its own metadata as it loads: once per process), a file shipped inside the package (a font: local, small, cached), an already
-open descriptor (``open(fd)``), a connect on a non-blocking socket (asyncio's own, which
-returns at once), and the start-up reads in ``STARTUP``. A hook cannot be removed, so it is
-installed once and only records while a test holds :func:`loop_audit`.
+such as a library reading its own metadata as it loads: once per process), a file shipped
+inside the package (a font: local, small, cached), an already open descriptor (``open(fd)``),
+a connect on a non-blocking socket (asyncio's own, which returns at once), and the start-up
+reads in ``STARTUP``. OpenSSL's own reads (the system CA bundle) raise no audit event. A hook
+cannot be removed, so it is installed once and only records while a test holds
+:func:`loop_audit`.
 """
 
 from __future__ import annotations
