@@ -36,7 +36,8 @@ async def run(cmd: DnsCommand, env: ProbeEnv, emit: Emit) -> list[DnsEvent]:
     """
     if cmd.trace:
         return await dns_trace.run(cmd, env, emit)
-    servers = [server_for(cmd)]
+    # In a thread: without --server it reads /etc/resolv.conf, and the loop may be a hub's.
+    servers = [await asyncio.to_thread(server_for, cmd)]
     if cmd.ca_pem is not None and cmd.transport in ("dot", "doh"):
         tls_context(cmd.ca_pem, [])  # certificates OpenSSL cannot load are bad input, said once
     async with asyncio.TaskGroup() as group:
