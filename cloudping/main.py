@@ -70,12 +70,15 @@ def _command(argv: Sequence[str]) -> int:
 
 def _grammar(options: CliOptions, words: list[str]) -> int:
     """Parse ``words`` and run or answer the command, here or on the hub the options name."""
+    from cloudping.channels.cli.cafile import read_ca, with_ca  # noqa: PLC0415
     from cloudping.commands import HelpCommand, help_text, is_measurement, parse_args  # noqa: PLC0415
     from cloudping.runner import hub_target, runner_for  # noqa: PLC0415
 
     try:
         hub = hub_target(options.hub, options.token, os.environ)
-        cmd = parse_args(words, limits=local_limits())
+        limits = local_limits()
+        ca_pem = read_ca(options.ca) if options.ca is not None else None
+        cmd = with_ca(parse_args(words, limits=limits), ca_pem, limits)
     except UsageError as exc:
         return _usage_error(exc)
     if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
@@ -109,6 +112,7 @@ def _overview(commands: str) -> str:
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
         "  --png FILE     also draw the result as a PNG picture\n"
+        "  --ca FILE      trust the CA certificates of FILE (PEM; dns, http), here or via --hub\n"
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB); list shows its\n"
         "                 agents, version its own and its agents' versions\n"
         "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from cloudping.commands import names
 from cloudping.commands.dnstypes import record_type
+from cloudping.commands.pem import MAX_PEM_CHARS, check_ca_pem
 from cloudping.commands.values import (
     forbidden_character,
     lowercase,
@@ -87,7 +88,7 @@ AsPath = Annotated[
 ]
 Flag = StrictBool
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
-FilePath = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_text)]
+CaPem = Annotated[str, Field(min_length=1, max_length=MAX_PEM_CHARS), AfterValidator(check_ca_pem)]
 
 ProtoField = Annotated[Proto, BeforeValidator(lowercase)]
 TransportField = Annotated[Transport, BeforeValidator(lowercase)]

@@ -1,7 +1,8 @@
 """A command back to its canonical text: ``parse(format_command(c)) == c``.
 
 Canonical means: the command's canonical name, only the options that differ from their
-defaults, in table order, each by its first spelling, then the positional words.
+defaults, in table order, each by its first spelling, then the positional words. A field only
+the structured form carries (``ca_pem``) has no words: the text shows the rest of the command.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def format_command(command: Command) -> str:
 
 
 def _option_words(spec: CommandSpec, command: Command) -> Iterator[str]:
-    for option in spec.options:
+    for option in spec.text_options:
         value = value_of(command, option.key)
         if value is None or value == default_of(spec.model, option.key):
             continue

@@ -23,7 +23,7 @@ def usage(name: str) -> str:
 def usage_line(spec: CommandSpec) -> str:
     """The usage line of ``spec``."""
     parts = [f"usage: {spec.name}"]
-    parts += [_group_usage(list(group)) for _, group in _groups(spec.options)]
+    parts += [_group_usage(list(group)) for _, group in _groups(spec.text_options)]
     if spec.positional is not None:
         parts.append(spec.positional.usage)
     return " ".join(parts)
@@ -51,12 +51,13 @@ def help_text(name: str | None = None) -> str:
     if name is None:
         return _overview()
     spec = lookup(name)
-    options = [_option_line(spec, option) for option in (*spec.options, HELP_OPTION)]
+    options = [_option_line(spec, option) for option in (*spec.text_options, HELP_OPTION)]
     sections = [
         [usage_line(spec)],
         [_sentence(spec.summary), *([spec.note] if spec.note else [])],
         _argument_lines(spec),
         ["options:", *options],
+        _structured_lines(spec),
         _from_lines(spec),
         ["examples:", *(f"  {example}" for example in spec.examples)] if spec.examples else [],
     ]
@@ -75,6 +76,14 @@ def _overview() -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
+
+
+def _structured_lines(spec: CommandSpec) -> list[str]:
+    fields = [option for option in spec.options if not option.in_text]
+    if not fields:
+        return []
+    lines = [_columns(option.key, option.help) for option in fields]
+    return ["in the structured form only (API JSON, MCP):", *lines]
 
 
 def _argument_lines(spec: CommandSpec) -> list[str]:

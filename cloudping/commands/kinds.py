@@ -7,6 +7,7 @@ from typing import Any, get_args
 from cloudping.commands.dnstypes import RECORD_TYPES
 from cloudping.commands.fieldtypes import MAX_TEXT, Method
 from cloudping.commands.names import ASN_MAX
+from cloudping.commands.pem import MAX_PEM_CHARS
 from cloudping.commands.selection import MAX_ALTERNATIVES, MAX_TERMS, TERM_PATTERN, format_selectors
 from cloudping.commands.spec import Kind
 from cloudping.commands.values import render_seconds
@@ -47,6 +48,14 @@ SECONDS = Kind({"type": "number", "exclusiveMinimum": 0}, render_seconds)
 FLAG = Kind({"type": "boolean"})
 FAMILY = Kind({"enum": [4, 6]})
 TEXT = Kind({"type": "string", "maxLength": MAX_TEXT})
+PEM = Kind(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_PEM_CHARS,
+        "contentMediaType": "application/pem-certificate-chain",
+    }
+)
 NAME = string(pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 METHOD = choice(Method)
 HEADER = Kind(

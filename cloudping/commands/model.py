@@ -21,12 +21,12 @@ from cloudping.commands.fieldtypes import (
     AddressOrPrefix,
     Asn,
     AsPath,
+    CaPem,
     Cidr,
     Count,
     DnsNames,
     DnsServer,
     Family,
-    FilePath,
     Flag,
     Headers,
     Host,
@@ -187,7 +187,7 @@ class DnsCommand(CommandModel):
     server: DnsServer | None = None
     transport: TransportField = "udp"
     sni: Hostname | None = None
-    ca: FilePath | None = None
+    ca_pem: CaPem | None = None
     dnssec: Flag = False
     trace: Flag = False
     from_: From = None
@@ -224,7 +224,7 @@ class HttpCommand(CommandModel):
     http: HttpVersionField | None = None
     follow: Flag = False
     insecure: Flag = False
-    ca: FilePath | None = None
+    ca_pem: CaPem | None = None
     max_body: Count | None = None
     timeout: Seconds = 10.0
     family: Family | None = None

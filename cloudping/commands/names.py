@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from cloudping.commands.values import forbidden_character, shown
+from cloudping.special import SPECIAL_RANGES
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -223,9 +224,16 @@ _NEVER_SWEPT: tuple[tuple[str, IPNetwork], ...] = (
 
 
 def check_scan_cidr(word: str) -> str:
-    """A prefix a scan may sweep, in canonical form; special-purpose ranges are refused."""
+    """A prefix a scan may sweep, in canonical form; special-purpose ranges are refused, and
+    IPv6 ranges that carry IPv4 addresses (``::ffff:127.0.0.0/120``): sweep the IPv4 range."""
     net = network(word)
     for what, special in _NEVER_SWEPT:
         if net.version == special.version and net.overlaps(special):
             raise ValueError(f"{shown(word)} overlaps the {what} range {special}")
+    for row in SPECIAL_RANGES:
+        if row.embeds is not None and net.version == 6 and net.overlaps(row.network):
+            raise ValueError(
+                f"{shown(word)} overlaps {row.network} ({row.name}, {row.rfc}), which carries "
+                "IPv4 addresses: scan the IPv4 range itself"
+            )
     return str(net)

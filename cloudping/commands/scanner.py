@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from cloudping.commands.commandnames import did_you_mean
+from cloudping.commands.pem import CA_FLAG, CA_REFUSED
 from cloudping.commands.spec import CommandSpec, OptionSpec
 from cloudping.commands.table import HELP_OPTION
 from cloudping.commands.values import shown
@@ -132,6 +133,9 @@ class _Scanner:
             self.scan.occurrences.append(Occurrence(option, flag, word))
 
     def _unknown(self, flag: str, word: str) -> None:
+        if flag == CA_FLAG and any(option.key == "ca_pem" for option in self.spec.options):
+            self._error(CA_REFUSED, word)
+            return
         where = "" if flag == word else f" in {shown(word)}"
         hint = did_you_mean(flag, [*self.spec.flags, *HELP_OPTION.flags])
         self._error(f"unknown option {shown(flag)}{where}{hint}", word)

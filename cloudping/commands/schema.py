@@ -71,7 +71,8 @@ def _option(spec: CommandSpec, group: list[OptionSpec], limits: Limits) -> dict[
 def _description(group: Iterable[OptionSpec]) -> str:
     options = list(group)
     if len(options) == 1:
-        return f"{options[0].help} ({', '.join(options[0].flags)})"
+        flags = options[0].flags
+        return f"{options[0].help} ({', '.join(flags)})" if flags else options[0].help
     return "; ".join(f"{option.const}: {option.help} ({option.flag})" for option in options)
 
 

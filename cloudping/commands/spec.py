@@ -40,7 +40,8 @@ class OptionSpec:
 
     Attributes:
         key: the JSON key it sets; ``from.selectors`` sets ``selectors`` inside ``from``.
-        flags: its spellings, the canonical one first (``-c``, ``--count``).
+        flags: its spellings, the canonical one first (``-c``, ``--count``); none for a field
+            only the structured form carries (``ca_pem``: no word of a command line sets it).
         help: one line for the help text and the schema description.
         kind: how its value reads and what it is in JSON.
         metavar: the name of its value in usage; empty for a flag that takes no value.
@@ -62,6 +63,11 @@ class OptionSpec:
     def takes_value(self) -> bool:
         """True when the option reads the next word (or ``=value``, or ``-c5``)."""
         return bool(self.metavar)
+
+    @property
+    def in_text(self) -> bool:
+        """True when a command line can set it (it has a spelling)."""
+        return bool(self.flags)
 
     @property
     def flag(self) -> str:
@@ -132,6 +138,11 @@ class CommandSpec:
     def option(self, flag: str) -> OptionSpec | None:
         """The option spelled ``flag``, if any."""
         return next((option for option in self.options if flag in option.flags), None)
+
+    @property
+    def text_options(self) -> tuple[OptionSpec, ...]:
+        """The options a command line can set."""
+        return tuple(option for option in self.options if option.in_text)
 
     @property
     def flags(self) -> list[str]:

@@ -1,6 +1,7 @@
 """The hub runner: a command through a hub's HTTP API (``--hub URL --token T``).
 
-A measurement goes to ``POST /api/v1/measurements`` as text in the shared grammar; the NDJSON
+A measurement goes to ``POST /api/v1/measurements`` as text in the shared grammar (in its
+structured form when it carries certificates, ``ca_pem``, which have no words); the NDJSON
 answer is read line by line into typed events and handed on as a local run's would be, so
 the output and the exit status are the same. Any other command goes to
 ``POST /api/v1/commands``. The token is only ever sent, never printed.
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from cloudping.commands import Command, format_command
+from cloudping.commands import Command, format_command, to_json
 from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit, Event, from_dict
@@ -81,7 +82,10 @@ class HubRunner:
         if self.hub.token:
             headers["Authorization"] = f"Bearer {self.hub.token}"
         timeout = httpx.Timeout(CONNECT_TIMEOUT_S, read=None)
-        body = {"command": format_command(command)}
+        # Certificates (ca_pem) have no words in the text grammar: such a command goes in its
+        # structured form.
+        structured = getattr(command, "ca_pem", None) is not None
+        body = to_json(command) if structured else {"command": format_command(command)}
         try:
             async with (
                 httpx.AsyncClient(timeout=timeout, verify=tls_verify(self.hub.url)) as client,

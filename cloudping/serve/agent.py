@@ -95,7 +95,7 @@ def lat_lon(text: str) -> tuple[float, float]:
 def asn(text: str) -> int:
     """``AS3320`` or ``3320``."""
     digits = text.upper().removeprefix("AS")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # "¹".isdigit(), and int() refuses it
         raise argparse.ArgumentTypeError(f"{text!r} is not an AS number")
     return int(digits)
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cloudping.commands import COMMAND_NAMES, Command, Selection
+from cloudping.commands import ALIASES, COMMAND_NAMES, Command, Selection
 from cloudping.commands.dnstypes import RECORD_TYPES
 from cloudping.commands.table import SPECS
 
@@ -238,3 +238,71 @@ def commands_of(name: str) -> st.SearchStrategy[Command]:
 
 
 commands = st.one_of([commands_of(name) for name in COMMAND_NAMES])
+
+
+# --- hostile input: what a person, a bot or an attacker may send as a command ---------------
+
+# Any code point, with surrogates (a JSON body may carry "\ud800"), controls and format
+# characters (bidi marks) drawn often: they are rare among 1.1 million code points.
+any_characters = st.one_of(
+    st.characters(categories=["Cs", "Cc", "Cf"]), st.characters(exclude_categories=())
+)
+_ODD_WORDS = st.sampled_from(
+    ["\u202e", "\u200f", "\u200b", "\ufeff", "\x00", "\x1b[2J", "'", '"', "\u201c", "\u2018",
+     "\\", "--", "\u2014", "\u2013", "from", "FROM", "=", ",", "+", "%00", "\ud800", "\udfff",
+     "\n", "\r\n", "\uff11", "\u00b9", "\u2460", "\u0661", "NaN", "inf", "-0", "1e309",
+     "0x10", "1_000", "::ffff:127.0.0.1", "[::1]:53", "file:///etc/passwd", "/dev/stdin"]
+)  # fmt: skip
+_HUGE_NUMBERS = st.one_of(
+    st.integers(-(10**40), 10**40).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(0, 10**6).map(lambda n: f"{n}ms"),
+)
+_GRAMMAR_WORDS = st.sampled_from(
+    sorted(
+        {*COMMAND_NAMES, *ALIASES, "-h", "--help", "--ca", "--ca=/dev/stdin"}
+        | {flag for spec in SPECS.values() for flag in spec.flags}
+    )
+)
+hostile_words = st.one_of(
+    _GRAMMAR_WORDS,
+    _ODD_WORDS,
+    _HUGE_NUMBERS,
+    st.text(any_characters, max_size=12),
+    hosts,
+    cidrs,
+    urls,
+)
+_SEPARATORS = st.sampled_from([" ", "  ", "\t", " \u00a0 ", "\u3000"])
+hostile_texts = st.one_of(
+    st.builds(
+        lambda first, rest, separator: separator.join([first, *rest]),
+        st.sampled_from([*COMMAND_NAMES, *ALIASES, "/ping", "PING"]),
+        st.lists(hostile_words, max_size=8),
+        _SEPARATORS,
+    ),
+    st.text(any_characters, max_size=40),
+)
+_JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=False),
+    st.text(any_characters, max_size=12),
+    hostile_words,
+)
+hostile_json = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_FIELD_NAMES = sorted(
+    {key for spec in SPECS.values() for key in spec.model.model_fields} | {"from", "ca"}
+)
+hostile_forms = st.builds(
+    lambda name, fields: {"command": name, **fields},
+    st.sampled_from([*COMMAND_NAMES, "nope"]),
+    st.dictionaries(st.sampled_from(_FIELD_NAMES) | st.text(max_size=6), hostile_json, max_size=5),
+)

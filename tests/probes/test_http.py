@@ -18,7 +18,7 @@ import pytest
 import trustme
 from cryptography import x509
 
-from cloudping.commands import HttpCommand, format_command, parse_args
+from cloudping.commands import HttpCommand, format_command, from_json, parse_args, to_json
 from cloudping.errors import ProbeEnvironmentError, UsageError
 from cloudping.events import ErrorEvent, Event, HttpEvent
 from cloudping.probes.env import ProbeEnv
@@ -50,7 +50,7 @@ from cloudping.probes.http.result import (
 from cloudping.probes.http.tcp import describe
 from cloudping.probes.targets import TargetPolicy
 from cloudping.probes.tls.info import certificate_fields
-from cloudping.probes.tls.quictrust import trust_store, untrusted_because
+from cloudping.probes.tls.quictrust import store_for, trust_store, untrusted_because
 from cloudping.probes.tls.trust import Trust
 
 ORIGIN = "https://198.51.100.7"  # TEST-NET-2: never contacted, the transport is in memory
@@ -255,30 +255,40 @@ def test_certificate_fields_name_subject_sans_issuer_and_days_left() -> None:
     assert fields["days_left"] == 9.5
 
 
-def test_a_ca_file_that_cannot_be_loaded_is_bad_input(tmp_path: Path) -> None:
-    (tmp_path / "junk.pem").write_text("not a certificate\n")
-    for path in (tmp_path / "missing.pem", tmp_path / "junk.pem"):
-        with pytest.raises(UsageError, match=f"--ca {path}: cannot load"):
-            Trust(str(path)).check()
+def test_certificates_openssl_cannot_load_are_bad_input() -> None:
+    with pytest.raises(UsageError, match="ca_pem: cannot load the CA certificates"):
+        Trust("not a certificate\n").check()
 
 
-def test_k_turns_verification_off_and_ca_replaces_the_system_store(tmp_path: Path) -> None:
+def test_k_turns_verification_off_and_ca_pem_replaces_the_system_store() -> None:
     ca = trustme.CA()
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     assert Trust(insecure=True).ssl_context().verify_mode == ssl.CERT_NONE
-    context = Trust(str(tmp_path / "ca.pem")).ssl_context()
+    context = Trust(ca.cert_pem.bytes().decode()).ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
     assert context.cert_store_stats()["x509_ca"] == 1
-    assert Trust(str(tmp_path / "ca.pem")).verify_locations() == (str(tmp_path / "ca.pem"), None)
 
 
 def test_ssl_cert_file_is_the_trust_quic_verifies_with(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
-    assert Trust().verify_locations()[0] == str(tmp_path / "ca.pem")
+    cert = x509.load_pem_x509_certificate(ca.issue_cert("www.lab").cert_chain_pems[0].bytes())
+    assert untrusted_because(cert, [], "www.lab", store_for(Trust())) is None
+
+
+def test_quic_trusts_exactly_the_certificates_of_ca_pem() -> None:
+    ca, stranger = trustme.CA(), trustme.CA()
+    store = store_for(Trust(ca.cert_pem.bytes().decode()))
+    ours = ca.issue_cert("www.lab").cert_chain_pems[0].bytes()
+    foreign = stranger.issue_cert("www.lab").cert_chain_pems[0].bytes()
+    assert untrusted_because(x509.load_pem_x509_certificate(ours), [], "www.lab", store) is None
+    assert (
+        untrusted_because(x509.load_pem_x509_certificate(foreign), [], "www.lab", store)
+        == "unable to get local issuer certificate"
+    )
 
 
 def test_quic_peers_are_checked_for_name_chain_and_issuer(tmp_path: Path) -> None:
@@ -330,11 +340,13 @@ def test_socket_errors_beneath_httpx_exceptions_are_named() -> None:
 # -- the grammar ----------------------------------------------------------------------------------
 
 
-def test_ca_round_trips_through_the_grammar() -> None:
-    cmd = parse_args(["http", "--ca", "/etc/lab/ca.pem", "-k", "--http", "3", "https://w.lab/"])
+def test_ca_pem_travels_in_the_structured_form_and_the_text_shows_the_rest() -> None:
+    pem = trustme.CA().cert_pem.bytes().decode()
+    cmd = from_json({"command": "http", "urls": ["https://w.lab/"], "ca_pem": pem, "http": "3"})
     assert isinstance(cmd, HttpCommand)
-    assert (cmd.ca, cmd.insecure, cmd.http) == ("/etc/lab/ca.pem", True, "3")
-    assert parse_args(format_command(cmd).split()) == cmd
+    assert (cmd.ca_pem, cmd.http) == (pem, "3")
+    assert from_json(to_json(cmd)) == cmd
+    assert format_command(cmd) == "http --http 3 https://w.lab/"
 
 
 @pytest.mark.parametrize(
@@ -477,11 +489,13 @@ def test_a_redirect_to_a_refused_target_is_not_followed() -> None:
     assert error.code == "policy_denied"
 
 
-def test_ca_on_an_agent_run_for_others_is_refused(tmp_path: Path) -> None:
-    cmd = HttpCommand(urls=(f"{ORIGIN}/",), ca=str(tmp_path / "ca.pem"))
-    with pytest.raises(Exception, match="only the local CLI") as caught:
-        probe(cmd, ScriptedTransport({}), SERVED)
-    assert getattr(caught.value, "code", None) == "policy_denied"
+def test_ca_pem_on_an_agent_run_for_others_is_used_as_given() -> None:
+    # Certificates travel as text: trusting them names no file on the agent.
+    pem = trustme.CA().cert_pem.bytes().decode()
+    transport = ScriptedTransport({f"{ORIGIN}/": response(200, b"ok")})
+    [event] = probe(HttpCommand(urls=(f"{ORIGIN}/",), ca_pem=pem), transport, SERVED)
+    assert isinstance(event, HttpEvent)
+    assert event.status == 200
 
 
 def test_every_url_gets_its_own_event() -> None:

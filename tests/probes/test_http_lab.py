@@ -299,7 +299,7 @@ def test_a_lab_address_is_refused_by_a_policy_that_does_not_serve_it(site: Site)
     [error] = with_policy(site, f"https://{site.lab.addr('target', 4)}:{HTTPS_PORT}/")
     assert error["type"] == "error"
     assert error["code"] == "policy_denied"
-    assert "is a private or reserved address" in error["message"]
+    assert "is a benchmarking address (198.18.0.0/15, RFC 2544)" in error["message"]
 
 
 def test_a_redirect_to_a_refused_target_is_not_followed(site: Site) -> None:

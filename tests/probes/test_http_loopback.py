@@ -12,7 +12,6 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import trustme
@@ -89,10 +88,8 @@ def tls_server(ca: trustme.CA) -> ssl.SSLContext:
 
 
 @pytest.fixture
-def ca_file(ca: trustme.CA, tmp_path: Path) -> str:
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
+def ca_pem(ca: trustme.CA) -> str:
+    return ca.cert_pem.bytes().decode()
 
 
 def url(port: int, path: str = "/", scheme: str = "http") -> str:
@@ -125,7 +122,7 @@ def test_a_redirect_to_a_refused_address_sends_nothing_there() -> None:
         (302, "http://10.1.2.3/admin")
     ]
     assert error.code == "policy_denied"
-    assert "HTTP target 10.1.2.3 is a private or reserved address" in error.message
+    assert "HTTP target 10.1.2.3 is a private-use address" in error.message
 
 
 def test_a_closed_loopback_port_is_a_refused_connection() -> None:
@@ -151,11 +148,11 @@ def test_http3_to_a_udp_port_nobody_listens_on_is_refused_at_once() -> None:
 
 
 def test_tls_details_match_the_servers_certificate(
-    tls_server: ssl.SSLContext, ca: trustme.CA, ca_file: str
+    tls_server: ssl.SSLContext, ca: trustme.CA, ca_pem: str
 ) -> None:
     event = one_http(
         serve(
-            lambda p: HttpCommand(urls=(url(p, scheme="https"),), ca=ca_file),
+            lambda p: HttpCommand(urls=(url(p, scheme="https"),), ca_pem=ca_pem),
             tls=tls_server,
             policy=None,
         )
@@ -188,11 +185,11 @@ def test_k_reads_the_response_and_says_it_was_not_verified(tls_server: ssl.SSLCo
 
 
 def test_http2_only_against_a_server_without_it_is_a_clear_error(
-    tls_server: ssl.SSLContext, ca_file: str
+    tls_server: ssl.SSLContext, ca_pem: str
 ) -> None:
     event = one_http(
         serve(
-            lambda p: HttpCommand(urls=(url(p, scheme="https"),), http="2", ca=ca_file),
+            lambda p: HttpCommand(urls=(url(p, scheme="https"),), http="2", ca_pem=ca_pem),
             tls=tls_server,
             policy=None,  # --ca is for the local CLI only
         )

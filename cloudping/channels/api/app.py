@@ -12,6 +12,7 @@ from cloudping.channels.api import tokens as own_tokens
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
 from cloudping.channels.api.openapi import PREFIX, openapi
+from cloudping.commands.table import build_validators
 from cloudping.errors import CloudpingError
 from cloudping.service import MeasurementService
 
@@ -44,6 +45,7 @@ def app(service: MeasurementService, tokens: TokenService) -> Starlette:
         HTTPException: on_http_error,
         Exception: on_unexpected,
     }
+    build_validators()  # now, not on the event loop at the first command of each kind
     application = Starlette(routes=routes, exception_handlers=handlers)
     application.state.api = Api(service.store, tokens, service.settings, service)
     return application

@@ -7,6 +7,7 @@ never a stack trace in the answer).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from typing import Any
@@ -61,7 +62,16 @@ def error_response(error: CloudpingError) -> JSONResponse:
     if status == 401:
         # RFC 6750 section 3: a 401 names the scheme the client should use.
         headers["WWW-Authenticate"] = 'Bearer realm="cloudping"'
-    return JSONResponse({"error": error.to_dict()}, status_code=status, headers=headers)
+    return _EscapedJSON({"error": error.to_dict()}, status_code=status, headers=headers)
+
+
+class _EscapedJSON(JSONResponse):
+    """JSON whose strings may hold lone surrogates: a JSON body may send ``"\\ud800"`` and an
+    error quotes the word back; UTF-8 cannot carry it, so it goes back as the same escape."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
 
 
 def bad_request(message: str, **fields: Any) -> CloudpingError:

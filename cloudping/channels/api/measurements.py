@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
+from cloudping.channels.api.params import whole_number
 from cloudping.channels.api.streaming import NDJSON, follow, live
 from cloudping.commands import Command, from_json
 from cloudping.errors import CloudpingError
@@ -125,9 +126,7 @@ def _public(stored: StoredMeasurement) -> dict[str, Any]:
 
 
 def _after(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
-        raise bad_request(f"after must be a whole number of events, not {text!r}", word=text)
-    return int(text)
+    return whole_number("after", text, most_digits=18, what="a whole number of events")
 
 
 async def json_body(request: Request) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from cloudping.channels.api.context import api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.measurements import run
+from cloudping.channels.api.params import whole_number
 from cloudping.commands import from_json
 
 # query parameter -> (field of the ping command, scale into its unit)
@@ -55,6 +56,4 @@ def ping_form(query: QueryParams) -> dict[str, Any]:
 
 
 def _number(name: str, text: str) -> float:
-    if not text.isdigit() or len(text) > 9:
-        raise bad_request(f"{name} must be a whole number, not {text!r}", word=text)
-    return float(text)
+    return float(whole_number(name, text, most_digits=9))

@@ -1,6 +1,6 @@
 """The ``cloudping`` command's own options, taken out of the words once, before the grammar.
 
-``--json``, ``--png FILE``, ``--hub URL`` and ``--token T`` (each value also as
+``--json``, ``--png FILE``, ``--ca FILE``, ``--hub URL`` and ``--token T`` (each value also as
 ``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they may
 stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
 """
@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 from cloudping.errors import UsageError
 
 # Each option: whether it takes a value.
-_OPTIONS: dict[str, bool] = {"--json": False, "--png": True, "--hub": True, "--token": True}
-_HELP: dict[str, str] = {"--png": "a file name: --png FILE"}
+_OPTIONS: dict[str, bool] = {
+    "--json": False,
+    "--png": True,
+    "--ca": True,
+    "--hub": True,
+    "--token": True,
+}
+_FILES: dict[str, str] = {"--png": "a file name: --png FILE", "--ca": "a file name: --ca FILE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +29,7 @@ class CliOptions:
 
     json: bool = False
     png: str | None = None
+    ca: str | None = None  # a file of CA certificates the CLI reads (the command carries ca_pem)
     hub: str | None = None
     token: str | None = field(default=None, repr=False)
 
@@ -47,16 +54,18 @@ def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
         elif _OPTIONS[name] and not eq:
             index += 1
             if index >= len(argv) or argv[index] == "--":
-                raise UsageError(f"{name} needs {_HELP.get(name, 'a value')}", word=name)
+                raise UsageError(f"{name} needs {_FILES.get(name, 'a value')}", word=name)
             found[name] = argv[index]
         else:
             found[name] = value if eq else ""
         index += 1
-    if found.get("--png") == "":
-        raise UsageError(f"--png needs {_HELP['--png']}", word="--png")
+    for name, needs in _FILES.items():
+        if found.get(name) == "":
+            raise UsageError(f"{name} needs {needs}", word=name)
     return CliOptions(
         json="--json" in found,
         png=found.get("--png"),
+        ca=found.get("--ca"),
         hub=found.get("--hub") or None,
         token=found.get("--token") or None,
     ), words

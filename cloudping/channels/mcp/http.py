@@ -23,6 +23,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 
 from cloudping.auth import TokenService
 from cloudping.channels.mcp.auth import GuestOrBearer, HubTokenVerifier
+from cloudping.channels.mcp.rpcid import RequestIdCheck
 from cloudping.channels.mcp.server import mcp_server
 from cloudping.channels.mcp.settings import MCP_PATH, McpSettings
 from cloudping.service import MeasurementService
@@ -58,6 +59,7 @@ def mcp_endpoint(
         host=listen_host,
     )
     _use_backend(app, GuestOrBearer(verifier, service.settings))
+    app.user_middleware.append(Middleware(RequestIdCheck))  # innermost: after authentication
     return McpEndpoint(app, server)
 
 

@@ -43,7 +43,7 @@ class Asker:
 
     server: Server
     address: str
-    ca: str | None
+    ca_pem: str | None
     connection: DnsConnection
     timeout: float = QUERY_TIMEOUT
 
@@ -99,7 +99,7 @@ class Asker:
             return describe(exc, self.timeout)
         expected = self.server.tls_name or self.address
         names = await presented_names(
-            self.address, self.server.port, self.ca, self.server.tls_name, NAMES_TIMEOUT
+            self.address, self.server.port, self.ca_pem, self.server.tls_name, NAMES_TIMEOUT
         )
         return certificate_error(cert, expected, names)
 

@@ -32,13 +32,14 @@ async def run(cmd: DnsCommand, env: ProbeEnv, emit: Emit) -> list[DnsEvent]:
 
     Raises:
         ProbeEnvironmentError: no ``--server`` and no nameserver in /etc/resolv.conf.
-        UsageError: ``--ca FILE`` holds no readable PEM certificates.
+        UsageError: OpenSSL cannot load ``ca_pem``.
     """
     if cmd.trace:
         return await dns_trace.run(cmd, env, emit)
-    servers = [server_for(cmd)]
-    if cmd.ca is not None and cmd.transport in ("dot", "doh"):
-        tls_context(cmd.ca, [])  # a --ca that cannot be read is bad input, said once
+    # In a thread: without --server it reads /etc/resolv.conf, and the loop may be a hub's.
+    servers = [await asyncio.to_thread(server_for, cmd)]
+    if cmd.ca_pem is not None and cmd.transport in ("dot", "doh"):
+        tls_context(cmd.ca_pem, [])  # certificates OpenSSL cannot load are bad input, said once
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(ask_server(cmd, server, env, emit)) for server in servers]
     return [event for task in tasks for event in task.result()]
@@ -52,7 +53,7 @@ async def ask_server(cmd: DnsCommand, server: Server, env: ProbeEnv, emit: Emit)
         for name in cmd.names:
             emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=name))
         return []
-    asker = Asker(server, address, cmd.ca, open_connection(server, address, cmd.ca))
+    asker = Asker(server, address, cmd.ca_pem, open_connection(server, address, cmd.ca_pem))
     found: list[DnsEvent] = []
     try:
         for name in cmd.names:

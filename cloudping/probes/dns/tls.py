@@ -2,8 +2,8 @@
 
 The strict profile of RFC 8310 (section 5): the chain must lead to a trusted CA and the
 certificate must name the server (RFC 6125), else the query is not sent. Trust is the system
-store (which honours ``SSL_CERT_FILE``/``SSL_CERT_DIR``), or only the CAs of ``--ca FILE``,
-as ``curl --cacert`` does.
+store (which honours ``SSL_CERT_FILE``/``SSL_CERT_DIR``), or only the CAs of the command's
+``ca_pem`` (the CLI's ``--ca FILE``), as ``curl --cacert`` does.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ _NAME_MISMATCH = {62: "name", 64: "address"}  # HOSTNAME_MISMATCH, IP_ADDRESS_MI
 _UNTRUSTED = {18, 19, 20, 21}  # self-signed, self-signed in chain, unknown issuer, no leaf
 
 
-def tls_context(ca: str | None, alpn: list[str], *, verify_name: bool = True) -> ssl.SSLContext:
+def tls_context(ca_pem: str | None, alpn: list[str], *, verify_name: bool = True) -> ssl.SSLContext:
     """A client context that verifies the chain (and the name, unless ``verify_name`` is off).
 
     Raises:
-        UsageError: ``ca`` cannot be read as PEM certificates.
+        UsageError: OpenSSL cannot load ``ca_pem``.
     """
-    context = Trust(ca_file=ca).ssl_context()
+    context = Trust(ca_pem=ca_pem).ssl_context()
     context.check_hostname = verify_name
     context.set_alpn_protocols(alpn)
     return context
@@ -51,14 +51,14 @@ def certificate_error(exc: ssl.SSLCertVerificationError, expected: str, names: l
 
 
 async def presented_names(
-    address: str, port: int, ca: str | None, server_hostname: str | None, timeout: float
+    address: str, port: int, ca_pem: str | None, server_hostname: str | None, timeout: float
 ) -> list[str]:
     """The names (DNS and IP SANs) of the certificate a server presents, for error messages.
 
     A second handshake that checks the chain but not the name: only after a name mismatch,
     so the message can say which names the certificate does carry. Empty when it fails.
     """
-    context = tls_context(ca, [], verify_name=False)
+    context = tls_context(ca_pem, [], verify_name=False)
     with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
         async with asyncio.timeout(timeout):
             _, writer = await asyncio.open_connection(

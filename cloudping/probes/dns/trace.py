@@ -12,6 +12,7 @@ authoritative servers do not speak DoT or DoH. CNAMEs are shown, not chased.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 
@@ -92,7 +93,7 @@ async def run(cmd: DnsCommand, env: ProbeEnv, emit: Emit) -> list[DnsEvent]:
             f"--trace asks authoritative servers, over udp or tcp, not {cmd.transport}",
             word=cmd.transport,
         )
-    resolver = server_for(cmd)
+    resolver = await asyncio.to_thread(server_for, cmd)  # reads /etc/resolv.conf: off the loop
     events: list[DnsEvent] = []
     for name in cmd.names:
         tracer = Tracer(cmd, env, emit, resolver, name)

@@ -143,7 +143,7 @@ class StreamConnection:
 
     address: str
     port: int
-    ca: str | None = None
+    ca_pem: str | None = None
     tls: bool = False
     tls_name: str | None = None
     transport: str = "tcp"
@@ -166,7 +166,7 @@ class StreamConnection:
     async def _connect(self, timeout: float) -> Any:
         if not self.tls:
             return await _socket(self.address, self.port, socket.SOCK_STREAM, timeout)
-        context = tls_context(self.ca, DOT_ALPN)
+        context = tls_context(self.ca_pem, DOT_ALPN)
         name = self.tls_name or self.address
         return await _socket(
             self.address, self.port, socket.SOCK_STREAM, timeout, context=context, name=name
@@ -223,9 +223,9 @@ class DohConnection:
 
     transport = "doh"
 
-    def __init__(self, server: Server, address: str, ca: str | None) -> None:
+    def __init__(self, server: Server, address: str, ca_pem: str | None) -> None:
         self.url, self.get = server.url or "", server.get
-        inner = httpx2.AsyncHTTPTransport(verify=tls_context(ca, []), http1=True, http2=True)
+        inner = httpx2.AsyncHTTPTransport(verify=tls_context(ca_pem, []), http1=True, http2=True)
         self._pinned = _PinnedTransport(address, server.tls_name, inner)
         self._client = httpx2.AsyncClient(transport=self._pinned)
 
@@ -252,13 +252,13 @@ class DohConnection:
 ConnectionFactory = Callable[[Server, str, str | None], DnsConnection]
 
 
-def open_connection(server: Server, address: str, ca: str | None) -> DnsConnection:
+def open_connection(server: Server, address: str, ca_pem: str | None) -> DnsConnection:
     """The connection to ``server`` at ``address`` (nothing is sent until ``exchange``)."""
     if server.transport == "doh":
-        return DohConnection(server, address, ca)
+        return DohConnection(server, address, ca_pem)
     if server.transport == "udp":
         return UdpConnection(address, server.port)
     tls = server.transport == "dot"
     return StreamConnection(
-        address, server.port, ca, tls=tls, tls_name=server.tls_name, transport=server.transport
+        address, server.port, ca_pem, tls=tls, tls_name=server.tls_name, transport=server.transport
     )

@@ -39,7 +39,7 @@ from cloudping.probes.http.exchange import (
     request_headers,
 )
 from cloudping.probes.tls.info import tls_from_quic
-from cloudping.probes.tls.quictrust import trust_store, untrusted_because
+from cloudping.probes.tls.quictrust import store_for, untrusted_because
 from cloudping.probes.tls.trust import Trust
 
 # aioquic logs a peer's or our own close as a warning; the result already says it. A handler
@@ -62,7 +62,7 @@ class H3Transport:
 
     def __init__(self, trust: Trust) -> None:
         # Loaded here, once, so that no request's TLS phase carries the loading.
-        self.store = None if trust.insecure else trust_store(*trust.verify_locations())
+        self.store = None if trust.insecure else store_for(trust)
 
     async def exchange(self, request: Exchange, marks: Marks) -> Response:
         """Connect, send ``request`` on one stream, read the response (body up to the cap)."""

@@ -45,7 +45,6 @@ from cloudping.probes.http.redirects import (
 )
 from cloudping.probes.http.result import bounded_headers, excerpt
 from cloudping.probes.http.tcp import tcp_transport
-from cloudping.probes.targets import PolicyDeniedError
 from cloudping.probes.tls.trust import Trust
 
 FORM = "application/x-www-form-urlencoded"  # what curl -d sends unless told otherwise
@@ -71,13 +70,10 @@ async def run(
     """Fetch every URL of ``cmd`` concurrently; emits and returns one ``http`` event each.
 
     Raises:
-        UsageError: the ``--ca`` file cannot be loaded.
-        PolicyDeniedError: ``--ca`` on an agent run for others (it names an agent's file).
+        UsageError: OpenSSL cannot load ``ca_pem``.
     """
-    if cmd.ca is not None and env.policy is not None:
-        raise PolicyDeniedError("--ca names a file on the agent: only the local CLI may use it")
-    trust = Trust(cmd.ca, cmd.insecure)
-    trust.check()  # a bad --ca file is bad input: refused before any request
+    trust = Trust(cmd.ca_pem, cmd.insecure)
+    trust.check()  # bad certificates are bad input: refused before any request
     factory = transports or default_transports(cmd.http)
     async with asyncio.TaskGroup() as group:
         jobs = [_HttpJob(cmd, url, trust, env, emit) for url in cmd.urls]

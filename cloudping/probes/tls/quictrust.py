@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import ssl
 
 import certifi
 import service_identity
@@ -23,6 +24,28 @@ from service_identity.cryptography import (
 )
 
 from cloudping.errors import ProbeEnvironmentError
+from cloudping.probes.tls.trust import Trust
+
+
+def store_for(trust: Trust) -> crypto.X509Store:
+    """The store ``trust`` verifies against: its ``ca_pem``, else the system's locations.
+
+    Raises:
+        ProbeEnvironmentError: the system store cannot be loaded (a bad ``SSL_CERT_FILE``).
+    """
+    if trust.ca_pem is not None:
+        return _pem_store(trust.ca_pem)
+    paths = ssl.get_default_verify_paths()  # honours SSL_CERT_FILE and SSL_CERT_DIR
+    return trust_store(paths.cafile, paths.capath)
+
+
+@functools.cache
+def _pem_store(ca_pem: str) -> crypto.X509Store:
+    # The command model has checked that ca_pem parses as certificates.
+    store = crypto.X509Store()
+    for cert in x509.load_pem_x509_certificates(ca_pem.encode("ascii")):
+        store.add_cert(crypto.X509.from_cryptography(cert))
+    return store
 
 
 @functools.cache
