@@ -8,10 +8,10 @@ its own with a lock.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
+from cloudping.datafiles import private_dir, private_file
 from cloudping.errors import CloudpingError
 
 
@@ -24,12 +24,8 @@ def connect_private(
         CloudpingError: ``state_too_new`` when the file comes from a newer cloudping.
     """
     file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # a file an older cloudping made carries the umask's bits
-    finally:
-        os.close(fd)
+    private_dir(file.parent)
+    private_file(file)
     db = sqlite3.connect(file, isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=WAL")

@@ -31,7 +31,7 @@ def hub_certificate(data_dir: Path, names: Sequence[str]) -> HubCertificate:
         # The key first, never readable by others; the certificate last, so that a
         # certificate on disk always has its key (a crash in between leaves only the key).
         _write_private(key_path, made.private_key_pem)
-        cert_path.write_bytes(made.certificate_pem)
+        _write_private(cert_path, made.certificate_pem)  # public, but the hub's files are 0600
     except OSError as exc:
         message = f"cannot read or write the hub certificate in {data_dir}: {exc}"
         raise CloudpingError(message, code="hub_certificate") from exc

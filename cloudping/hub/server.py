@@ -16,6 +16,7 @@ going, then the store closes.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import time
@@ -35,6 +36,7 @@ from cloudping.auth import (
     SqliteTokenRegistry,
     TokenService,
 )
+from cloudping.datafiles import private_dir
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
 from cloudping.hub.local import LocalAgentBridge, LocalAgentSettings, local_agent
@@ -164,8 +166,10 @@ class HubServer:
 
     async def _start(self, stack: AsyncExitStack) -> None:
         settings, data_dir = self.settings, self.settings.data_dir
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        revocations = self._open_tokens(stack)
+        private_dir(data_dir)
+        # SQLite files and keys, opened in a worker thread: the loop may already serve others
+        # (the tests' loop audit, an embedding application).
+        revocations = await asyncio.to_thread(self._open_tokens, stack)
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))

@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self, TypeVar, cast
 
+from cloudping.datafiles import private_file
 from cloudping.store.model import (
     FinalStatus,
     Status,
@@ -184,10 +185,11 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    """The connection, in WAL mode, with the schema brought up to date."""
+    """The connection, in WAL mode, with the schema brought up to date; the file is 0600."""
     try:
+        private_file(path)
         db = sqlite3.connect(path, isolation_level=None)  # autocommit; explicit transactions
-    except sqlite3.Error as exc:
+    except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot open {path}: {exc}", code="store_unavailable") from exc
     try:
         mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]

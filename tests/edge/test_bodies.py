@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cloudping.commands.pem import MAX_PEM_CHARS
 from cloudping.edge import (
     COMMAND_BODY_LIMIT,
     HostRules,
@@ -108,6 +109,18 @@ async def test_a_declared_length_over_the_limit_is_413_without_reading(tmp_path:
             status = await reader.readline()  # not one byte of the body was sent
         writer.close()
     assert status.startswith(b"HTTP/1.1 413 ")
+
+
+async def test_a_structured_command_with_the_most_certificates_passes_the_guard(
+    tmp_path: Path,
+) -> None:
+    # ca_pem may hold 64 KiB of PEM text: 64-character lines, each newline escaped in JSON.
+    pem = ("A" * 63 + "\n") * (MAX_PEM_CHARS // 64)
+    form = {"command": "http", "urls": ["https://www.lab/"], "ca_pem": pem}
+    async with served(tmp_path) as hub, httpx.AsyncClient(timeout=WAIT) as http:
+        answer = await http.post(hub.base + MEASURE, json=form)
+    assert answer.status_code == 400  # the grammar's verdict (not certificates), not the guard's
+    assert "ca_pem" in answer.json()["error"]["message"]
 
 
 async def test_a_body_at_the_limit_is_read(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ stream), never for time to pass.
 from __future__ import annotations
 
 import asyncio
+import os
 import stat
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -188,6 +189,29 @@ def test_the_hub_keeps_its_certificate_and_key_private_and_reuses_them(tmp_path:
         assert (tmp_path / "measurements.db").exists()
 
     run(scenario())
+
+
+def test_every_file_the_hub_writes_is_0600_in_a_0700_directory_that_existed(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o755)  # an operator's existing directory, made with a common umask
+    old = os.umask(0o022)
+    try:
+        run(_start_and_stop(data_dir))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    files = [path for path in data_dir.rglob("*") if path.is_file()]
+    assert {"measurements.db", "revocations.db", "tokens.db", "hub.key"} <= {f.name for f in files}
+    assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {
+        f.name: oct(0o600) for f in files
+    }
+
+
+async def _start_and_stop(data_dir: Path) -> None:
+    async with HubServer(settings(data_dir)):
+        pass
 
 
 def test_an_agent_reconnects_after_a_hub_restart_and_measures_again(tmp_path: Path) -> None:
