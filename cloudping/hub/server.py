@@ -48,6 +48,7 @@ from cloudping.store.sqlite import SqliteStore
 from cloudping.transport.core import ConnectionSettings
 from cloudping.transport.quic import AgentServer, serve_agents
 from cloudping.transport.ws import WsAgentServer, serve_agents_ws
+from cloudping.wire.codec import build_adapters
 
 STORE_FILE = "measurements.db"
 DEFAULT_CERT_NAME = "cloudping-hub"
@@ -170,6 +171,7 @@ class HubServer:
         # SQLite files and keys, opened in a worker thread: the loop may already serve others
         # (the tests' loop audit, an embedding application).
         revocations = await asyncio.to_thread(self._open_tokens, stack)
+        await asyncio.to_thread(build_adapters)
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
         self._store = await stack.enter_async_context(SqliteStore.open(data_dir / STORE_FILE))

@@ -109,6 +109,14 @@ def _version_adapter() -> TypeAdapter[_Versioned]:
     return TypeAdapter(_Versioned)
 
 
+def build_adapters() -> None:
+    """Build every message's validator now (a few ms each, and pydantic's first one scans the
+    installed packages for plugins): a hub calls this off its event loop before it listens."""
+    _version_adapter()
+    for kind in _CLASS_OF:
+        _adapter(kind)
+
+
 def encode(message: Message, *, max_frame_size: int = MAX_FRAME_SIZE) -> bytes:
     """One frame carrying ``message``.
 
