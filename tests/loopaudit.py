@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import socket
 import sys
 import threading
@@ -30,6 +31,9 @@ import cloudping
 CLOUDPING_ROOT = str(Path(cloudping.__file__).parent)
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pth")
 _IMPORT_SYSTEM = "<frozen importlib._bootstrap"  # also ..._bootstrap_external
+# Reading installed packages' metadata is part of importing too: pydantic's first validator in
+# a process scans every package's entry points for plugins, once, wherever it happens to be.
+_METADATA = str(Path(importlib.metadata.__file__).parent)
 # The operator's own files in the data directory, read or written once while a hub starts,
 # before any listener accepts a caller: nothing a caller sends can reach them.
 STARTUP = frozenset(
@@ -73,7 +77,7 @@ def _culprit(roots: tuple[str, ...]) -> str | None:
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
-        if code.co_filename.startswith(_IMPORT_SYSTEM):
+        if code.co_filename.startswith((_IMPORT_SYSTEM, _METADATA)):
             return None
         if code.co_filename.startswith(roots):
             relative = code.co_filename.removeprefix(str(Path(CLOUDPING_ROOT).parent) + "/")
