@@ -4,7 +4,7 @@ agents are in-memory connections answering each job with scripted events.
 For the project's own tests and for anyone writing a channel::
 
     async with scripted_hub(ScriptedAgent("fra1", country="DE")) as hub:
-        service = MeasurementService(hub, hub.store, ApiSettings())
+        service = CommandService(hub, hub.store, ApiSettings())
         await service.run(caller, parse("ping -c 2 example.com"), events.append)
 
 Every probe kind has a canned answer (:func:`canned`); ``agent.script[command]`` replaces it.

@@ -23,7 +23,7 @@ from cloudping.events import (
     ScanSummaryEvent,
     TimeoutEvent,
 )
-from cloudping.render.text import TextStyle, render
+from cloudping.render.terminal.text import TextStyle, render
 
 MESSAGE_CHARS = 200
 _ENDS_JOB = (PingSummaryEvent, PathSummaryEvent, ScanSummaryEvent, DnsEvent, HttpEvent, ErrorEvent)

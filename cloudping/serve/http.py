@@ -5,7 +5,7 @@ The TCP socket is bound before uvicorn starts, so a taken port fails at once and
 is known (and already accepting into its backlog) when the welcome text is printed. uvicorn's
 own signal handling is switched off: the caller owns SIGINT/SIGTERM and stops the server by
 leaving the block, which lets open streams finish their shutdown path. The API and MCP
-share one :class:`MeasurementService`, so a subject's quotas count both, and one
+share one :class:`CommandService`, so a subject's quotas count both, and one
 :class:`HttpGuard` in front of both (``Host``/``Origin``, media types, body limits). The
 server bounds what a client may hold: ``max_connections`` and a deadline on request headers.
 """
@@ -29,7 +29,7 @@ from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.hub.server import HubServer
 from cloudping.serve.protocol import bounded_protocol
-from cloudping.service import MeasurementService
+from cloudping.service import CommandService
 
 SHUTDOWN_TIMEOUT_S = 5
 
@@ -76,7 +76,7 @@ def bind_tcp(host: str, port: int) -> socket.socket:
 def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
     app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
-    service = MeasurementService(server.hub, server.store, listen.settings)
+    service = CommandService(server.hub, server.store, listen.settings)
     api = app(service, server.tokens)
     rules = host_rules(
         listen.host,

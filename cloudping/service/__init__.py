@@ -1,7 +1,7 @@
 """The command service every channel calls: callers, quotas, admission, every command.
 
 A channel authenticates its way (a Bearer header, an MCP token verifier, a Telegram account)
-and ends up with a :class:`Caller`; :class:`MeasurementService` does the rest the same for
+and ends up with a :class:`Caller`; :class:`CommandService` does the rest the same for
 all: measurements (quotas, then the hub), the other commands (an :class:`Answer`), cancels,
 and reading back what the caller may see. Channels reach the hub only through here.
 """
@@ -19,8 +19,8 @@ from cloudping.service.caller import (
     guest_subject,
     token_caller,
 )
+from cloudping.service.commands import CommandService
 from cloudping.service.directory import public_agent, public_agents
-from cloudping.service.measurements import MeasurementService
 from cloudping.service.runner import ServiceRunner
 from cloudping.service.settings import Anonymous, ApiSettings, ChannelAccess, Network, Quota
 from cloudping.service.window import HOUR, SlidingWindow
@@ -35,7 +35,7 @@ __all__ = [
     "ApiSettings",
     "Caller",
     "ChannelAccess",
-    "MeasurementService",
+    "CommandService",
     "Network",
     "Quota",
     "ServiceRunner",

@@ -8,20 +8,20 @@ from cloudping.commands import Command
 from cloudping.commands.answer import Answer
 from cloudping.events import Emit
 from cloudping.service.caller import Caller
-from cloudping.service.measurements import MeasurementService
+from cloudping.service.commands import CommandService
 
 
 class ServiceRunner:
     """Runs and answers every command for ``caller`` through ``service`` (quotas included)."""
 
-    def __init__(self, service: MeasurementService, caller: Caller) -> None:
+    def __init__(self, service: CommandService, caller: Caller) -> None:
         self.service = service
         self.caller = caller
 
     async def run(self, command: Command, emit: Emit) -> None:
-        """Run the measurement for the caller (see :meth:`MeasurementService.run`)."""
+        """Run the measurement for the caller (see :meth:`CommandService.run`)."""
         await self.service.run(self.caller, command, emit)
 
     async def answer(self, command: Command) -> Answer:
-        """Answer the command for the caller (see :meth:`MeasurementService.answer`)."""
+        """Answer the command for the caller (see :meth:`CommandService.answer`)."""
         return await self.service.answer(self.caller, command)

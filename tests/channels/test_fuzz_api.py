@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.channels.api import ApiSettings, app
 from cloudping.hub import HubSettings
-from cloudping.service import MeasurementService, Quota
+from cloudping.service import CommandService, Quota
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
 
@@ -54,7 +54,7 @@ async def scripted_api() -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     tokens = TokenService(KeyRing.of(SigningKey.generate()))
     settings_ = ApiSettings(clock=lambda: NOW, user_quota=Quota(10_000, 1_000_000))
     async with scripted_hub(*agents, store=store, settings=HubSettings(max_jobs=20)) as hub:
-        api = app(MeasurementService(hub, store, settings_), tokens)
+        api = app(CommandService(hub, store, settings_), tokens)
         token = tokens.issue("alice", "api", scopes=("measure",), ttl=3600, now=NOW)
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:

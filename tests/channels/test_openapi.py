@@ -16,13 +16,13 @@ from schemathesis.core.result import Ok
 from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.channels.api import ApiSettings, app, document
 from cloudping.hub import Hub, MemoryRegistry
-from cloudping.service import MeasurementService
+from cloudping.service import CommandService
 from cloudping.store import MemoryStore
 
 _TOKENS = TokenService(KeyRing.of(SigningKey.generate()))
 _STORE = MemoryStore()
 _GUESTS = ApiSettings(anonymous="guest", guest_loopback_only=False)
-_APP = app(MeasurementService(Hub(MemoryRegistry(), _STORE), _STORE, _GUESTS), _TOKENS)
+_APP = app(CommandService(Hub(MemoryRegistry(), _STORE), _STORE, _GUESTS), _TOKENS)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP)
 
 CHECKS = [

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.api import ApiSettings, app
 from cloudping.hub import Hub, HubSettings
-from cloudping.service import MeasurementService
+from cloudping.service import CommandService
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
 
@@ -66,7 +66,7 @@ async def world(
         for asn, name in enumerate(("fra1", "ams1"), start=1)
     }
     async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=10)) as hub:
-        api = app(MeasurementService(hub, store, chosen), tokens)
+        api = app(CommandService(hub, store, chosen), tokens)
         transport = httpx.ASGITransport(app=api, client=client)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             yield World(hub, store, tokens, http, links, api, now)

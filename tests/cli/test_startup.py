@@ -109,7 +109,7 @@ def loaded_of(modules: set[str], names: tuple[str, ...]) -> list[str]:
 def test_a_local_ping_loads_its_probe_but_no_heavy_library() -> None:
     status, modules = modules_after(["ping", "-c", "1", "127.0.0.1"], stub_probe=True)
     assert "cloudping.probes.icmp.ping" in modules  # the run got as far as the probe
-    assert "cloudping.render.text" in modules
+    assert "cloudping.render.terminal.text" in modules
     assert status == 2  # the stub emitted no result
     assert loaded_of(modules, HEAVY) == []
 

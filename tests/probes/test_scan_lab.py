@@ -25,8 +25,8 @@ from lab import Lab, lab_available
 from PIL import Image
 
 from cloudping.events import published_schema
-from cloudping.render.bitmap import NO_ANSWER, UNREACHABLE, place
 from cloudping.render.colours import rtt_colour
+from cloudping.render.picture.bitmap import NO_ANSWER, UNREACHABLE, place
 from cloudping.render.scanresult import ScanResult
 
 pytestmark = pytest.mark.lab

@@ -14,11 +14,11 @@ from recorded import load, raw
 
 from cloudping.events import Event, from_dict
 from cloudping.render.colours import GREEN, GREY, css
-from cloudping.render.mail import mail_html
-from cloudping.render.plain import report_text
+from cloudping.render.pages.mail import mail_html
+from cloudping.render.pages.plain import report_text
+from cloudping.render.pages.telegram import LIMIT, telegram_html, utf16_length
 from cloudping.render.reports import Report, report
 from cloudping.render.snapshot import Snapshot
-from cloudping.render.telegram import LIMIT, telegram_html, utf16_length
 
 WHEN = datetime(2026, 12, 8, 3, 0, 0, tzinfo=UTC)
 HOSTILE = (

@@ -13,7 +13,8 @@ from PIL import Image
 
 from cloudping.events import Event, StartEvent
 from cloudping.events.model import ScanEvent, ScanSummaryEvent
-from cloudping.render.bitmap import (
+from cloudping.render.colours import GREEN, rtt_colour
+from cloudping.render.picture.bitmap import (
     LEGEND,
     NO_ANSWER,
     NOT_PROBED,
@@ -26,7 +27,6 @@ from cloudping.render.bitmap import (
     scan_png,
     stacked_png,
 )
-from cloudping.render.colours import GREEN, rtt_colour
 from cloudping.render.scanresult import ScanResult
 
 WHEN = datetime(2026, 11, 25, 20, 31, 7, tzinfo=UTC)

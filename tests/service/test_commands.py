@@ -14,7 +14,7 @@ from cloudping import __version__
 from cloudping.commands import COMMAND_NAMES, MEASUREMENT_COMMANDS, help_text, parse
 from cloudping.errors import CloudpingError
 from cloudping.events import Event, MeasurementEvent
-from cloudping.service import ApiSettings, Caller, ChannelAccess, MeasurementService, Quota
+from cloudping.service import ApiSettings, Caller, ChannelAccess, CommandService, Quota
 from cloudping.service.caller import account_caller
 from cloudping.store import MeasurementNotFoundError
 from cloudping.testing import ScriptedAgent, scripted_hub
@@ -28,14 +28,14 @@ _T = TypeVar("_T")
 
 
 @asynccontextmanager
-async def service(*, finishes: bool = True) -> AsyncIterator[MeasurementService]:
+async def service(*, finishes: bool = True) -> AsyncIterator[CommandService]:
     fra1 = ScriptedAgent("fra1", finishes=finishes, country="DE", asn=3320, software="cloudping/9")
     ams1 = ScriptedAgent("ams1", country="NL", asn=1136, tags=("dn42",))
     async with scripted_hub(fra1, ams1) as hub:
-        yield MeasurementService(hub, hub.store, ApiSettings())
+        yield CommandService(hub, hub.store, ApiSettings())
 
 
-def run(scenario: Callable[[MeasurementService], Awaitable[_T]], **options: Any) -> _T:
+def run(scenario: Callable[[CommandService], Awaitable[_T]], **options: Any) -> _T:
     """The scenario's result; a ``CloudpingError`` it raised is raised once the hub is down
     (inside, the hub's task group would wrap it in an ``ExceptionGroup``)."""
 
@@ -55,7 +55,7 @@ def run(scenario: Callable[[MeasurementService], Awaitable[_T]], **options: Any)
 def test_a_measurement_runs_on_the_hub_and_streams_from_measurement_to_end() -> None:
     events: list[Event] = []
 
-    async def scenario(commands: MeasurementService) -> str:
+    async def scenario(commands: CommandService) -> str:
         return await commands.run(ALICE, parse("ping -c 2 -s fra1 198.18.0.1"), events.append)
 
     measurement_id = run(scenario)
@@ -129,7 +129,7 @@ def test_every_command_of_the_grammar_is_run_or_answered() -> None:
 
 
 def test_the_owner_cancels_a_running_measurement_and_gets_its_final_status() -> None:
-    async def scenario(commands: MeasurementService) -> tuple[str, list[str]]:
+    async def scenario(commands: CommandService) -> tuple[str, list[str]]:
         measurement_id = await commands.start(ALICE, parse("ping -c 3 -s fra1 198.18.0.1"))
         status = await commands.cancel(ALICE, measurement_id)
         stored = await commands.stored(ALICE, measurement_id)
@@ -141,7 +141,7 @@ def test_the_owner_cancels_a_running_measurement_and_gets_its_final_status() -> 
 
 
 def test_someone_else_cannot_cancel_it_and_learns_nothing_but_an_admin_can() -> None:
-    async def scenario(commands: MeasurementService) -> str:
+    async def scenario(commands: CommandService) -> str:
         measurement_id = await commands.start(ALICE, parse("ping -c 3 -s fra1 198.18.0.1"))
         with pytest.raises(MeasurementNotFoundError):
             await commands.cancel(BOB, measurement_id)
@@ -151,7 +151,7 @@ def test_someone_else_cannot_cancel_it_and_learns_nothing_but_an_admin_can() -> 
 
 
 def test_a_finished_measurement_cannot_be_cancelled() -> None:
-    async def scenario(commands: MeasurementService) -> None:
+    async def scenario(commands: CommandService) -> None:
         events: list[Event] = []
         measurement_id = await commands.run(
             ALICE, parse("ping -c 1 -s fra1 198.18.0.1"), events.append

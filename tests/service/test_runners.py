@@ -10,7 +10,7 @@ from cloudping.events import Event
 from cloudping.runner import HubTarget, Runner, runner_for
 from cloudping.runner.local import LocalRunner
 from cloudping.runner.remote import HubRunner
-from cloudping.service import ApiSettings, Caller, MeasurementService, Quota, ServiceRunner
+from cloudping.service import ApiSettings, Caller, CommandService, Quota, ServiceRunner
 from cloudping.testing import ScriptedAgent, scripted_hub
 
 WAIT = 5.0
@@ -29,7 +29,7 @@ def test_the_service_runs_and_answers_for_its_caller_through_the_seam() -> None:
 
     async def scenario() -> str:
         async with asyncio.timeout(WAIT), scripted_hub(ScriptedAgent("fra1")) as hub:
-            runner: Runner = ServiceRunner(MeasurementService(hub, hub.store, ApiSettings()), ALICE)
+            runner: Runner = ServiceRunner(CommandService(hub, hub.store, ApiSettings()), ALICE)
             await runner.run(parse("ping -c 1 198.18.0.1"), events.append)
             return (await runner.answer(parse("list"))).text
 

@@ -10,7 +10,7 @@ import pytest
 from cloudping.auth import AuthError
 from cloudping.commands import parse
 from cloudping.hub import Hub, MemoryRegistry
-from cloudping.service import ApiSettings, Caller, MeasurementService
+from cloudping.service import ApiSettings, Caller, CommandService
 from cloudping.service.settings import Quota
 from cloudping.store import MemoryStore
 
@@ -20,7 +20,7 @@ READ_ONLY = Caller(subject="bob", scopes=frozenset(), quota=Quota(10, 10))
 def test_run_and_start_refuse_a_caller_without_the_measure_scope() -> None:
     async def scenario() -> list[str]:
         store = MemoryStore()
-        service = MeasurementService(Hub(MemoryRegistry(), store), store, ApiSettings())
+        service = CommandService(Hub(MemoryRegistry(), store), store, ApiSettings())
         command = parse("ping -c 1 198.18.3.2")
         codes = []
         for attempt in (

@@ -14,10 +14,10 @@ from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_
 from cloudping.channels.api.openapi import PREFIX, openapi
 from cloudping.commands.table import build_validators
 from cloudping.errors import CloudpingError
-from cloudping.service import MeasurementService
+from cloudping.service import CommandService
 
 
-def app(service: MeasurementService, tokens: TokenService) -> Starlette:
+def app(service: CommandService, tokens: TokenService) -> Starlette:
     """The API: ``/api/v1/...``, ``/healthz``, ``/auth/jwks.json`` and the seed's ``/ping``.
 
     ``service`` is the one source of the hub, the store and the settings; pass the one other

@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from cloudping.auth import TokenService
 from cloudping.channels.api.caller import authenticate
-from cloudping.service import ApiSettings, Caller, MeasurementService
+from cloudping.service import ApiSettings, Caller, CommandService
 from cloudping.store import MeasurementStore
 
 
@@ -20,7 +20,7 @@ class Api:
     store: MeasurementStore
     tokens: TokenService
     settings: ApiSettings
-    service: MeasurementService
+    service: CommandService
 
     def caller(self, request: Request) -> Caller:
         """The verified caller of ``request`` (see :func:`authenticate`)."""

@@ -18,7 +18,7 @@ from cloudping.commands import Command, from_json
 from cloudping.errors import CloudpingError
 from cloudping.events import from_dict
 from cloudping.ids import new_read_key
-from cloudping.render.pictures import PICTURES, picture
+from cloudping.render.picture import PICTURES, picture
 from cloudping.service import Caller
 from cloudping.store import StoredMeasurement
 

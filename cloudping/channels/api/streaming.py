@@ -39,7 +39,7 @@ class LiveResponse(StreamingResponse):
 async def live(run: Callable[[Emit], Coroutine[Any, Any, str]]) -> LiveResponse:
     """Start a measurement and answer with its stream, once its first event is there.
 
-    ``run(emit)`` runs it (:meth:`MeasurementService.run` for the caller), emitting each event
+    ``run(emit)`` runs it (:meth:`CommandService.run` for the caller), emitting each event
     and returning its id. Waiting for the first event means errors raised before any event
     (``no_agent_matched``, ``quota_exceeded``, ...) surface here, as an exception the API
     answers with a JSON error, not in the middle of a 200 stream.

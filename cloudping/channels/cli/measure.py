@@ -21,7 +21,7 @@ from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event, to_json_line
 from cloudping.events.verdict import answered
 from cloudping.render import TextStyle, render
-from cloudping.render.pictures import PICTURES, picture
+from cloudping.render.picture import PICTURES, picture
 
 if TYPE_CHECKING:
     from cloudping.commands import Command

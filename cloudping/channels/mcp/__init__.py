@@ -1,7 +1,7 @@
 """MCP for LLM clients (design.md "Interfaces users touch"): every command as a typed tool.
 
 The tools are generated from the command layer (:mod:`.catalog`, :mod:`.schemas`), run
-through the same :class:`~cloudping.service.MeasurementService` as the HTTP API,
+through the same :class:`~cloudping.service.CommandService` as the HTTP API,
 stream progress while a measurement runs (:mod:`.running`) and answer a compact summary under
 a size budget (:mod:`.digest`, :mod:`.budget`). :func:`mcp_endpoint` serves them on ``/mcp``
 (StreamableHTTP, the hub's tokens); :func:`mcp_server` is the server itself, for in-process

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from cloudping.channels.mcp.budget import as_json, json_text
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
-from cloudping.render.pictures import picture
+from cloudping.render.picture import picture
 
 MAX_PICTURES = 4  # one per job (agent x prefix) at most this many
 # The tools whose result carries pictures (design.md: scan returns the PNG as image content);

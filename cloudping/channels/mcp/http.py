@@ -26,7 +26,7 @@ from cloudping.channels.mcp.auth import GuestOrBearer, HubTokenVerifier
 from cloudping.channels.mcp.rpcid import RequestIdCheck
 from cloudping.channels.mcp.server import mcp_server
 from cloudping.channels.mcp.settings import MCP_PATH, McpSettings
-from cloudping.service import MeasurementService
+from cloudping.service import CommandService
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class McpEndpoint:
 
 
 def mcp_endpoint(
-    service: MeasurementService,
+    service: CommandService,
     tokens: TokenService,
     settings: McpSettings,
     listen_host: str,

@@ -17,7 +17,7 @@ from cloudping.commands import Command
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
 from cloudping.render.progress import Progress
-from cloudping.service import Caller, MeasurementService
+from cloudping.service import Caller, CommandService
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -30,7 +30,7 @@ class _Finished:
 
 
 async def measure(
-    service: MeasurementService, caller: Caller, command: Command, report: Report
+    service: CommandService, caller: Caller, command: Command, report: Report
 ) -> list[Event]:
     """Run ``command`` for ``caller``; every event of its stream, in order.
 
@@ -62,7 +62,7 @@ async def measure(
 
 
 async def _run(
-    service: MeasurementService,
+    service: CommandService,
     caller: Caller,
     command: Command,
     queue: asyncio.Queue[Event | _Finished],

@@ -1,6 +1,6 @@
 """The MCP server of a hub: the generated tools, the agent directory, the diagnose prompt.
 
-:func:`mcp_server` builds an SDK ``MCPServer`` over a :class:`MeasurementService` (the one
+:func:`mcp_server` builds an SDK ``MCPServer`` over a :class:`CommandService` (the one
 the HTTP API uses, so quotas are shared) and a verifier of the hub's tokens (its auth).
 Tests talk to it in-process with ``mcp.Client(server)``: such calls come without HTTP, so
 they act as ``local_caller``; over HTTP the caller is whoever the token (or the guest rule)
@@ -27,7 +27,7 @@ from cloudping.channels.mcp.settings import McpSettings
 from cloudping.channels.mcp.toolbox import Toolbox
 from cloudping.channels.mcp.tooling import sdk_tool
 from cloudping.commands import ListCommand
-from cloudping.service import Caller, MeasurementService
+from cloudping.service import Caller, CommandService
 
 AGENTS_URI = "cloudping://agents"
 INSTRUCTIONS = (
@@ -40,7 +40,7 @@ INSTRUCTIONS = (
 
 
 def mcp_server(
-    service: MeasurementService,
+    service: CommandService,
     verifier: HubTokenVerifier,
     settings: McpSettings | None = None,
     *,

@@ -21,7 +21,7 @@ from cloudping.channels.mcp.budget import fit, json_text
 from cloudping.channels.mcp.running import Report, measure
 from cloudping.commands import Command, ListCommand, format_command
 from cloudping.render.snapshot import Snapshot
-from cloudping.service import Caller, MeasurementService
+from cloudping.service import Caller, CommandService
 
 EventType = Literal[
     "measurement",
@@ -56,7 +56,7 @@ class PageRequest(BaseModel):
 class Toolbox:
     """The tools' collaborators: the measurement service and the result size budget."""
 
-    service: MeasurementService
+    service: CommandService
     result_bytes: int
 
     async def measurement(self, caller: Caller, command: Command, report: Report) -> CallToolResult:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from cloudping.events import DnsEvent
-from cloudping.render.dns_text import server_text
 from cloudping.render.reports.common import heading, jobs_of, ms, notes
 from cloudping.render.reports.model import Cell, Report, Table
 from cloudping.render.snapshot import Snapshot
+from cloudping.render.terminal.dns import server_text
 
 HEADER = ("section", "name", "TTL", "type", "data")
 _SECTIONS = (("answer", "answers"), ("authority", "authority"), ("additional", "additional"))

@@ -16,7 +16,7 @@ from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.mcp import McpSettings, mcp_server
 from cloudping.channels.mcp.auth import HubTokenVerifier
 from cloudping.hub import Hub, HubSettings
-from cloudping.service import ApiSettings, Caller, MeasurementService
+from cloudping.service import ApiSettings, Caller, CommandService
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
 
@@ -69,7 +69,7 @@ async def mcp_world(
         "ams1": ScriptedAgent("ams1", country="NL", city="Amsterdam", asn=2),
     }
     async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=20)) as hub:
-        service = MeasurementService(hub, store, chosen)
+        service = CommandService(hub, store, chosen)
         local = None if refuse_local else caller or alice(chosen)
         verifier = HubTokenVerifier(tokens, chosen)
         server = mcp_server(service, verifier, mcp, local_caller=local)

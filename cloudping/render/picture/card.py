@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageDraw
 
 from cloudping.render.budget import cut
-from cloudping.render.canvas import BACKGROUND, INK, font
 from cloudping.render.colours import GREY, NO_ANSWER_LABEL, RGB, RTT_SCALE, rtt_colour
+from cloudping.render.picture.canvas import BACKGROUND, INK, font
 from cloudping.render.reports.model import Cell, Report, Table, Waterfall
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (inclusive)

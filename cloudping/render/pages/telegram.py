@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from cloudping.render.plain import table_lines, waterfall_lines
+from cloudping.render.pages.plain import table_lines, waterfall_lines
 from cloudping.render.reports.model import Report, Table
 
 LIMIT = 4096

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from PIL import Image, ImageDraw
 
 from cloudping.events import Event
-from cloudping.render.canvas import BACKGROUND, INK, Font, font, png
 from cloudping.render.colours import GREY, NO_ANSWER_LABEL, RGB, RTT_SCALE, rtt_step
+from cloudping.render.picture.canvas import BACKGROUND, INK, Font, font, png
 from cloudping.render.scanresult import ScanResult
 
 UNREACHABLE: RGB = (117, 46, 164)

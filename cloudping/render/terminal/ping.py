@@ -7,8 +7,8 @@ icmp_seq=N ...`` an ICMP error with iputils' words (``icmp_words``).
 from __future__ import annotations
 
 from cloudping.events import ErrorEvent, PingSummaryEvent, ReplyEvent, StartEvent, TimeoutEvent
-from cloudping.render.icmp_words import ICMP_ERRORS
 from cloudping.render.numbers import format_rtt
+from cloudping.render.terminal.icmp_words import ICMP_ERRORS
 
 
 def timeout(event: TimeoutEvent) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 
 from cloudping.render.budget import cut
-from cloudping.render.card import PHASE_FILL
 from cloudping.render.colours import GREY, NO_ANSWER_LABEL, RTT_SCALE, css, rtt_colour
-from cloudping.render.plain import CELL_CHARS
+from cloudping.render.pages.plain import CELL_CHARS
+from cloudping.render.picture.card import PHASE_FILL
 from cloudping.render.reports.model import Cell, Report, Table, Waterfall
 
 FONT = "font-family:DejaVu Sans Mono,Menlo,Consolas,monospace;font-size:13px"

@@ -2,7 +2,7 @@
 does it. Measurements pass the quotas, then run on the hub; the other commands are answered
 here (:mod:`cloudping.service.answers`).
 
-The HTTP API and MCP share one :class:`MeasurementService`, so a subject's measurements per
+The HTTP API and MCP share one :class:`CommandService`, so a subject's measurements per
 hour are counted once, whichever channel started them.
 """
 
@@ -25,7 +25,7 @@ from cloudping.store import FinalStatus, MeasurementStore, StoredMeasurement
 from cloudping.store.model import not_found
 
 
-class MeasurementService:
+class CommandService:
     """Runs or answers a caller's command, cancels its runs, reads back what it may see."""
 
     def __init__(self, hub: Hub, store: MeasurementStore, settings: ApiSettings) -> None:

@@ -20,8 +20,8 @@ Picture = Callable[[Sequence[Event], datetime], bytes]
 
 def _card(command: str) -> Picture:
     def draw(events: Sequence[Event], when: datetime) -> bytes:
-        from cloudping.render.canvas import png  # noqa: PLC0415 (Pillow only when drawing)
-        from cloudping.render.card import draw as draw_card  # noqa: PLC0415
+        from cloudping.render.picture.canvas import png  # noqa: PLC0415 (Pillow only when drawing)
+        from cloudping.render.picture.card import draw as draw_card  # noqa: PLC0415
         from cloudping.render.reports import report  # noqa: PLC0415
 
         snapshot = Snapshot.of(events)
@@ -33,7 +33,7 @@ def _card(command: str) -> Picture:
 
 
 def _scan(events: Sequence[Event], when: datetime) -> bytes:
-    from cloudping.render.bitmap import stacked_png  # noqa: PLC0415 (Pillow only when drawing)
+    from cloudping.render.picture.bitmap import stacked_png  # noqa: PLC0415 (Pillow only when drawing)
 
     return stacked_png(events, when=when)
 

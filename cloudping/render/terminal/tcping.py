@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from cloudping.commands.names import split_host_port
 from cloudping.events import PingSummaryEvent, ReplyEvent, StartEvent, TimeoutEvent
-from cloudping.render.icmp_words import icmp_error_text
 from cloudping.render.numbers import format_rtt
+from cloudping.render.terminal.icmp_words import icmp_error_text
 
 _METHODS = {"tcp-connect": "TCP connect", "udp": "UDP, {size} data bytes"}
 

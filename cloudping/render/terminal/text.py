@@ -22,7 +22,12 @@ from cloudping.events import (
     TimeoutEvent,
 )
 from cloudping.events.model import DnsEvent, HttpEvent, ScanEvent, ScanSummaryEvent
-from cloudping.render import dns_text, http_text, path_text, ping_text, scan_text, tcping_text
+from cloudping.render.terminal import dns as dns_text
+from cloudping.render.terminal import http as http_text
+from cloudping.render.terminal import path as path_text
+from cloudping.render.terminal import ping as ping_text
+from cloudping.render.terminal import scan as scan_text
+from cloudping.render.terminal import tcping as tcping_text
 
 
 @dataclass(frozen=True, slots=True)
