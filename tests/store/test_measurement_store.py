@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from cloudping.events import from_dict
 from cloudping.store import (
     MeasurementNotFoundError,
     MeasurementStore,
-    MemoryStore,
     SqliteStore,
     StoreError,
 )
@@ -25,20 +23,6 @@ from cloudping.store.sqlite import SCHEMA_VERSION
 pytestmark = pytest.mark.anyio
 T0 = 1_750_000_000.0
 COMMAND_JSON = {"command": "ping", "count": 3, "targets": ["example.com"]}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MeasurementStore]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    async with SqliteStore.open(tmp_path / "measurements.sqlite3") as opened:
-        yield opened
 
 
 def reply(seq: int, agent: str = "fra1") -> dict[str, Any]:

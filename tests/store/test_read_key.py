@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from cloudping.store import MeasurementStore, MemoryStore, SqliteStore
+from cloudping.store import MeasurementStore, SqliteStore
 
 pytestmark = pytest.mark.anyio
 T0 = 1_750_000_000.0
@@ -27,20 +26,6 @@ VERSION_1 = (
     """INSERT INTO measurements (id, command, command_json, subject, agents, created_at)
         VALUES ('old', 'ping x', '{"command": "ping"}', 'alice', '["fra1"]', 1)""",
 )
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MeasurementStore]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    async with SqliteStore.open(tmp_path / "measurements.sqlite3") as opened:
-        yield opened
 
 
 async def test_a_measurement_keeps_its_read_key(store: MeasurementStore) -> None:

@@ -52,13 +52,15 @@ def test_the_shell_examples_use_the_hub_url_and_token(script: str) -> None:
     assert "Authorization: Bearer $token" in text
 
 
-async def run_example(script: Path, env: dict[str, str]) -> tuple[int, str, str]:
+async def run_example(
+    argv: list[str], env: dict[str, str], wait: float = INSPECTOR_WAIT
+) -> tuple[int, str, str]:
     """Run an example to its end (bounded); its exit status, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
-        str(script), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     try:
-        async with asyncio.timeout(INSPECTOR_WAIT):
+        async with asyncio.timeout(wait):
             out, err = await process.communicate()
     finally:
         if process.returncode is None:  # timed out or cancelled: it must not outlive us
@@ -79,7 +81,7 @@ async def test_the_inspector_example_lists_tools_and_pings_loopback(tmp_path: Pa
     async with running_hub(tmp_path) as hub:
         token = hub.token("measure", "private")
         env = without_proxies() | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": token}
-        status, out, err = await run_example(EXAMPLES / "inspector.sh", env)
+        status, out, err = await run_example([str(EXAMPLES / "inspector.sh")], env)
     assert status == 0, err
     listed, pinged, agents = (json.loads(line)["result"] for line in out.splitlines())
     assert "ping" in [tool["name"] for tool in listed["tools"]]
@@ -91,7 +93,7 @@ async def test_the_inspector_example_says_bad_token_for_a_bad_token(tmp_path: Pa
     inspector_installed()
     async with running_hub(tmp_path) as hub:
         env = without_proxies() | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": "not-a-token"}
-        status, _, err = await run_example(EXAMPLES / "inspector.sh", env)
+        status, _, err = await run_example([str(EXAMPLES / "inspector.sh")], env)
     assert status == 2
     assert "bad token" in err
     assert "OAuth" not in err
@@ -102,19 +104,9 @@ async def test_the_python_client_example_calls_a_tool_of_a_running_hub(tmp_path:
     async with running_hub(tmp_path) as hub:
         token = hub.token("measure", "private")
         env = without_proxies() | {"CLOUDPING_HUB": hub.base, "CLOUDPING_TOKEN": token}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, str(EXAMPLES / "mcp_client.py"), "ping", arguments,
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            async with asyncio.timeout(WAIT):
-                out, err = await process.communicate()
-        finally:
-            if process.returncode is None:  # timed out or cancelled: it must not outlive us
-                process.kill()
-                async with asyncio.timeout(WAIT):
-                    await process.wait()
-    assert process.returncode == 0, err.decode()
+        argv = [sys.executable, str(EXAMPLES / "mcp_client.py"), "ping", arguments]
+        status, out, err = await run_example(argv, env, WAIT)
+    assert status == 0, err
     result = json.loads(out)
     assert result["results"][0]["verdict"] == "answered"
-    assert "started on local" in err.decode()  # progress, on stderr
+    assert "started on local" in err  # progress, on stderr
