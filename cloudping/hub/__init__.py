@@ -1,7 +1,7 @@
 """The hub: the agents it knows (registry), who runs a command (selection), and measurements
 (jobs out to the agents, one merged event stream back, every event stored).
 
-No I/O here: agents are reached through :class:`AgentHandle` objects the transport glue
+No I/O here: agents are reached through :class:`AgentHandle` objects the agent door
 provides, and callers (HTTP, MCP, Telegram, email) call :class:`Hub`.
 """
 

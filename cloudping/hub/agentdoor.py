@@ -240,7 +240,7 @@ class AgentDoor:
         if self._handles.pop(connection, None) is None:
             return
         log.info("agent %r disconnected: %s", handle.name, gone.reason)
-        self._hub.link_lost(handle, handle.name, gone.reason)
+        self._hub.agent_lost(handle, handle.name, gone.reason)
         await self._registry.unregister(handle.name, handle)
 
     @staticmethod

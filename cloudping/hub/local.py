@@ -74,7 +74,7 @@ class LocalAgentBridge:
     # -- the agent's side (HubSender) --------------------------------------------------------
 
     def send(self, message: Message) -> None:
-        """What a job sends goes straight to the hub, as the QUIC glue would route it."""
+        """What a job sends goes straight to the hub, as the agent door would route it."""
         if isinstance(message, JobEvent):
             self._hub.job_event(self, message.job_id, message.event)
         elif isinstance(message, JobEnd):
@@ -93,10 +93,10 @@ async def local_agent(
         ProbeEnv(agent=LOCAL_AGENT) as env,
         Agent.running(env, settings.rules) as agent,
     ):
-        link = LocalAgentBridge(hub, agent)
-        await registry.register(LOCAL_AGENT, LOCAL_AGENT, settings.attributes, link, now)
+        handle = LocalAgentBridge(hub, agent)
+        await registry.register(LOCAL_AGENT, LOCAL_AGENT, settings.attributes, handle, now)
         try:
-            yield link
+            yield handle
         finally:
-            link.closed = True
-            await registry.unregister(LOCAL_AGENT, link)
+            handle.closed = True
+            await registry.unregister(LOCAL_AGENT, handle)

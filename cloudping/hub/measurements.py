@@ -2,7 +2,7 @@
 
 No sockets here. Agents are reached through their :class:`~cloudping.hub.registry.AgentHandle`;
 what they send comes in through :meth:`Hub.job_event`, :meth:`Hub.job_end`,
-:meth:`Hub.job_aborted` and :meth:`Hub.link_lost`, plain synchronous calls the QUIC glue makes
+:meth:`Hub.job_aborted` and :meth:`Hub.agent_lost`, plain synchronous calls the agent door makes
 from its callback (and tests make directly). Callers (HTTP, MCP, Telegram, email) use
 :meth:`Hub.run` to stream, :meth:`Hub.start` for a background run, :meth:`Hub.wait` to await one.
 """
@@ -197,21 +197,21 @@ class Hub:
             run.inbox.put_nowait(Cancelled("cancelled by the user"))
         return run is not None
 
-    # -- the agents' side (called by the transport glue) ---------------------------------------
+    # -- the agents' side (called by the agent door) -----------------------------------------
 
-    def job_event(self, link: AgentHandle, job_id: str, event: Mapping[str, Any]) -> None:
+    def job_event(self, handle: AgentHandle, job_id: str, event: Mapping[str, Any]) -> None:
         """An agent sent an event of one of its jobs (a ``JobEvent``'s ``event``)."""
-        self._route(link, job_id, Reported(job_id, event))
+        self._route(handle, job_id, Reported(job_id, event))
 
-    def job_end(self, link: AgentHandle, job_id: str, status: JobStatus) -> None:
+    def job_end(self, handle: AgentHandle, job_id: str, status: JobStatus) -> None:
         """An agent ended a job (``JobEnd``)."""
-        self._route(link, job_id, Ended(job_id, status))
+        self._route(handle, job_id, Ended(job_id, status))
 
-    def job_aborted(self, link: AgentHandle, job_id: str, reason: str) -> None:
+    def job_aborted(self, handle: AgentHandle, job_id: str, reason: str) -> None:
         """A job's stream broke while the agent stays connected (``JobAborted``)."""
-        self._route(link, job_id, Failed(job_id, "job_aborted", reason))
+        self._route(handle, job_id, Failed(job_id, "job_aborted", reason))
 
-    def link_lost(self, link: AgentHandle, name: str, reason: str | None = None) -> None:
+    def agent_lost(self, handle: AgentHandle, name: str, reason: str | None = None) -> None:
         """The agent's connection is gone: each of its unfinished jobs ends ``agent_lost`` with
         ``reason`` ``disconnected`` (the message ends with the cause, such as ``token revoked``,
         when given)."""
@@ -219,7 +219,7 @@ class Hub:
         if reason:
             message += f": {reason}"
         for run in set(self._routes.values()):
-            for job_id in run.jobs_on(link):
+            for job_id in run.jobs_on(handle):
                 run.inbox.put_nowait(Failed(job_id, "agent_lost", message, "disconnected"))
 
     # -- inside -------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ class Hub:
         measurement_id = self._new_id()
         names = [entry.name for entry in chosen]
         jobs = plan_jobs(measurement_id, command, names, self.settings.max_jobs)
-        links = {entry.name: entry.link for entry in chosen}
+        handles = {entry.name: entry.handle for entry in chosen}
         limits = self.settings.job_limits
         if private:
             limits = replace(limits, private=True)
@@ -255,7 +255,7 @@ class Hub:
             command,
             jobs,
             subject=subject,
-            links=links,
+            handles=handles,
             context=context,
             emit=emit,
             read_key=read_key or new_read_key(),
@@ -277,8 +277,8 @@ class Hub:
         self._runs.pop(run.id, None)
         self._tasks.pop(run.id, None)
 
-    def _route(self, link: AgentHandle, job_id: str, item: Inbound) -> None:
+    def _route(self, handle: AgentHandle, job_id: str, item: Inbound) -> None:
         run = self._routes.get(job_id)
         # Only the agent a job was offered to may speak for it; anything else is dropped.
-        if run is not None and run.link_of(job_id) is link:
+        if run is not None and run.handle_of(job_id) is handle:
             run.inbox.put_nowait(item)

@@ -25,7 +25,7 @@ class RegistryError(CloudpingError):
 
 class AgentHandle(Protocol):
     """How the hub reaches one connected agent. Both calls are fire-and-forget: what the
-    agent does comes back through the hub's ``job_event``/``job_end``/``link_lost``."""
+    agent does comes back through the hub's ``job_event``/``job_end``/``agent_lost``."""
 
     def offer(self, job_id: str, command: Mapping[str, Any], limits: JobLimits) -> None:
         """Send a job offer (``command`` is the structured JSON form, one target)."""
@@ -38,7 +38,7 @@ class AgentHandle(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AgentEntry:
-    """One connected agent: its name, the identity that proved it, its attributes, its link.
+    """One connected agent: its name, the identity that proved it, its attributes, its handle.
 
     ``connected_at`` is POSIX seconds, as the caller's clock gave it. ``profile`` is what
     selection matches on, made from the name and attributes when the entry is (at register,
@@ -48,7 +48,7 @@ class AgentEntry:
     name: str
     identity: str
     attributes: AgentAttributes
-    link: AgentHandle
+    handle: AgentHandle
     connected_at: float
     profile: Profile = field(init=False, repr=False, compare=False)
 
@@ -60,7 +60,7 @@ class AgentRegistry(Protocol):
     """The live agents, by name. Methods are async so a networked backend fits behind them."""
 
     async def register(
-        self, name: str, identity: str, attributes: AgentAttributes, link: AgentHandle, now: float
+        self, name: str, identity: str, attributes: AgentAttributes, handle: AgentHandle, now: float
     ) -> AgentEntry:
         """Add a connected agent whose hello was accepted.
 
@@ -71,11 +71,13 @@ class AgentRegistry(Protocol):
         """
         ...
 
-    async def unregister(self, name: str, link: AgentHandle) -> bool:
-        """Remove the agent if ``link`` is still its connection; whether it was removed."""
+    async def unregister(self, name: str, handle: AgentHandle) -> bool:
+        """Remove the agent if ``handle`` is still its connection; whether it was removed."""
         ...
 
-    async def update(self, name: str, link: AgentHandle, attributes: AgentAttributes) -> AgentEntry:
+    async def update(
+        self, name: str, handle: AgentHandle, attributes: AgentAttributes
+    ) -> AgentEntry:
         """Replace the attributes the agent announced (``not_found`` if it is not live)."""
         ...
 
@@ -101,7 +103,7 @@ class MemoryRegistry:
         self._listing: tuple[AgentEntry, ...] | None = None
 
     async def register(
-        self, name: str, identity: str, attributes: AgentAttributes, link: AgentHandle, now: float
+        self, name: str, identity: str, attributes: AgentAttributes, handle: AgentHandle, now: float
     ) -> AgentEntry:
         """See :meth:`AgentRegistry.register`."""
         if identity != name:
@@ -110,26 +112,28 @@ class MemoryRegistry:
         if name in self._agents:
             message = f"an agent named {name!r} is already connected"
             raise RegistryError(message, code="name_in_use", name=name)
-        entry = AgentEntry(name, identity, attributes, link, now)
+        entry = AgentEntry(name, identity, attributes, handle, now)
         self._agents[name] = entry
         self._listing = None
         return entry
 
-    async def unregister(self, name: str, link: AgentHandle) -> bool:
+    async def unregister(self, name: str, handle: AgentHandle) -> bool:
         """See :meth:`AgentRegistry.unregister`."""
-        # Matching the link keeps a late disconnect of an old connection from removing the
+        # Matching the handle keeps a late disconnect of an old connection from removing the
         # agent's new one.
         entry = self._agents.get(name)
-        if entry is None or entry.link is not link:
+        if entry is None or entry.handle is not handle:
             return False
         del self._agents[name]
         self._listing = None
         return True
 
-    async def update(self, name: str, link: AgentHandle, attributes: AgentAttributes) -> AgentEntry:
+    async def update(
+        self, name: str, handle: AgentHandle, attributes: AgentAttributes
+    ) -> AgentEntry:
         """See :meth:`AgentRegistry.update`."""
         entry = self._agents.get(name)
-        if entry is None or entry.link is not link:
+        if entry is None or entry.handle is not handle:
             raise RegistryError(f"no live agent {name!r}", code="not_found", name=name)
         updated = replace(entry, attributes=attributes)
         self._agents[name] = updated

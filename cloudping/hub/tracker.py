@@ -1,7 +1,7 @@
 """One measurement in flight: its jobs, the events coming back, and the stream it writes.
 
 A :class:`MeasurementRun` is driven by one task (:meth:`MeasurementRun.execute`); everything
-else reaches it through its inbox, put from synchronous callbacks (the QUIC glue, the caller's
+else reaches it through its inbox, put from synchronous callbacks (the agent door, the caller's
 cancellation), so the stream is written by one writer in one order. Each event goes to the
 caller at once and, with a growing ``seq``, to a :class:`~cloudping.store.MeasurementWriter`
 that stores the stream behind it, in that order, in batches; the run ends (``Hub.run``
@@ -97,7 +97,7 @@ class MeasurementRun:
         jobs: tuple[JobPlan, ...],
         *,
         subject: str | None,
-        links: Mapping[str, AgentHandle],
+        handles: Mapping[str, AgentHandle],
         context: RunContext,
         emit: Emit | None,
         read_key: str | None = None,
@@ -107,7 +107,7 @@ class MeasurementRun:
         self.subject = subject
         self.read_key = read_key
         self.jobs = {job.job_id: job for job in jobs}
-        self.links = dict(links)
+        self.handles = dict(handles)
         self.agents = tuple(dict.fromkeys(job.agent for job in jobs))
         self.open: set[str] = set(self.jobs)
         self.inbox: asyncio.Queue[Inbound] = asyncio.Queue()
@@ -123,17 +123,17 @@ class MeasurementRun:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
         self._emit = None
 
-    def jobs_on(self, link: AgentHandle) -> tuple[str, ...]:
-        """The open jobs running through ``link``, in the order they were offered."""
-        return tuple(j for j in self.open_jobs() if self.link_of(j) is link)
+    def jobs_on(self, handle: AgentHandle) -> tuple[str, ...]:
+        """The open jobs running through ``handle``, in the order they were offered."""
+        return tuple(j for j in self.open_jobs() if self.handle_of(j) is handle)
 
     def open_jobs(self) -> tuple[str, ...]:
         """The jobs not over yet, in the order they were offered."""
         return tuple(job_id for job_id in self.jobs if job_id in self.open)
 
-    def link_of(self, job_id: str) -> AgentHandle:
-        """The link the job was offered through."""
-        return self.links[self.jobs[job_id].agent]
+    def handle_of(self, job_id: str) -> AgentHandle:
+        """The handle the job was offered through."""
+        return self.handles[self.jobs[job_id].agent]
 
     async def execute(self) -> None:
         """Open the stream, offer the jobs, merge what comes back, end the stream.
@@ -170,10 +170,10 @@ class MeasurementRun:
         now = asyncio.get_running_loop().time()
         for job in self.jobs.values():
             try:
-                self.link_of(job.job_id).offer(
+                self.handle_of(job.job_id).offer(
                     job.job_id, to_json(job.command), self._context.limits
                 )
-            except CloudpingError as exc:  # the link died between selection and offer
+            except CloudpingError as exc:  # the handle died between selection and offer
                 failed = Failed(job.job_id, "agent_lost", exc.message, "disconnected")
                 self.inbox.put_nowait(failed)
             else:
@@ -249,7 +249,7 @@ class MeasurementRun:
 
     def _tell_cancel(self, job_id: str, reason: str) -> None:
         try:
-            self.link_of(job_id).cancel(job_id)
+            self.handle_of(job_id).cancel(job_id)
         except CloudpingError as exc:  # the agent is gone already: nothing to stop
             log.info("cancel of job %s (%s) not sent: %s", job_id, reason, exc.message)
 

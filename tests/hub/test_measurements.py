@@ -110,7 +110,7 @@ async def test_a_lost_agent_ends_its_jobs_with_agent_lost_while_the_other_finish
     async with asyncio.timeout(WAIT):
         runner = asyncio.create_task(setup.hub.run(command, "alice", setup.events.append))
         await ams1.played.wait()  # mid-job: started and replying, no end yet
-        setup.hub.link_lost(ams1, "ams1")
+        setup.hub.agent_lost(ams1, "ams1")
         measurement_id = await runner
     lost = [e for e in setup.events if isinstance(e, ErrorEvent)]
     assert [(e.code, e.reason, e.agent, e.target) for e in lost] == [

@@ -26,7 +26,7 @@ async def test_a_registered_agent_is_listed_and_found_by_name() -> None:
     entry = await registry.register("ber1", "ber1", BERLIN, link, T0)
     assert await registry.get("ber1") == entry
     assert [e.name for e in await registry.list()] == ["ber1"]
-    assert entry.link is link
+    assert entry.handle is link
     assert entry.attributes.city == "Berlin"
 
 
@@ -54,7 +54,7 @@ async def test_a_second_live_connection_with_the_same_name_is_refused() -> None:
     assert caught.value.code == "name_in_use"
     entry = await registry.get("ber1")
     assert entry is not None
-    assert entry.link is first
+    assert entry.handle is first
 
 
 async def test_unregistering_frees_the_name() -> None:
@@ -65,7 +65,7 @@ async def test_unregistering_frees_the_name() -> None:
     await registry.register("ber1", "ber1", BERLIN, second, T0 + 1)
     entry = await registry.get("ber1")
     assert entry is not None
-    assert entry.link is second
+    assert entry.handle is second
 
 
 async def test_a_late_disconnect_of_an_old_connection_leaves_the_new_one() -> None:

@@ -100,7 +100,7 @@ def test_a_second_agent_with_a_live_name_is_refused_and_the_first_stays(
             entry = await server.registry.get("a1")
             assert entry is not None
             assert server.door is not None
-            assert entry.link is server.door.handles[0]
+            assert entry.handle is server.door.handles[0]
         assert secret not in caplog.text
         assert dial.hello.token not in caplog.text
 
