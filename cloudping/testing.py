@@ -40,9 +40,8 @@ from cloudping.events import (
 )
 from cloudping.hub import Hub, HubSettings, MemoryRegistry
 from cloudping.store import MeasurementStore, MemoryStore
-from cloudping.wire.messages import AgentAttributes, Capability, JobLimits
+from cloudping.wire.messages import CAPABILITIES, AgentAttributes, JobLimits
 
-ALL_CAPABILITIES: tuple[Capability, ...] = ("icmp", "udp", "tcp", "dns", "http", "http3", "scan")
 START = 1_750_000_000.0  # POSIX seconds: where the doubles' clocks start
 
 
@@ -73,7 +72,7 @@ class ScriptedAgent:
         count: int | None = None,
         **attributes: Any,
     ) -> None:
-        attributes.setdefault("capabilities", ALL_CAPABILITIES)
+        attributes.setdefault("capabilities", CAPABILITIES)
         self.name = name
         self.attributes = AgentAttributes(**attributes)
         self.finishes = finishes

@@ -5,7 +5,7 @@ No I/O here: agents are reached through :class:`AgentHandle` objects the agent d
 provides, and callers (HTTP, MCP, Telegram, email) call :class:`Hub`.
 """
 
-from cloudping.hub.jobs import MEASUREMENT_COMMANDS, JobPlan, plan_jobs
+from cloudping.hub.jobs import JobPlan, plan_jobs
 from cloudping.hub.measurements import DEFAULT_JOB_LIMITS, Hub, HubSettings
 from cloudping.hub.registry import (
     AgentEntry,
@@ -18,7 +18,6 @@ from cloudping.hub.selection import choose_agents, needed_capabilities, selectio
 
 __all__ = [
     "DEFAULT_JOB_LIMITS",
-    "MEASUREMENT_COMMANDS",
     "AgentEntry",
     "AgentHandle",
     "AgentRegistry",

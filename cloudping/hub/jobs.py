@@ -11,10 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cloudping.commands import Command
-from cloudping.commands.measured import MEASUREMENT_COMMANDS, one_target, targets_of
+from cloudping.commands.measured import one_target, targets_of
 from cloudping.errors import CloudpingError
-
-__all__ = ["MEASUREMENT_COMMANDS", "JobPlan", "one_target", "plan_jobs", "targets_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +25,25 @@ class JobPlan:
     command: Command
 
 
+def check_job_count(agents: int, targets: int, allowed: int) -> None:
+    """Refuse more than ``allowed`` jobs (agents x targets) in one measurement.
+
+    Raises:
+        CloudpingError: ``quota_exceeded`` with ``limit`` ``jobs_per_measurement``, the jobs
+            ``requested`` and ``allowed``.
+    """
+    requested = agents * targets
+    if requested > allowed:
+        raise CloudpingError(
+            f"{agents} agents x {targets} targets = {requested} jobs, "
+            f"more than the {allowed} allowed per measurement",
+            code="quota_exceeded",
+            limit="jobs_per_measurement",
+            requested=requested,
+            allowed=allowed,
+        )
+
+
 def plan_jobs(
     measurement_id: str, command: Command, agents: Sequence[str], max_jobs: int
 ) -> tuple[JobPlan, ...]:
@@ -37,16 +54,7 @@ def plan_jobs(
             ``max_jobs`` jobs; ``not_a_measurement`` as :func:`targets_of`.
     """
     targets = targets_of(command)
-    count = len(agents) * len(targets)
-    if count > max_jobs:
-        raise CloudpingError(
-            f"{len(agents)} agents x {len(targets)} targets = {count} jobs, "
-            f"more than the {max_jobs} allowed per measurement",
-            code="quota_exceeded",
-            limit="jobs_per_measurement",
-            requested=count,
-            allowed=max_jobs,
-        )
+    check_job_count(len(agents), len(targets), max_jobs)
     pairs = [(agent, target) for agent in agents for target in targets]
     return tuple(
         JobPlan(f"{measurement_id}.{n}", agent, target, one_target(command, target))

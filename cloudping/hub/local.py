@@ -22,9 +22,9 @@ from cloudping.hub.measurements import Hub
 from cloudping.hub.registry import AgentRegistry
 from cloudping.probes.env import ProbeEnv
 from cloudping.wire import (
+    CAPABILITIES,
     AgentAttributes,
     Cancel,
-    Capability,
     JobEnd,
     JobEvent,
     JobLimits,
@@ -33,7 +33,6 @@ from cloudping.wire import (
 )
 
 LOCAL_AGENT = "local"
-_CAPABILITIES: tuple[Capability, ...] = ("icmp", "udp", "tcp", "dns", "http", "http3", "scan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ class LocalAgentSettings:
     rules: AgentRules = field(default_factory=AgentRules)
     attributes: AgentAttributes = field(
         default_factory=lambda: AgentAttributes(
-            capabilities=_CAPABILITIES, software=f"cloudping/{__version__}"
+            capabilities=CAPABILITIES, software=f"cloudping/{__version__}"
         )
     )
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
-from cloudping.commands import Command
+from cloudping.commands import Command, targets_of
 from cloudping.events import Emit
-from cloudping.hub.jobs import plan_jobs, targets_of
+from cloudping.hub.jobs import plan_jobs
 from cloudping.hub.overdue import OVERDUE_SLACK
 from cloudping.hub.registry import AgentHandle, AgentRegistry
 from cloudping.hub.selection import choose_agents

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cloudping.commands import Command, targets_of
 from cloudping.errors import CloudpingError
 from cloudping.hub import Hub
+from cloudping.hub.jobs import check_job_count
 from cloudping.hub.selection import count_agents
 from cloudping.service.caller import Caller
 from cloudping.service.window import HOUR, SlidingWindow
@@ -47,13 +48,4 @@ class Admission:
         targets = targets_of(command)
         # The hub's choice is random in which agents, never in how many: count them only.
         agents = count_agents(await self._hub.registry.list(), command)
-        requested, allowed = len(targets) * agents, caller.quota.jobs_per_measurement
-        if requested > allowed:
-            raise CloudpingError(
-                f"{agents} agents x {len(targets)} targets = {requested} jobs, "
-                f"more than the {allowed} allowed per measurement",
-                code="quota_exceeded",
-                limit="jobs_per_measurement",
-                requested=requested,
-                allowed=allowed,
-            )
+        check_job_count(agents, len(targets), caller.quota.jobs_per_measurement)

@@ -14,7 +14,7 @@ from typing import Any
 
 from cloudping.store.model import (
     FinalStatus,
-    Status,
+    MeasurementStatus,
     StoredEvent,
     StoredMeasurement,
     check_append,
@@ -32,7 +32,7 @@ class _Record:
     subject: str | None
     agents: tuple[str, ...]
     created_at: float
-    status: Status = "running"
+    status: MeasurementStatus = "running"
     summary: str | None = None
     ended_at: float | None = None
     events: list[tuple[int, str]] = field(default_factory=list)

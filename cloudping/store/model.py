@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudping.errors import CloudpingError
+from cloudping.events import to_dict
+from cloudping.events.frame import StreamFrame
 from cloudping.events.status import FINAL_STATUSES, FinalStatus, MeasurementStatus
 
 # The statuses are defined once, beside the event model's end status; the store names them.
@@ -19,7 +21,7 @@ __all__ = [
     "FINAL_STATUSES",
     "FinalStatus",
     "MeasurementNotFoundError",
-    "Status",
+    "MeasurementStatus",
     "StoreError",
     "StoredEvent",
     "StoredMeasurement",
@@ -29,7 +31,6 @@ __all__ = [
     "interrupted_end",
     "not_found",
 ]
-Status = MeasurementStatus
 
 
 class StoreError(CloudpingError):
@@ -68,7 +69,7 @@ class StoredMeasurement:
     subject: str | None
     agents: tuple[str, ...]
     created_at: float
-    status: Status
+    status: MeasurementStatus
     summary: dict[str, Any] | None
     ended_at: float | None
     events: tuple[StoredEvent, ...]
@@ -84,7 +85,7 @@ def not_found(measurement_id: str) -> MeasurementNotFoundError:
     )
 
 
-def check_append(measurement_id: str, status: Status, last_seq: int, seq: int) -> None:
+def check_append(measurement_id: str, status: MeasurementStatus, last_seq: int, seq: int) -> None:
     """Refuse an event for a finished measurement, or one whose ``seq`` does not grow.
 
     Growing sequence numbers are what make replay-then-follow exact: a follower that has
@@ -106,7 +107,7 @@ def check_append(measurement_id: str, status: Status, last_seq: int, seq: int) -
         )
 
 
-def check_finish(measurement_id: str, status: Status, final: str) -> None:
+def check_finish(measurement_id: str, status: MeasurementStatus, final: str) -> None:
     """Refuse a second finish, or a final status that is not one."""
     if final not in FINAL_STATUSES:
         raise ValueError(f"final status must be one of {FINAL_STATUSES}, not {final!r}")
@@ -120,16 +121,10 @@ def check_finish(measurement_id: str, status: Status, final: str) -> None:
 
 def interrupted_end(measurement_id: str, created_at: float, ended_at: float) -> dict[str, Any]:
     """The ``end`` event (as ``to_dict`` writes it) that closes a measurement a crash left
-    ``running``, so that a replay ends as every stream does (design.md: ``end`` is last)."""
-    duration_ms = round(max(0.0, ended_at - created_at) * 1000, 3)
-    return {
-        "type": "end",
-        "id": measurement_id,
-        "status": "interrupted",
-        "duration_ms": duration_ms,
-        "agent": None,
-        "target": None,
-    }
+    ``running``, so that a replay ends as every stream does (design.md: ``end`` is last);
+    written by the same frame as every other stream's end."""
+    frame = StreamFrame(measurement_id, created_at, status="interrupted")
+    return to_dict(frame.ending(max(ended_at, created_at)))
 
 
 def exists(measurement_id: str) -> StoreError:

@@ -28,7 +28,7 @@ from typing import Any, Self, TypeVar, cast
 from cloudping.datafiles import private_file
 from cloudping.store.model import (
     FinalStatus,
-    Status,
+    MeasurementStatus,
     StoredEvent,
     StoredMeasurement,
     StoreError,
@@ -245,11 +245,11 @@ def _insert(db: sqlite3.Connection, row: tuple[object, ...]) -> None:
         raise exists(str(row[0])) from exc
 
 
-def _status(db: sqlite3.Connection, measurement_id: str) -> Status:
+def _status(db: sqlite3.Connection, measurement_id: str) -> MeasurementStatus:
     row = db.execute("SELECT status FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
     if row is None:
         raise not_found(measurement_id)
-    return cast(Status, row[0])
+    return cast(MeasurementStatus, row[0])
 
 
 def _append(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudping.hub.selection import Profile, profile_of
-from cloudping.testing import ALL_CAPABILITIES
+from cloudping.wire import CAPABILITIES
 from cloudping.wire.messages import AgentAttributes
 
 
@@ -25,5 +25,5 @@ class Agent:
 
 def agent(name: str, **attributes: Any) -> Agent:
     """A candidate; every capability unless ``capabilities`` says otherwise."""
-    attributes.setdefault("capabilities", ALL_CAPABILITIES)
+    attributes.setdefault("capabilities", CAPABILITIES)
     return Agent(name, AgentAttributes(**attributes))
