@@ -19,6 +19,14 @@ RTT_SCALE: tuple[tuple[float, str, RGB], ...] = (
     (math.inf, ">=250 ms", RED),
 )
 NO_ANSWER_LABEL = "no answer"
+# Waterfall phases: a colour each (these are phases, not RTTs: the RTT scale does not apply).
+PHASE_FILL: dict[str, RGB] = {
+    "dns": (102, 153, 204),
+    "connect": (255, 179, 71),
+    "tls": (170, 120, 200),
+    "ttfb": (90, 180, 170),
+    "transfer": (120, 120, 120),
+}
 
 
 def rtt_step(rtt_ms: float) -> int:

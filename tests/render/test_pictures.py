@@ -15,10 +15,10 @@ from recorded import load, merged
 
 from cloudping.commands import MEASUREMENT_COMMANDS
 from cloudping.events import Event, HopStats, PathSummaryEvent
-from cloudping.render.colours import GREEN, GREY, ORANGE, RED
+from cloudping.render.colours import GREEN, GREY, ORANGE, PHASE_FILL, RED
 from cloudping.render.picture import PICTURES, picture
 from cloudping.render.picture.bitmap import scan_png
-from cloudping.render.picture.card import PHASE_FILL, Box, Layout, draw, layout
+from cloudping.render.picture.card import Box, Layout, draw, layout
 from cloudping.render.reports import Cell, Table, Waterfall, report
 from cloudping.render.snapshot import Snapshot
 

@@ -1,4 +1,4 @@
-"""The Starlette app of the HTTP API, built from a measurement service and a token service."""
+"""The Starlette app of the HTTP API, built from the command service and a token service."""
 
 from __future__ import annotations
 

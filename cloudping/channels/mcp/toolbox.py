@@ -54,7 +54,7 @@ class PageRequest(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Toolbox:
-    """The tools' collaborators: the measurement service and the result size budget."""
+    """The tools' collaborators: the command service and the result size budget."""
 
     service: CommandService
     result_bytes: int

@@ -10,10 +10,8 @@ from __future__ import annotations
 import html
 
 from cloudping.render.budget import cut
-from cloudping.render.colours import GREY, NO_ANSWER_LABEL, RTT_SCALE, css, rtt_colour
-from cloudping.render.pages.plain import CELL_CHARS
-from cloudping.render.picture.card import PHASE_FILL
-from cloudping.render.reports.model import Cell, Report, Table, Waterfall
+from cloudping.render.colours import GREY, NO_ANSWER_LABEL, PHASE_FILL, RTT_SCALE, css, rtt_colour
+from cloudping.render.reports.model import CELL_CHARS, Cell, Report, Table, Waterfall
 
 FONT = "font-family:DejaVu Sans Mono,Menlo,Consolas,monospace;font-size:13px"
 CELL = "border:1px solid #d2d2d2;padding:3px 6px;text-align:left"

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from cloudping.render.budget import cut
 from cloudping.render.colours import rtt_mark
-from cloudping.render.reports.model import Cell, Report, Table, Waterfall
+from cloudping.render.reports.model import CELL_CHARS, Cell, Report, Table, Waterfall
 
-CELL_CHARS = 40
 BAR_CHARS = 24
 
 

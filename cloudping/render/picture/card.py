@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageDraw
 
 from cloudping.render.budget import cut
-from cloudping.render.colours import GREY, NO_ANSWER_LABEL, RGB, RTT_SCALE, rtt_colour
+from cloudping.render.colours import GREY, NO_ANSWER_LABEL, PHASE_FILL, RGB, RTT_SCALE, rtt_colour
 from cloudping.render.picture.canvas import BACKGROUND, INK, font
-from cloudping.render.reports.model import Cell, Report, Table, Waterfall
+from cloudping.render.reports.model import CELL_CHARS, Cell, Report, Table, Waterfall
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (inclusive)
 MIN_WIDTH = 720
-CELL_CHARS = 40
 TITLE_CHARS = 100  # headings, titles and notes
 MARGIN, PAD = 16, 6
 TITLE_PT, TEXT_PT = 16, 13
@@ -28,14 +27,6 @@ BAR_AREA = 420  # px of the waterfall's time axis
 HEAD_FILL: RGB = (236, 236, 236)
 RULE: RGB = (210, 210, 210)
 NOTE_INK: RGB = (170, 30, 30)
-# Waterfall phases: a colour each (these are phases, not RTTs: the RTT scale does not apply).
-PHASE_FILL: dict[str, RGB] = {
-    "dns": (102, 153, 204),
-    "connect": (255, 179, 71),
-    "tls": (170, 120, 200),
-    "ttfb": (90, 180, 170),
-    "transfer": (120, 120, 120),
-}
 
 
 @dataclass

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Most characters of a cell any medium shows (a long name is cut, with an ellipsis): keeps a
+# PNG card near 1080 px and a chat table within a phone's width.
+CELL_CHARS = 40
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
