@@ -14,9 +14,9 @@ from PIL import Image
 from recorded import load, merged
 
 from cloudping.commands import MEASUREMENT_COMMANDS
-from cloudping.events import Event, HopStats, PathSummaryEvent
+from cloudping.events import ErrorEvent, Event, HopStats, PathSummaryEvent
 from cloudping.render.colours import GREEN, GREY, ORANGE, PHASE_FILL, RED
-from cloudping.render.picture import PICTURES, picture
+from cloudping.render.picture import PICTURES, job_pictures, picture
 from cloudping.render.picture.bitmap import scan_png
 from cloudping.render.picture.card import Box, Layout, draw, layout
 from cloudping.render.reports import Cell, Table, Waterfall, report
@@ -162,6 +162,12 @@ def test_http_waterfall_bars_follow_each_other_in_phase_colours() -> None:
 def test_scan_picture_is_the_bitmap_of_its_job() -> None:
     events = load("scan")
     assert picture("scan", events, WHEN) == scan_png(events, when=WHEN)
+
+
+def test_a_job_that_never_started_takes_no_place_among_the_pictures() -> None:
+    failed = ErrorEvent(code="agent_lost", message="gone", agent="a0", target="198.18.0.0/30")
+    events = [failed, *load("scan")]
+    assert job_pictures("scan", events, WHEN, most=1) == [picture("scan", load("scan"), WHEN)]
 
 
 def test_no_job_is_nothing_to_draw() -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from cloudping.channels.mcp.budget import as_json, json_text
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
-from cloudping.render.picture import picture
+from cloudping.render.picture import job_pictures
 
 MAX_PICTURES = 4  # one per job (agent x prefix) at most this many
 # The tools whose result carries pictures (design.md: scan returns the PNG as image content);
@@ -41,13 +41,7 @@ def pictures_of(command: str, events: Sequence[Event], when: datetime) -> list[I
     """The PNG of each job of a measurement whose tool returns pictures (scan)."""
     if command not in IMAGE_TOOLS:
         return []
-    jobs = list(dict.fromkeys((e.agent, e.target) for e in events if e.agent and e.target))
-    images = []
-    for agent, target in jobs[:MAX_PICTURES]:
-        own = [e for e in events if (e.agent, e.target) == (agent, target)]
-        try:
-            png = picture(command, own, when)
-        except ValueError:  # the job never started: nothing to draw
-            continue
-        images.append(ImageContent(data=base64.b64encode(png).decode(), mime_type="image/png"))
-    return images
+    return [
+        ImageContent(data=base64.b64encode(png).decode(), mime_type="image/png")
+        for png in job_pictures(command, events, when, MAX_PICTURES)
+    ]

@@ -50,3 +50,23 @@ def picture(command: str, events: Sequence[Event], when: datetime) -> bytes:
         ValueError: the events hold nothing to draw (the measurement did not start).
     """
     return PICTURES[command](events, when)
+
+
+def job_pictures(command: str, events: Sequence[Event], when: datetime, most: int) -> list[bytes]:
+    """The PNG of each job (agent x target) of a measurement, in the order the jobs started,
+    at most ``most``; a job with nothing to draw (it never started) takes no place.
+
+    Raises:
+        KeyError: ``command`` has no picture (see :data:`PICTURES`).
+    """
+    jobs = dict.fromkeys((e.agent, e.target) for e in events if e.agent and e.target)
+    drawn: list[bytes] = []
+    for job in jobs:
+        if len(drawn) == most:
+            break
+        own = [e for e in events if (e.agent, e.target) == job]
+        try:
+            drawn.append(picture(command, own, when))
+        except ValueError:
+            continue
+    return drawn
