@@ -28,6 +28,7 @@ async def create(request: Request) -> Response:
     ``background``."""
     api = api_of(request)
     caller = api.caller(request)
+    # Before the body is read: a caller who may not measure learns nothing of the command.
     caller.require("measure")
     body = await json_body(request)
     background = body.pop("background", False)

@@ -30,6 +30,7 @@ async def seed_ping(request: Request) -> Response:
     """Run the ping the query describes and stream its events."""
     api = api_of(request)
     caller = api.caller(request)
+    # Before the body is read: a caller who may not measure learns nothing of the command.
     caller.require("measure")
     command = from_json(ping_form(request.query_params))
     return await run(api, caller, command, background=False)

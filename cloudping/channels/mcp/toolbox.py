@@ -61,7 +61,6 @@ class Toolbox:
 
     async def measurement(self, caller: Caller, command: Command, report: Report) -> CallToolResult:
         """Run ``command`` and answer with its summary (and pictures, for a scan)."""
-        caller.require("measure")
         events = await measure(self.service, caller, command, report)
         result = fit(Snapshot.of(events), format_command(command), self.result_bytes)
         when = datetime.fromtimestamp(self.service.settings.clock(), UTC)
