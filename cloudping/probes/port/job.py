@@ -74,7 +74,7 @@ async def _run_target(
         resolved = await resolve(target.host, family)
         env.check_target(resolved.address)
     except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target.target))
+        emit(ErrorEvent.of(exc, agent=env.agent, target=target.target))
         return None
     prober = prober_for(resolved.family)
     return await PortJob(target, resolved, prober, agent=env.agent, emit=emit).run()
