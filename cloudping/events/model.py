@@ -134,6 +134,13 @@ class PingSummaryEvent:
     jitter_ms: float | None = None
     duration_ms: float = 0.0
     port: int | None = None
+    open: Annotated[
+        int | None,
+        Field(
+            description="tcping: the connects that found the port open (received counts "
+            "refused ones too: the host answered, the service did not)"
+        ),
+    ] = None
     probe: Literal["ping", "tcping"] = "ping"
     type: Literal["summary"] = "summary"
 
