@@ -121,6 +121,7 @@ def test_a_tcping_cell_whose_connects_were_all_refused_says_port_closed() -> Non
         for event in load("tcping")
     ]
     [table] = report("tcping", Snapshot.of(events), WHEN).sections
+    assert isinstance(table, Table)
     assert [row[1].text for row in table.rows] == ["0.053 ms 0%", "0.186 ms port closed"]
 
 
