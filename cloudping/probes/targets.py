@@ -41,7 +41,8 @@ class _Refusal:
 class TargetPolicy:
     """The ranges beyond the public Internet this agent serves, and whether the asker may use
     them (the ``private`` scope). The served ranges are kept even for an asker without
-    ``private`` so that a refusal can say that the scope, not the agent, is missing."""
+    ``private`` so that a refusal can say that the scope, not the agent, is missing; an
+    agent's job policy sets ``private`` from the offer (``agent.admit.job_policy``)."""
 
     served: tuple[Network, ...] = ()
     private: bool = True
