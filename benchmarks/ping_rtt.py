@@ -71,7 +71,7 @@ def cloudping(lab: Lab, family: Family, count: int, interval: float) -> Run:
     run = Run({}, cpu)
     for line in out.splitlines():
         event = json.loads(line)
-        if event["type"] != "reply" or event["icmp_error"] or event["late"]:
+        if event["type"] != "reply" or event.get("icmp_error") or event["late"]:
             continue
         if event["address"] != target:
             run.stray += 1

@@ -19,6 +19,7 @@ from cloudping.errors import UsageError
 from cloudping.policy import DEFAULT_LIMITS, Limits
 
 LOCAL_COUNT_MAX = 1_000_000
+PROGRAM = "cloudping "  # how the grammar's usage lines read here: usage: cloudping ping ...
 
 
 def local_limits() -> Limits:
@@ -60,10 +61,8 @@ def _command(argv: Sequence[str]) -> int:
         print(f"cloudping {__version__}")
         return 0
     # The grammar (pydantic) loads here, not for the operator's tools and services above.
-    from cloudping.commands import help_text  # noqa: PLC0415
-
     if not words or words[0] in ("-h", "--help"):
-        print(_overview(help_text()))
+        print(_overview())
         return 0
     return _grammar(options, words)
 
@@ -71,7 +70,13 @@ def _command(argv: Sequence[str]) -> int:
 def _grammar(options: CliOptions, words: list[str]) -> int:
     """Parse ``words`` and run or answer the command, here or on the hub the options name."""
     from cloudping.channels.cli.cafile import read_ca, with_ca  # noqa: PLC0415
-    from cloudping.commands import HelpCommand, help_text, is_measurement, parse_args  # noqa: PLC0415
+    from cloudping.commands import (  # noqa: PLC0415
+        HelpCommand,
+        as_invoked,
+        help_text,
+        is_measurement,
+        parse_args,
+    )
     from cloudping.runner import hub_target, runner_for  # noqa: PLC0415
 
     try:
@@ -82,7 +87,7 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     except UsageError as exc:
         return _usage_error(exc)
     if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
-        print(help_text(cmd.topic) if cmd.topic else _overview(help_text()))
+        print(as_invoked(help_text(cmd.topic), PROGRAM) if cmd.topic else _overview())
         return 0
     runner = runner_for(hub)
     # Only a command that runs needs asyncio, the events and the renderers.
@@ -96,18 +101,24 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
 
 
 def _usage_error(exc: UsageError) -> int:
+    from cloudping.commands import as_invoked  # noqa: PLC0415
+
     print(f"cloudping: {exc.message}", file=sys.stderr)
     if exc.usage:
-        print(exc.usage, file=sys.stderr)
+        print(as_invoked(exc.usage, PROGRAM), file=sys.stderr)
     return EXIT_ERROR
 
 
-def _overview(commands: str) -> str:
-    """The CLI's own help around ``commands``, the grammar's list of commands."""
+def _overview() -> str:
+    """The CLI's own help: its one usage line, then the grammar's list of commands."""
+    # The grammar (pydantic) loads here, not for the operator's tools and services above.
+    from cloudping.commands import command_list  # noqa: PLC0415
+
+    commands = command_list()
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
         "usage: cloudping [--json] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
-        "       cloudping up | hub | agent | token issue|list|revoke ...\n\n"
+        "processes: cloudping up | hub | agent | token issue|list|revoke ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"

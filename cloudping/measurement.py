@@ -42,7 +42,7 @@ async def run_measurement(cmd: Command, env: ProbeEnv, emit: Emit) -> EndStatus:
             )
         await probe(cmd, env, tracked)
     except CloudpingError as exc:
-        tracked(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent))
+        tracked(ErrorEvent.of(exc, agent=env.agent))
     except asyncio.CancelledError:
         frame.cancel()
         raise

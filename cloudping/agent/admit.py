@@ -75,8 +75,8 @@ def parse_served(text: str) -> tuple[Network, ...]:
 
 
 def job_policy(offer: JobOffer, rules: AgentRules) -> TargetPolicy:
-    """The target policy of one job: served ranges only for an asker with ``private``."""
-    return TargetPolicy(served=rules.served if offer.limits.private else ())
+    """The target policy of one job: served ranges open only to an asker with ``private``."""
+    return TargetPolicy(served=rules.served, private=offer.limits.private)
 
 
 def admit(offer: JobOffer, rules: AgentRules) -> Command:

@@ -146,7 +146,7 @@ class Agent:
         try:
             await self._probe(job)
         except CloudpingError as exc:
-            self._emit(job, ErrorEvent(code=exc.code, message=exc.message, agent=self.env.agent))
+            self._emit(job, ErrorEvent.of(exc, agent=self.env.agent))
         except Exception as exc:  # a bug: say so in the stream, keep the traceback in the log
             log.exception("job %s failed", job.job_id)
             message = f"internal error: {type(exc).__name__}"

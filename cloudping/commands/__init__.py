@@ -8,7 +8,7 @@ Text (any channel) -> :func:`parse`; CLI argv -> :func:`parse_args`; the API's s
 from cloudping.commands.commandnames import ALIASES, COMMAND_NAMES
 from cloudping.commands.dnstypes import RECORD_TYPES, record_type_number
 from cloudping.commands.formatter import format_command
-from cloudping.commands.help import help_text, usage
+from cloudping.commands.help import as_invoked, command_list, help_text, usage
 from cloudping.commands.jsonform import from_json, to_json
 from cloudping.commands.measured import MEASUREMENT_COMMANDS, is_measurement, targets_of
 from cloudping.commands.model import (
@@ -56,6 +56,8 @@ __all__ = [
     "TokenCommand",
     "TracerouteCommand",
     "VersionCommand",
+    "as_invoked",
+    "command_list",
     "format_command",
     "from_json",
     "help_text",

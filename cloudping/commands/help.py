@@ -9,6 +9,17 @@ from cloudping.commands.spec import CommandSpec, OptionSpec, default_of
 from cloudping.commands.table import HELP_OPTION, SPECS, lookup
 
 _COLUMN = 28
+_USAGE = "usage: "
+
+
+def as_invoked(text: str, prefix: str) -> str:
+    """A usage line, or help that starts with one, as a channel invokes the command.
+
+    The grammar's usage lines name the bare command (``usage: ping ...``), since each channel
+    types it its own way: ``as_invoked(line, "cloudping ")`` on the command line, ``"/"`` in a
+    chat. Other text is returned as it is.
+    """
+    return _USAGE + prefix + text.removeprefix(_USAGE) if text.startswith(_USAGE) else text
 
 
 def usage(name: str) -> str:
@@ -22,7 +33,7 @@ def usage(name: str) -> str:
 
 def usage_line(spec: CommandSpec) -> str:
     """The usage line of ``spec``."""
-    parts = [f"usage: {spec.name}"]
+    parts = [f"{_USAGE}{spec.name}"]
     parts += [_group_usage(list(group)) for _, group in _groups(spec.text_options)]
     if spec.positional is not None:
         parts.append(spec.positional.usage)
@@ -49,7 +60,7 @@ def help_text(name: str | None = None) -> str:
         UsageError: when ``name`` names no command.
     """
     if name is None:
-        return _overview()
+        return f"{GENERAL_USAGE}\n{command_list()}"
     spec = lookup(name)
     options = [_option_line(spec, option) for option in (*spec.text_options, HELP_OPTION)]
     sections = [
@@ -64,14 +75,16 @@ def help_text(name: str | None = None) -> str:
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
-def _overview() -> str:
+def command_list() -> str:
+    """The commands, one a line with what it does, without a usage line (a channel that has
+    its own, as the CLI does, puts this list under it)."""
     aliases = {name: alias for alias, name in ALIASES.items()}
     lines = ["commands:"]
     for spec in SPECS.values():
         alias = f" (alias: {aliases[spec.name]})" if spec.name in aliases else ""
         lines.append(f"  {spec.name:<12}{spec.summary}{alias}")
     lines.append("Type 'help COMMAND' or 'COMMAND --help' for the options of one command.")
-    return "\n".join([GENERAL_USAGE, *lines]) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _sentence(text: str) -> str:

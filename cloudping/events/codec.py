@@ -1,11 +1,18 @@
-"""NDJSON encoding of events, and their published JSON Schema."""
+"""NDJSON encoding of events, and their published JSON Schema.
+
+An event's optional fields that are null are left out of its line (a ping reply has no
+``port``, a DNS answer no ``error``): the schema lists them as optional, and reading a line
+back gives them their null default, so lines written before this rule still read. ``agent``
+and ``target`` stay on every line (null on the two that speak for the whole measurement), and
+records inside an event keep their nulls: a hop probe's null ``address`` is its answer, nobody.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 from cloudping.events.model import Event
 
@@ -27,10 +34,26 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+_NAMED = ("agent", "target")  # every line says who and what, null or not
+
+
+@cache
+def _optional(cls: type) -> frozenset[str]:
+    """The fields of an event class left out of its line when null."""
+    fields = dataclasses.fields(cls)
+    return frozenset(f.name for f in fields if f.default is None and f.name not in _NAMED)
+
+
 def to_dict(event: Event) -> dict[str, Any]:
-    """The JSON object of an event (``type`` first, nested records as objects, tuples as lists)."""
+    """The JSON object of an event (``type`` first, nested records as objects, tuples as lists;
+    optional fields that are null left out)."""
     out: dict[str, Any] = {"type": event.type}
-    out.update(_record(event))
+    optional = _optional(type(event))  # type: ignore[arg-type]  # a class is hashable
+    out.update(
+        (name, value)
+        for name, value in _record(event).items()
+        if value is not None or name not in optional
+    )
     return out
 
 
@@ -60,12 +83,26 @@ def from_dict(obj: Any) -> Event:
 def generate_schema() -> dict[str, Any]:
     """The JSON Schema of one event line, generated from the event classes."""
     schema = _adapter().json_schema(mode="serialization")
+    for cls in _event_classes():
+        definition = schema["$defs"][cls.__name__]
+        definition["required"] = [
+            name for name in definition["required"] if name not in _optional(cls)
+        ]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://cloudping.dev/schema/event.json",
         "title": "cloudping event",
         **schema,
     }
+
+
+def _event_classes() -> list[type]:
+    """The classes of the ``Event`` union (the summaries are an annotated union of their own)."""
+    classes: list[type] = []
+    for member in get_args(get_args(Event)[0]):
+        inner = get_args(member)[0] if get_origin(member) is Annotated else member
+        classes += get_args(inner) or [inner]
+    return classes
 
 
 @cache

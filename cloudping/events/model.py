@@ -15,12 +15,16 @@ from typing import Annotated, Literal, TypeVar, cast, dataclass_transform
 
 from pydantic import ConfigDict, Field
 
+from cloudping.errors import CloudpingError
 from cloudping.events.status import EndStatus
 
 _T = TypeVar("_T", bound=type)
 Percent = Annotated[float, Field(ge=0, le=100, description="percent of sent probes unanswered")]
 PortState = Literal["open", "closed", "filtered", "unreachable", "open_or_filtered"]
 """What one port probe (tcping, ``ping --proto tcp|udp``) learnt of the port (nmap's words)."""
+PolicyRule = Literal["scope", "not_served", "reserved"]
+"""Which rule of the target policy refused (``policy_denied``): the asker lacks the ``private``
+scope for a range the agent serves; the agent does not serve the range; no host answers there."""
 _CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
@@ -130,6 +134,13 @@ class PingSummaryEvent:
     jitter_ms: float | None = None
     duration_ms: float = 0.0
     port: int | None = None
+    open: Annotated[
+        int | None,
+        Field(
+            description="tcping: the connects that found the port open (received counts "
+            "refused ones too: the host answered, the service did not)"
+        ),
+    ] = None
     probe: Literal["ping", "tcping"] = "ping"
     type: Literal["summary"] = "summary"
 
@@ -349,7 +360,18 @@ class ErrorEvent:
     agent: str | None = None
     target: str | None = None
     reason: Literal["disconnected", "overdue"] | None = None
+    rule: Annotated[
+        PolicyRule | None, Field(description="policy_denied: which rule of the policy refused")
+    ] = None
     type: Literal["error"] = "error"
+
+    @classmethod
+    def of(
+        cls, error: CloudpingError, *, agent: str | None = None, target: str | None = None
+    ) -> ErrorEvent:
+        """The event of an expected failure, keeping the policy's ``rule`` when it has one."""
+        rule = error.fields.get("rule")
+        return cls(code=error.code, message=error.message, agent=agent, target=target, rule=rule)
 
 
 @_event

@@ -1,6 +1,7 @@
 """Did a result get an answer? One rule per result kind, for exit statuses and verdicts.
 
-As the Unix tools decide: ping (any reply), traceroute/mtr (the target reached), scan (a host
+As the Unix tools decide: ping (any reply), tcping (an open port: a refused connect proves the
+host is there, not that the service is reachable), traceroute/mtr (the target reached), scan (a host
 alive), dig (an answer, NXDOMAIN included), curl (any response, a 503 included).
 """
 
@@ -19,8 +20,8 @@ from cloudping.events.model import (
 def answered(event: Event) -> bool | None:
     """True or False for an event that is a job's result; ``None`` for any other event."""
     match event:
-        case PingSummaryEvent():
-            return event.received > 0
+        case PingSummaryEvent():  # ``open`` is None for ping and tcping stored before it
+            return (event.received if event.open is None else event.open) > 0
         case PathSummaryEvent():
             return event.reached
         case ScanSummaryEvent():

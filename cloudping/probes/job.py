@@ -154,6 +154,7 @@ class ScheduledJob(Generic[_Answer]):
             jitter_ms=_ms(s.jitter),
             duration_ms=round(duration_ms, 3),
             port=self.port,
+            open=self.opened(),
             probe=self.probe,
         )
 
@@ -161,6 +162,10 @@ class ScheduledJob(Generic[_Answer]):
 
     def start_event(self) -> StartEvent:
         raise NotImplementedError
+
+    def opened(self) -> int | None:
+        """tcping: the probes that found the port open; ``None`` where that means nothing."""
+        return None
 
     def send(self, seq: int) -> None:
         """Send probe ``seq`` (already marked sent)."""

@@ -18,6 +18,7 @@ from cloudping.agent.admit import (
 )
 from cloudping.commands import ScanCommand, parse_args
 from cloudping.errors import UsageError
+from cloudping.probes.targets import PolicyDeniedError
 
 from .twin import LIMITS, offer
 
@@ -77,9 +78,10 @@ def test_an_offer_is_parsed_under_the_agents_limits() -> None:
 
 def test_served_ranges_open_only_to_the_private_scope() -> None:
     rules = AgentRules(served=parse_served("172.20.0.0/14,fd00::/8"))
-    assert job_policy(offer("j", "ping", "192.0.2.1"), rules).served == rules.served
+    job_policy(offer("j", "ping", "172.20.0.1"), rules).check("172.20.0.1")
     public = dataclasses.replace(LIMITS, private=False)
-    assert job_policy(offer("j", "ping", "192.0.2.1", limits=public), rules).served == ()
+    with pytest.raises(PolicyDeniedError, match="`private` scope"):
+        job_policy(offer("j", "ping", "172.20.0.1", limits=public), rules).check("172.20.0.1")
 
 
 def test_served_ranges_parse_strictly() -> None:

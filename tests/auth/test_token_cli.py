@@ -62,7 +62,7 @@ def test_token_issue_refuses_bad_arguments_with_status_2(
 
 def test_the_grammars_own_token_command_still_parses(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "--help"]) == 0
-    assert "usage: token" in capsys.readouterr().out
+    assert "usage: cloudping token" in capsys.readouterr().out
 
 
 def test_scopes_may_be_joined_by_commas_or_repeated(

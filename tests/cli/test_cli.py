@@ -23,7 +23,7 @@ def test_command_help_lists_its_options(
 ) -> None:
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "usage: ping" in out
+    assert "usage: cloudping ping" in out
     for flag in ("-c", "--count", "-i", "-W", "--size", "--ttl", "--df"):
         assert flag in out
 
@@ -59,7 +59,7 @@ def test_usage_errors_exit_2_naming_the_word_with_the_usage(
     assert fragment in first
     if argv[0] == "ping":
         assert rest == [line for line in rest if line]
-        assert rest[0].startswith("usage: ping")
+        assert rest[0].startswith("usage: cloudping ping")
     assert "Traceback" not in captured.err
 
 
@@ -68,3 +68,17 @@ def test_commands_without_a_probe_yet_say_so_and_exit_2(capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert err.startswith("cloudping: ipinfo is not available yet")
     assert "ping" in err
+
+
+def test_help_prints_one_usage_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["help"]) == 0
+    out = capsys.readouterr().out
+    usages = [line for line in out.splitlines() if "usage:" in line]
+    assert usages == [
+        "usage: cloudping [--json] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS] ..."
+    ]
+
+
+def test_an_unknown_command_shows_the_cli_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pnig", "x"]) == 2
+    assert capsys.readouterr().err.splitlines()[1].startswith("usage: cloudping COMMAND ")

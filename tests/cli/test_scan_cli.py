@@ -33,7 +33,7 @@ def test_bad_scans_exit_2_naming_the_limit(
     assert first.startswith("cloudping: ")
     for fragment in fragments:
         assert fragment in first
-    assert "usage: scan" in err
+    assert "usage: cloudping scan" in err
     assert "Traceback" not in err
 
 

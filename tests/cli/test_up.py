@@ -95,8 +95,22 @@ def test_the_admin_token_may_ping_the_served_loopback(up: UpProcess) -> None:
 def test_a_guest_is_refused_loopback_without_the_private_scope(up: UpProcess) -> None:
     events = measure(up, LOOPBACK_PING, None)
     errors = [event for event in events if event["type"] == "error"]
-    assert [error["code"] for error in errors] == ["policy_denied"]
+    assert [(error["code"], error["rule"]) for error in errors] == [("policy_denied", "scope")]
+    assert "only to tokens with the `private` scope" in errors[0]["message"]
     assert events[-1]["type"] == "end"
+
+
+def test_a_private_token_is_told_which_option_serves_a_range_the_agent_does_not(
+    up: UpProcess,
+) -> None:
+    # Refused before any packet leaves: 198.18.0.1 is a lab address nobody serves here.
+    events = measure(up, {"command": "ping -c 1 198.18.0.1"}, up.token)
+    errors = [event for event in events if event["type"] == "error"]
+    assert [(error["code"], error["rule"]) for error in errors] == [("policy_denied", "not_served")]
+    assert (
+        "this agent serves 127.0.0.0/8; an agent started with `--serve 198.18.0.0/15`"
+        in (errors[0]["message"])
+    )
 
 
 def test_sigterm_stops_up_with_exit_0(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.commands import COMMAND_NAMES, help_text, parse, usage
+from cloudping.commands import COMMAND_NAMES, as_invoked, help_text, parse, usage
 from cloudping.commands.table import SPECS
 from cloudping.errors import UsageError
 
@@ -14,6 +14,19 @@ def test_the_ping_usage_line_follows_the_grammar() -> None:
         "usage: ping [-4|-6] [-c N] [-i SEC] [-W SEC] [--size BYTES] [--ttl N] [--df] "
         "[--proto icmp|udp|tcp] [-p PORT] [-s SELECTOR[,SELECTOR...]] [--limit N] TARGET..."
     )
+
+
+def test_each_channel_types_the_command_its_own_way() -> None:
+    line = usage("tcping")
+    assert as_invoked(line, "cloudping ").startswith("usage: cloudping tcping [-4|-6] ")
+    assert as_invoked(line, "/").startswith("usage: /tcping [-4|-6] ")
+    assert as_invoked(help_text("dns"), "/").startswith("usage: /dns ")
+    assert as_invoked("not a usage line", "/") == "not a usage line"
+
+
+def test_the_overview_has_one_usage_line() -> None:
+    lines = help_text().splitlines()
+    assert [line for line in lines if line.startswith("usage:")] == [lines[0]]
 
 
 def test_a_repeatable_option_is_marked_in_usage() -> None:

@@ -118,11 +118,15 @@ def test_every_transport_gives_the_same_answer(
     for transport in TRANSPORTS:
         stream = dns_lab.dns_json(*dns_lab.server(transport, family), "-t", rtype, name)
         [event] = dns_events(stream)
-        assert event["error"] is None, (transport, event["error"])
-        assert (event["rcode"], event["transport"], event["qtype"]) == ("NOERROR", transport, rtype)
+        assert event.get("error") is None, (transport, event.get("error"))
+        assert (event.get("rcode"), event["transport"], event["qtype"]) == (
+            "NOERROR",
+            transport,
+            rtype,
+        )
         assert data(event) == EXPECTED[rtype, name], transport
         assert "aa" in event["flags"]
-        assert event["nsid"] == NSID
+        assert event.get("nsid") == NSID
         assert event["address"] == SERVER[family]
 
 
@@ -156,7 +160,7 @@ def test_text_output_reads_like_dig(dns_lab: DnsLab, transport: str) -> None:
 
 def test_nxdomain_is_a_result_with_the_zones_soa(dns_lab: DnsLab) -> None:
     [event] = dns_events(dns_lab.dns_json(*dns_lab.server("udp", 4), "nothing.lab"))
-    assert (event["rcode"], event["error"], event["answers"]) == ("NXDOMAIN", None, [])
+    assert (event.get("rcode"), event.get("error"), event["answers"]) == ("NXDOMAIN", None, [])
     assert [r["type"] for r in event["authority"]] == ["SOA"]
     text = dns_lab.cloudping("dns", *dns_lab.server("udp", 6), "nothing.lab")
     assert text.returncode == 0
@@ -168,7 +172,7 @@ def test_a_large_rrset_is_truncated_over_udp_and_asked_again_over_tcp(
     dns_lab: DnsLab, family: Family
 ) -> None:
     [event] = dns_events(dns_lab.dns_json(*dns_lab.server("udp", family), "big.lab"))
-    assert (event["truncated"], event["transport"], event["rcode"]) == (True, "tcp", "NOERROR")
+    assert (event["truncated"], event["transport"], event.get("rcode")) == (True, "tcp", "NOERROR")
     assert len(event["answers"]) == BIG_COUNT
     assert event["size"] > 1232
     text = dns_lab.cloudping("dns", *dns_lab.server("udp", family), "big.lab")
@@ -183,7 +187,7 @@ def test_one_connection_serves_every_name_and_only_the_first_pays_the_setup(
     events = dns_events(stream)
     assert [e["target"] for e in events] == ["www.lab", "mail.lab", "dns.lab"]
     assert events[0]["connect_ms"] > 0
-    assert [e["connect_ms"] for e in events[1:]] == [None, None]
+    assert [e.get("connect_ms") for e in events[1:]] == [None, None]
     assert all(e["query_ms"] > 0 for e in events)
 
 
@@ -219,12 +223,12 @@ def test_a_certificate_for_another_name_fails_and_says_which_names_it_has(dns_la
         "certificate verify failed: name mismatch (dns.lab expected, "
         "the certificate is for root.lab"
     )
-    assert by_name["rcode"] is None
+    assert by_name.get("rcode") is None
 
 
 def test_the_right_sni_makes_the_same_server_answer(dns_lab: DnsLab) -> None:
     event = dot_root(dns_lab, "--sni", "root.lab")
-    assert (event["error"], event["rcode"]) == (None, "NOERROR")
+    assert (event.get("error"), event.get("rcode")) == (None, "NOERROR")
     assert event["answers"][0]["type"] == "SOA"
 
 
@@ -248,7 +252,7 @@ def test_a_server_that_never_answers_is_an_error_result_within_the_timeout(dns_l
     stream = dns_lab.dns_json("--server", dns_lab.lab.blackhole(4), "www.lab")
     elapsed = time.monotonic() - started
     [event] = dns_events(stream)
-    assert event["error"] == "no answer within 5 s"
+    assert event.get("error") == "no answer within 5 s"
     assert 5.0 <= elapsed < 9.0
 
 
@@ -257,7 +261,7 @@ def test_an_unreachable_server_is_reported_at_once(dns_lab: DnsLab, family: Fami
     started = time.monotonic()
     server = dns_lab.lab.unreachable(family)
     [event] = dns_events(dns_lab.dns_json("--server", server, "www.lab"))
-    assert event["error"] == "host unreachable"
+    assert event.get("error") == "host unreachable"
     assert time.monotonic() - started < 4.0
 
 
@@ -294,13 +298,13 @@ def test_bad_input_gets_a_specific_error(dns_lab: DnsLab, words: list[str], mess
 
 def test_without_server_the_system_resolver_answers(dns_lab: DnsLab) -> None:
     [event] = dns_events(dns_lab.dns_json("-t", "PTR", "198.18.1.2", role="target"))
-    assert (event["server"], event["qname"]) == ("127.0.0.1:53", "2.1.18.198.in-addr.arpa.")
+    assert (event["server"], event.get("qname")) == ("127.0.0.1:53", "2.1.18.198.in-addr.arpa.")
     assert data(event) == ["agent.lab."]
 
 
 def test_a_trace_follows_the_delegation_from_the_root_to_the_answer(dns_lab: DnsLab) -> None:
     steps = dns_events(dns_lab.dns_json("--trace", "www.lab", role="target"))
-    assert [(e["step"], e["server"], e["address"]) for e in steps] == [
+    assert [(e.get("step"), e["server"], e["address"]) for e in steps] == [
         (1, "127.0.0.1:53", "127.0.0.1"),
         (2, "root.lab:53", ROOT[4]),
         (3, "ns1.lab:53", SERVER[4]),
@@ -316,8 +320,8 @@ def test_a_trace_of_a_missing_name_ends_with_nxdomain_from_the_zones_server(
     dns_lab: DnsLab,
 ) -> None:
     steps = dns_events(dns_lab.dns_json("--trace", "-t", "MX", "nothing.lab", role="target"))
-    assert [e["rcode"] for e in steps] == ["NOERROR", "NOERROR", "NXDOMAIN"]
-    assert steps[-1]["error"] is None
+    assert [e.get("rcode") for e in steps] == ["NOERROR", "NOERROR", "NXDOMAIN"]
+    assert steps[-1].get("error") is None
 
 
 @pytest.mark.parametrize(
@@ -329,6 +333,6 @@ def test_a_server_named_by_host_name_is_resolved_and_its_name_checked(
 ) -> None:
     stream = dns_lab.dns_json(*server, "--ca", str(dns_lab.ca), "www.lab", role="target")
     [event] = dns_events(stream)
-    assert event["error"] is None, event["error"]
+    assert event.get("error") is None, event.get("error")
     assert event["address"] in SERVER.values()
     assert data(event) == ["198.18.3.2"]

@@ -184,7 +184,7 @@ def test_traceroute_with_df_finds_the_path_mtu(small_mtu_lab: Lab) -> None:
     stream = cloudping(small_mtu_lab, "traceroute", "--df", "--size", "1472", "-q", "1", target)
     [summary] = [e for e in stream if e["type"] == "summary"]
     assert summary["reached"] is True
-    assert summary["path_mtu"] == 1400
+    assert summary.get("path_mtu") == 1400
     assert [set(h) for h in hops(stream)] == [{a} for a in small_mtu_lab.hops(4)]
 
 
@@ -192,5 +192,5 @@ def test_ping_with_df_names_the_router_and_the_next_hop_mtu(small_mtu_lab: Lab) 
     target = small_mtu_lab.addr("target", 6)
     stream = cloudping(small_mtu_lab, "ping", "-c", "1", "--df", "--size", "1452", target)
     [reply] = [e for e in stream if e["type"] == "reply"]
-    assert (reply["icmp_error"], reply["mtu"]) == ("packet_too_big", 1400)
+    assert (reply.get("icmp_error"), reply.get("mtu")) == ("packet_too_big", 1400)
     assert reply["address"] == small_mtu_lab.addr("r1", 6)

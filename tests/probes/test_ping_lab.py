@@ -88,7 +88,9 @@ def test_random_loss_on_a_router_is_counted_exactly(lab: Lab) -> None:
         result = ping(lab, "--json", "-c", "100", "-i", "0.01", "-W", "1", target)
         dropped = loss.packets()
     stream = events(result.stdout)
-    replied = {e["seq"] for e in of_type(stream, "reply") if not e["late"] and not e["icmp_error"]}
+    replied = {
+        e["seq"] for e in of_type(stream, "reply") if not e["late"] and not e.get("icmp_error")
+    }
     timed_out = {e["seq"] for e in of_type(stream, "timeout")}
     [summary] = of_type(stream, "summary")
     assert replied.isdisjoint(timed_out)
@@ -114,7 +116,8 @@ def test_ttl_1_gets_time_exceeded_from_the_first_router(lab: Lab, family: Family
 def test_an_unreachable_host_is_reported_by_the_router(lab: Lab, family: Family) -> None:
     result = ping(lab, "--json", "-c", "2", "-i", "0.2", lab.unreachable(family))
     answers = [
-        (e["seq"], e["icmp_error"], e["address"]) for e in of_type(events(result.stdout), "reply")
+        (e["seq"], e.get("icmp_error"), e["address"])
+        for e in of_type(events(result.stdout), "reply")
     ]
     router = lab.addr("r2", family)
     assert answers == [(1, "host_unreachable", router), (2, "host_unreachable", router)]
@@ -133,7 +136,7 @@ def test_without_raw_sockets_the_datagram_socket_pings_with_the_same_results(
     assert result.returncode == 0, result.stderr
     stream = events(result.stdout)
     assert of_type(stream, "start")[0]["method"] == "datagram"
-    assert [(e["seq"], e["ttl"], e["address"]) for e in of_type(stream, "reply")] == [
+    assert [(e["seq"], e.get("ttl"), e["address"]) for e in of_type(stream, "reply")] == [
         (1, 62, target),
         (2, 62, target),
         (3, 62, target),
@@ -148,7 +151,7 @@ def test_datagram_socket_reports_icmp_errors_from_the_error_queue(lab: Lab) -> N
         lab, "--json", "-c", "1", "--ttl", "1", lab.addr("target", 4), prefix=tuple(NO_NET_RAW)
     )
     [reply] = of_type(events(result.stdout), "reply")
-    assert (reply["icmp_error"], reply["address"]) == ("time_exceeded", lab.hops(4)[0])
+    assert (reply.get("icmp_error"), reply["address"]) == ("time_exceeded", lab.hops(4)[0])
 
 
 @pytest.mark.skipif(

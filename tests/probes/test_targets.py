@@ -227,3 +227,62 @@ def test_every_probe_refuses_a_loopback_target_under_a_policy(command: str) -> N
     errors = [e for e in events if isinstance(e, ErrorEvent)]
     assert [e.code for e in errors] == ["policy_denied"]
     assert not any(isinstance(e, ReplyEvent | HopEvent | ScanEvent) for e in events)
+
+
+LOOPBACK_SERVED = (ipaddress.ip_network("127.0.0.0/8"),)
+
+
+def _refusal(policy: TargetPolicy, address: str) -> PolicyDeniedError:
+    with pytest.raises(PolicyDeniedError) as refused:
+        policy.check(address)
+    return refused.value
+
+
+def test_a_served_range_without_the_private_scope_is_refused_by_the_scope_rule() -> None:
+    error = _refusal(TargetPolicy(served=LOOPBACK_SERVED, private=False), "127.0.0.1")
+    assert error.fields["rule"] == "scope"
+    assert "this agent serves the range, but only to tokens with the `private` scope" in str(error)
+    assert "only public addresses" not in str(error)
+
+
+def test_a_range_the_agent_does_not_serve_names_the_serve_option() -> None:
+    error = _refusal(TargetPolicy(served=LOOPBACK_SERVED), "10.1.2.3")
+    assert error.fields["rule"] == "not_served"
+    assert str(error) == (
+        "target 10.1.2.3 is a private-use address (10.0.0.0/8, RFC 1918): refused (this agent "
+        "serves 127.0.0.0/8; an agent started with `--serve 10.0.0.0/8` (`cloudping up` or "
+        "`cloudping agent`) may probe it for tokens with `private`)"
+    )
+
+
+def test_without_serve_the_refusal_says_the_agent_serves_nothing_private() -> None:
+    error = _refusal(TargetPolicy(), "127.0.0.1")
+    assert error.fields["rule"] == "not_served"
+    assert "this agent serves no range beyond the public Internet" in str(error)
+    assert "`--serve 127.0.0.0/8`" in str(error)
+
+
+@pytest.mark.parametrize("address", ["224.0.0.1", "255.255.255.255", "0.1.2.3", "ff02::1"])
+def test_ranges_where_no_host_answers_are_refused_by_the_reserved_rule(address: str) -> None:
+    error = _refusal(TargetPolicy(), address)
+    assert error.fields["rule"] == "reserved"
+    assert "no single host answers there" in str(error)
+
+
+def test_an_embedded_address_takes_the_rule_of_the_address_it_carries() -> None:
+    error = _refusal(TargetPolicy(served=LOOPBACK_SERVED, private=False), "::ffff:127.0.0.1")
+    assert error.fields["rule"] == "scope"
+    assert "IPv4-mapped" in str(error)
+
+
+def test_a_sweep_of_a_served_range_without_the_private_scope_names_the_scope() -> None:
+    policy = TargetPolicy(served=LOOPBACK_SERVED, private=False)
+    with pytest.raises(PolicyDeniedError) as refused:
+        policy.check_network(ipaddress.ip_network("127.0.0.0/30"))
+    assert refused.value.fields["rule"] == "scope"
+    TargetPolicy(served=LOOPBACK_SERVED).check_network(ipaddress.ip_network("127.0.0.0/30"))
+
+
+def test_the_error_event_carries_the_rule() -> None:
+    event = ErrorEvent.of(_refusal(TargetPolicy(), "127.0.0.1"), agent="local")
+    assert (event.code, event.rule, event.agent) == ("policy_denied", "not_served", "local")

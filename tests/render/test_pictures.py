@@ -14,7 +14,7 @@ from PIL import Image
 from recorded import load, merged
 
 from cloudping.commands import MEASUREMENT_COMMANDS
-from cloudping.events import ErrorEvent, Event, HopStats, PathSummaryEvent
+from cloudping.events import ErrorEvent, Event, HopStats, PathSummaryEvent, PingSummaryEvent
 from cloudping.render.colours import GREEN, GREY, ORANGE, PHASE_FILL, RED
 from cloudping.render.picture import PICTURES, job_pictures, picture
 from cloudping.render.picture.bitmap import scan_png
@@ -111,6 +111,18 @@ def test_a_running_ping_shows_the_rows_so_far() -> None:
 def test_tcping_open_and_closed_ports_both_answered_green() -> None:
     image, where = placed("tcping", load("tcping"))
     assert [fill(image, where.cells[(0, row, 1)]) for row in (1, 2)] == [GREEN, GREEN]
+
+
+def test_a_tcping_cell_whose_connects_were_all_refused_says_port_closed() -> None:
+    events = [
+        replace(event, open=0 if event.port == 9 else 3)
+        if isinstance(event, PingSummaryEvent)
+        else event
+        for event in load("tcping")
+    ]
+    [table] = report("tcping", Snapshot.of(events), WHEN).sections
+    assert isinstance(table, Table)
+    assert [row[1].text for row in table.rows] == ["0.053 ms 0%", "0.186 ms port closed"]
 
 
 @pytest.mark.parametrize("command", ["traceroute", "mtr"])

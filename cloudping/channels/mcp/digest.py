@@ -205,6 +205,7 @@ def _problem(error: ErrorEvent, detail: Detail) -> rm.Problem:
         message=cut(error.message, detail.text),
         agent=error.agent,
         target=_maybe(error.target, detail.text),
+        rule=error.rule,
     )
 
 

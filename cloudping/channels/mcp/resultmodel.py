@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloudping.events.model import PolicyRule
 from cloudping.events.status import EndStatus, MeasurementStatus
 from cloudping.render.budget import DetailLevel
 
@@ -26,6 +27,9 @@ class Problem(BaseModel):
     message: str
     agent: str | None = None
     target: str | None = None
+    rule: PolicyRule | None = Field(
+        default=None, description="policy_denied: scope, not_served or reserved"
+    )
 
 
 class Rtt(BaseModel):

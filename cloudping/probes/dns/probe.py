@@ -51,7 +51,7 @@ async def ask_server(cmd: DnsCommand, server: Server, env: ProbeEnv, emit: Emit)
         address = await server_address(server, env)
     except CloudpingError as exc:
         for name in cmd.names:
-            emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=name))
+            emit(ErrorEvent.of(exc, agent=env.agent, target=name))
         return []
     asker = Asker(server, address, cmd.ca_pem, open_connection(server, address, cmd.ca_pem))
     found: list[DnsEvent] = []
@@ -71,7 +71,7 @@ async def _ask_name(
     try:
         q = question(name, cmd.type, dnssec=cmd.dnssec)
     except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=name))
+        emit(ErrorEvent.of(exc, agent=env.agent, target=name))
         return None
     event = await asker.ask(q, agent=env.agent, target=name)
     emit(event)

@@ -100,7 +100,7 @@ async def run(cmd: DnsCommand, env: ProbeEnv, emit: Emit) -> list[DnsEvent]:
         try:
             await tracer.trace()
         except CloudpingError as exc:
-            emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=name))
+            emit(ErrorEvent.of(exc, agent=env.agent, target=name))
         events += tracer.steps
     return events
 

@@ -191,9 +191,7 @@ class _HttpJob:
         if self.hops:  # the chain so far is a result; the refusal keeps its stable code
             event = self._event(error=f"redirect not followed: {exc.message}")
             self.emit(event)
-        self.emit(
-            ErrorEvent(code=exc.code, message=exc.message, agent=self.env.agent, target=self.url)
-        )
+        self.emit(ErrorEvent.of(exc, agent=self.env.agent, target=self.url))
         return event
 
 

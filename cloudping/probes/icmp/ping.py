@@ -39,7 +39,7 @@ async def _ping_target(
         env.check_target(resolved.address)
         endpoint = env.icmp(resolved.family)
     except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target))
+        emit(ErrorEvent.of(exc, agent=env.agent, target=target))
         return None
     return await _PingJob(
         cmd, target=target, resolved=resolved, endpoint=endpoint, agent=env.agent, emit=emit

@@ -138,7 +138,7 @@ async def open_path(
         env.check_target(resolved.address)
         prober = make_prober(proto, env, resolved, timeout=timeout, port=port, paris=paris, df=df)
     except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target))
+        emit(ErrorEvent.of(exc, agent=env.agent, target=target))
         yield None
         return
     try:

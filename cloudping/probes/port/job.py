@@ -74,7 +74,7 @@ async def _run_target(
         resolved = await resolve(target.host, family)
         env.check_target(resolved.address)
     except CloudpingError as exc:
-        emit(ErrorEvent(code=exc.code, message=exc.message, agent=env.agent, target=target.target))
+        emit(ErrorEvent.of(exc, agent=env.agent, target=target.target))
         return None
     prober = prober_for(resolved.family)
     return await PortJob(target, resolved, prober, agent=env.agent, emit=emit).run()
@@ -106,6 +106,7 @@ class PortJob(ScheduledJob[PortAnswer]):
         self.sockaddr = with_port(resolved, spec.port)
         self.timeout_state = prober.timeout_state
         self.flights: dict[int, Flight] = {}
+        self.open_replies = 0
 
     def start_event(self) -> StartEvent:
         return StartEvent(
@@ -118,6 +119,10 @@ class PortJob(ScheduledJob[PortAnswer]):
             size=self.prober.size,
             port=self.spec.port,
         )
+
+    def opened(self) -> int | None:
+        # Only tcping asks whether the service is there; ``ping --proto`` asks for the host.
+        return self.open_replies if self.probe == "tcping" else None
 
     def send(self, seq: int) -> None:
         self.flights[seq] = self.prober.launch(seq, self.sockaddr, self.deliver)
@@ -146,6 +151,7 @@ class PortJob(ScheduledJob[PortAnswer]):
         outcome = self.settle(answer.seq, is_reply=answer.answered, rtt_ms=answer.rtt_ms)
         if outcome is Outcome.UNKNOWN:
             return
+        self.open_replies += outcome is Outcome.REPLY and answer.state == "open"
         self.emit(
             ReplyEvent(
                 agent=self.agent,

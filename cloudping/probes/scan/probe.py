@@ -54,7 +54,7 @@ async def run(cmd: ScanCommand, env: ProbeEnv, emit: Emit) -> list[ScanSummaryEv
         transport = _transport(cmd, network, env, job.on_verdict)
     except (CloudpingError, OSError) as exc:
         error = exc if isinstance(exc, CloudpingError) else _unavailable(cmd, exc)
-        emit(ErrorEvent(code=error.code, message=error.message, agent=env.agent, target=cmd.cidr))
+        emit(ErrorEvent.of(error, agent=env.agent, target=cmd.cidr))
         return []
     return [await job.run(transport)]
 

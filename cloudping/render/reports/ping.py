@@ -50,6 +50,9 @@ def _cell(job: JobView | None) -> Cell:
         return Cell("…")  # started, nothing back yet: no colour to give
     mark = "" if job.state == "done" else " …"
     text = "no answer" if avg is None else f"{ms(avg)} ms"
+    if isinstance(summary, PingSummaryEvent) and summary.open == 0 and summary.received:
+        # The host answered (coloured by its RTT) but refused every connect: not a service.
+        return Cell(f"{text} port closed", rtt=True, rtt_ms=avg)
     return Cell(f"{text} {loss:g}%{mark}", rtt=True, rtt_ms=avg)
 
 

@@ -75,13 +75,17 @@ def timeout(event: TimeoutEvent) -> str:
 
 
 def summary(event: PingSummaryEvent) -> str:
-    """The statistics block: open and closed both count as received (the host answered)."""
+    """The statistics block: open and closed both count as received (the host answered); a
+    port that refused every answered attempt says so on a line of its own."""
     counts = [f"{event.sent} probes transmitted", f"{event.received} received"]
     if event.errors:
         counts.append(f"+{event.errors} errors")
     counts += [f"{event.loss:g}% loss", f"time {event.duration_ms:.0f}ms"]
     title = f"--- {_target_endpoint(event.target, event.port)} {event.probe} statistics ---"
     lines = ["", title, ", ".join(counts)]
+    if event.open == 0 and event.received:
+        # The host answered with RSTs: reachable, but the service is not (exit status 1).
+        lines.append(f"port closed: {event.received} of {event.sent} attempts refused")
     if event.received and None not in (event.min_ms, event.avg_ms, event.max_ms, event.stddev_ms):
         lines.append(
             f"rtt min/avg/max/mdev = {event.min_ms:.3f}/{event.avg_ms:.3f}/"
