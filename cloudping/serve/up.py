@@ -28,6 +28,7 @@ from cloudping.serve.hub import (
     api_url,
     http_settings,
     listen_address,
+    listeners,
     run_service,
     serve,
     welcome,
@@ -104,7 +105,8 @@ def main(argv: Sequence[str]) -> int:
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port))
 
-    return run_service("cloudping up", serve(settings, api=api, greeting=greeting))
+    service = serve(settings, api=api, greeting=greeting)
+    return run_service("cloudping up", service, listeners(settings, api))
 
 
 def next_steps(server: HubServer, url: str) -> str:
