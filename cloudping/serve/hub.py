@@ -30,6 +30,7 @@ from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.serve.executable import cloudping_command
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
 from cloudping.service import Network
 
@@ -382,7 +383,8 @@ def welcome(server: HubServer) -> str:
     settings = server.settings
     host = settings.agent_host
     shown_host = f"[{host}]" if ":" in host else host
-    issue = ["cloudping", "token", "issue", "--data-dir", str(settings.data_dir)]
+    command = cloudping_command()
+    issue = [*shlex.split(command), "token", "issue", "--data-dir", str(settings.data_dir)]
     issue += ["--sub", "NAME", "--aud", "agent"]
     if settings.issuer != DEFAULT_ISSUER:
         issue += ["--issuer", settings.issuer]
@@ -394,7 +396,7 @@ def welcome(server: HubServer) -> str:
         + f"hub certificate: {server.cert_path}\n"
         f"SHA-256 fingerprint: {server.fingerprint}\n\n"
         "Run an agent (replace NAME; use this host's public address for 0.0.0.0):\n"
-        f"  cloudping agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"
+        f"  {command} agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"
         f'    --token "{token}" \\\n'
         f"    --hub-fingerprint {server.fingerprint}"
     )

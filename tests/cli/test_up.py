@@ -22,10 +22,10 @@ HTTP_TIMEOUT_S = 30.0
 
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpProcess]:
-    """One ``cloudping up --serve 127.0.0.0/8`` (and a WebSocket door) for this module."""
+    """One ``cloudping up`` on its defaults (and a WebSocket door) for this module."""
     ws = f"127.0.0.1:{free_port(socket.SOCK_STREAM)}"
     data = tmp_path_factory.mktemp("up") / "data"
-    running = start_up(data, "--serve", "127.0.0.0/8", "--agent-ws-listen", ws)
+    running = start_up(data, "--agent-ws-listen", ws)
     try:
         yield running
     finally:
@@ -42,40 +42,60 @@ def measure(up: UpProcess, body: dict[str, Any], token: str | None) -> list[dict
     return [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
 
+def tried(up: UpProcess) -> list[str]:
+    """The commands under "Try:" in the welcome, backslash-continued lines joined."""
+    text = "\n".join(up.output)
+    block = text.split("Try:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.strip() for line in block.replace("\\\n", " ").splitlines()]
+
+
 def test_up_prints_the_api_the_admin_token_and_the_agent_line(up: UpProcess) -> None:
     text = "\n".join(up.output)
     assert f"HTTP API: {up.url}/api/v1" in text
     assert f"MCP: {up.url}/mcp " in text
     assert up.token.count(".") == 2  # a JWT
-    assert f"--hub {up.url} --token {up.token}" in text
+    assert "local agent serves: 127.0.0.0/8, ::1/128 (to tokens with the private scope" in text
     assert "cloudping agent --hub 127.0.0.1:" in text
     assert "--hub-fingerprint " in text
     assert "where UDP is blocked: --hub wss://127.0.0.1:" in text
 
 
-def test_the_printed_curl_line_sends_json_which_the_api_requires(up: UpProcess) -> None:
-    assert """--json '{"command": "ping -c 3 example.com"}'""" in "\n".join(up.output)
-    # The same line with a loopback target, by curl itself; curl -d (a form) is refused.
-    url = f"{up.url}/api/v1/measurements"
-    auth = ["-H", f"Authorization: Bearer {up.token}"]
-    body = json.dumps(LOOPBACK_PING)
+def test_the_welcome_lines_run_as_printed_against_loopback(up: UpProcess) -> None:
+    curl, ping = tried(up)
+    assert curl.startswith("curl -N ")
+    assert """--json '{"command": "ping -c 3 127.0.0.1"}'""" in curl
     sent = subprocess.run(
-        ["curl", "-sS", "-N", *auth, "--json", body, url],
-        capture_output=True,
-        timeout=HTTP_TIMEOUT_S,
-        check=True,
-        text=True,
-    )
-    form = subprocess.run(
-        ["curl", "-sS", *auth, "-w", "\n%{http_code}", "-d", body, url],
-        capture_output=True,
-        timeout=HTTP_TIMEOUT_S,
-        check=True,
-        text=True,
+        ["bash", "-c", curl], capture_output=True, timeout=HTTP_TIMEOUT_S, check=True, text=True
     )
     events = [json.loads(line) for line in sent.stdout.splitlines()]
     assert [events[0]["type"], events[-1]["type"]] == ["measurement", "end"]
+    assert [event["type"] for event in events].count("reply") == 3
+    pinged = subprocess.run(
+        ["bash", "-c", ping], capture_output=True, timeout=HTTP_TIMEOUT_S, check=False, text=True
+    )
+    assert pinged.returncode == 0, pinged.stderr
+    assert "3 packets transmitted, 3 received" in pinged.stdout
+
+
+def test_the_curl_line_must_send_json(up: UpProcess) -> None:
+    url = f"{up.url}/api/v1/measurements"
+    auth = ["-H", f"Authorization: Bearer {up.token}"]
+    form = subprocess.run(
+        ["curl", "-sS", *auth, "-w", "\n%{http_code}", "-d", json.dumps(LOOPBACK_PING), url],
+        capture_output=True,
+        timeout=HTTP_TIMEOUT_S,
+        check=True,
+        text=True,
+    )
     assert form.stdout.splitlines()[-1] == "415"
+
+
+def test_the_admin_token_may_sweep_loopback_and_a_guest_may_not(up: UpProcess) -> None:
+    scan = {"command": "scan 127.0.0.0/30"}
+    alive = [e["address"] for e in measure(up, scan, up.token) if e["type"] == "scan"]
+    refused = [e["code"] for e in measure(up, scan, None) if e["type"] == "error"]
+    assert alive == ["127.0.0.0", "127.0.0.1", "127.0.0.2", "127.0.0.3"]
+    assert refused == ["policy_denied"]
 
 
 def test_healthz_answers(up: UpProcess) -> None:
