@@ -82,7 +82,7 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
     app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
     service = CommandService(server.hub, server.store, listen.settings)
-    api = app(service, server.tokens)
+    api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(
         listen.host,
         listen.http.allowed_hosts,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
 import subprocess
@@ -132,3 +134,44 @@ def test_the_data_dir_defaults_to_the_users_data_home() -> None:
 def test_a_bad_serve_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["up", "--serve", "10.1.0.0/8"]) == 2
     assert "--serve" in capsys.readouterr().err
+
+
+def test_the_root_url_is_a_page_for_browsers_with_a_strict_policy(up: UpProcess) -> None:
+    response = httpx.get(f"{up.url}/", headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT_S)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for path in ("/api/v1/openapi.json", "/mcp", "/api/v1/agents", "/healthz"):
+        assert f'<a href="{path}">' in page
+    assert "://" not in page  # nothing from elsewhere
+    assert "<script" not in page
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; ")
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+
+
+def test_the_root_url_is_a_json_index_otherwise(up: UpProcess) -> None:
+    response = httpx.get(f"{up.url}/", timeout=HTTP_TIMEOUT_S)
+    assert response.status_code == 200
+    assert response.json()["links"] == {
+        "openapi": "/api/v1/openapi.json",
+        "agents": "/api/v1/agents",
+        "measurements": "/api/v1/measurements",
+        "healthz": "/healthz",
+        "mcp": "/mcp",
+    }
+
+
+def test_the_root_url_is_behind_the_host_rule(up: UpProcess) -> None:
+    foreign = {"Host": "attacker.example", "Accept": "text/html"}
+    response = httpx.get(f"{up.url}/", headers=foreign, timeout=HTTP_TIMEOUT_S)
+    assert response.status_code >= 400
+    assert "<h1>cloudping</h1>" not in response.text
+
+
+def test_the_openapi_document_lists_the_root_health_ping_and_agents(up: UpProcess) -> None:
+    paths = httpx.get(f"{up.url}/api/v1/openapi.json", timeout=HTTP_TIMEOUT_S).json()["paths"]
+    assert {"/", "/healthz", "/ping", "/api/v1/agents"} <= set(paths)
+    assert all("get" in paths[path] for path in ("/", "/healthz", "/ping", "/api/v1/agents"))
