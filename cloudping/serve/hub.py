@@ -31,6 +31,7 @@ from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.executable import cloudping_command
+from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
 from cloudping.service import Network
 
@@ -43,7 +44,9 @@ log = logging.getLogger(__name__)
 def parser() -> argparse.ArgumentParser:
     """The options of ``cloudping hub``."""
     p = argparse.ArgumentParser(
-        prog="cloudping hub", description="Run a cloudping hub that agents dial into."
+        prog="cloudping hub",
+        description="Run a cloudping hub that agents dial into.",
+        formatter_class=DefaultsShown,
     )
     p.add_argument("--data-dir", required=True, type=Path, help="keys, certificate, store")
     p.add_argument(

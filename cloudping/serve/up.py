@@ -28,6 +28,7 @@ from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
 from cloudping.serve.datadir import default_data_dir
 from cloudping.serve.executable import cloudping_command
+from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import (
     EXIT_ERROR,
@@ -60,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cloudping up",
         description="Run a hub with a local agent and the HTTP API, on embedded defaults.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsShown,
     )
     p.add_argument(
         "--data-dir", type=Path, default=default_data_dir(), help="state: keys, tokens, store"
@@ -85,7 +86,8 @@ def parser() -> argparse.ArgumentParser:
         default="",
         metavar="CIDR,...",
         help="non-public ranges the local agent may probe for tokens with the private scope, "
-        f"besides loopback ({', '.join(map(str, LOOPBACK))}), which it always serves them",
+        f"besides loopback ({', '.join(map(str, LOOPBACK))}), which it always serves them "
+        "(default: none besides loopback)",
     )
     p.add_argument(
         "--new-admin-token",
