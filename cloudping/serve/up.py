@@ -148,7 +148,7 @@ def next_steps(server: HubServer, url: str, admin: AdminToken) -> str:
     data_dir = server.settings.data_dir
     expires = datetime.fromtimestamp(admin.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     kept = "reused" if admin.made_because is None else f"new: {admin.made_because}"
-    bearer = f'"$(cat {shlex.quote(str(admin.path))})"'
+    from_file = f"$(cat {shlex.quote(str(admin.path))})"  # the token, never pasted twice
     body = shlex.quote(json.dumps({"command": EXAMPLE}))
     revoke = shlex.join([*shlex.split(command), "token", "revoke", admin.jti])
     revoke += f" --data-dir {shlex.quote(str(data_dir))}"
@@ -162,8 +162,8 @@ def next_steps(server: HubServer, url: str, admin: AdminToken) -> str:
         f"  kept in {admin.path} ({kept}); revoke: {revoke}; "
         "replace: --new-admin-token\n\n"
         "Try:\n"
-        f'  curl -N -H "Authorization: Bearer $(cat {shlex.quote(str(admin.path))})" \\\n'
+        f'  curl -N -H "Authorization: Bearer {from_file}" \\\n'
         f"    --json {body} {url}/api/v1/measurements\n"
-        f"  {command} {EXAMPLE_WORDS} --hub {url} --token {bearer} {EXAMPLE_TARGET}\n\n"
+        f'  {command} {EXAMPLE_WORDS} --hub {url} --token "{from_file}" {EXAMPLE_TARGET}\n\n'
         f"{welcome(server)}"
     )
