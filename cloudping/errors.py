@@ -7,6 +7,7 @@ bugs. Library exceptions are translated where they enter, with ``raise ... from 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
@@ -72,3 +73,34 @@ class ResolveError(CloudpingError):
     """A target name that does not resolve (for the asked address family)."""
 
     code = "resolve_failed"
+
+
+class ListenError(CloudpingError):
+    """A listening socket that cannot be opened: the address is taken, not this machine's,
+    or a privileged port.
+
+    Args:
+        protocol: ``tcp`` or ``udp``.
+        host: the address as given.
+        port: the port as given.
+        reason: the system's word for it (``address already in use``).
+    """
+
+    code = "listen_failed"
+
+    def __init__(self, protocol: str, host: str, port: int, reason: str) -> None:
+        shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        super().__init__(
+            f"cannot listen on {protocol} {shown}: {reason}",
+            protocol=protocol,
+            host=host,
+            port=port,
+        )
+        self.protocol, self.host, self.port = protocol, host, port
+
+    @classmethod
+    def from_os(cls, exc: OSError, protocol: str, host: str, port: int) -> ListenError:
+        """The error for ``exc``, raised by binding ``protocol`` ``host:port``."""
+        # From the errno: asyncio's create_server rewrites strerror into a longer sentence.
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        return cls(protocol, host, port, reason.lower())

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 START_TIMEOUT_S = 30.0
-ADMIN_PREFIX = "admin token (30 days; measure private admin): "
+ADMIN_PREFIX = "admin token ("
 LAST_LINE = "--hub-fingerprint"
 
 
@@ -44,9 +44,13 @@ def cloudping_argv(*words: str) -> list[str]:
     return [sys.executable, "-m", "cloudping", *words]
 
 
-def start_up(data_dir: Path, *extra: str) -> UpProcess:
-    """Start ``cloudping up`` and wait (bounded) for its welcome text to end."""
-    port = free_port(socket.SOCK_STREAM)
+def start_up(data_dir: Path, *extra: str, port: int | None = None) -> UpProcess:
+    """Start ``cloudping up`` and wait (bounded) for its welcome text to end.
+
+    Args:
+        port: the API's (a free one when not given); the URL on it is the tokens' issuer.
+    """
+    port = port or free_port(socket.SOCK_STREAM)
     argv = cloudping_argv(
         "up",
         "--data-dir",
@@ -60,7 +64,7 @@ def start_up(data_dir: Path, *extra: str) -> UpProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLOUDPING_")}
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     output, reader = read_welcome(process, START_TIMEOUT_S)
-    tokens = [line.removeprefix(ADMIN_PREFIX) for line in output if line.startswith(ADMIN_PREFIX)]
+    tokens = [line.rpartition(" ")[2] for line in output if line.startswith(ADMIN_PREFIX)]
     assert tokens, f"cloudping up printed no admin token: {output}"
     return UpProcess(process, f"http://127.0.0.1:{port}", tokens[-1], output, reader)
 

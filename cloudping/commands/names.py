@@ -209,15 +209,14 @@ def address_or_prefix(word: str) -> str:
 
 
 # Ranges no sweep may touch, whichever agent runs it: RFC 1122 "this network" and limited
-# broadcast, RFC 6890 loopback, RFC 3927/4291 link-local, RFC 5771/4291 multicast.
+# broadcast, RFC 3927/4291 link-local, RFC 5771/4291 multicast. Loopback is not among them:
+# like a private range, the agent sweeps it when it serves it (`cloudping up` serves its own).
 _NEVER_SWEPT: tuple[tuple[str, IPNetwork], ...] = (
     ("unspecified", ipaddress.ip_network("0.0.0.0/8")),
-    ("loopback", ipaddress.ip_network("127.0.0.0/8")),
     ("link-local", ipaddress.ip_network("169.254.0.0/16")),
     ("multicast", ipaddress.ip_network("224.0.0.0/4")),
     ("broadcast", ipaddress.ip_network("255.255.255.255/32")),
     ("unspecified", ipaddress.ip_network("::/128")),
-    ("loopback", ipaddress.ip_network("::1/128")),
     ("link-local", ipaddress.ip_network("fe80::/10")),
     ("multicast", ipaddress.ip_network("ff00::/8")),
 )

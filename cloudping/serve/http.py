@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from cloudping.channels.api import ApiSettings, app
 from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
+from cloudping.errors import ListenError
 from cloudping.hub.server import HubServer
 from cloudping.serve.protocol import bounded_protocol
 from cloudping.service import CommandService
@@ -56,7 +57,11 @@ class _Server(uvicorn.Server):
 
 
 def bind_tcp(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (``OSError`` when taken)."""
+    """A listening TCP socket on ``host:port``.
+
+    Raises:
+        ListenError: the address is taken, not this machine's, or a privileged port.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: accepted sockets inherit the protocol number, and asyncio turns
     # Nagle off (TCP_NODELAY) only on sockets that say TCP. With Nagle on, each streamed
@@ -67,9 +72,9 @@ def bind_tcp(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
         sock.listen(128)
         sock.setblocking(False)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise ListenError.from_os(exc, "tcp", host, port) from exc
     return sock
 
 
@@ -77,7 +82,7 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
     app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
     service = CommandService(server.hub, server.store, listen.settings)
-    api = app(service, server.tokens)
+    api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(
         listen.host,
         listen.http.allowed_hosts,
@@ -100,8 +105,14 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
 
 
 @asynccontextmanager
-async def serve_api(server: HubServer, listen: ApiListen) -> AsyncIterator[int]:
-    """Serve the API of ``server`` on ``listen`` until the block ends; yields the bound port."""
+async def serve_api(
+    server: HubServer, listen: ApiListen, sock: socket.socket | None = None
+) -> AsyncIterator[int]:
+    """Serve the API of ``server`` on ``listen`` until the block ends; yields the bound port.
+
+    Args:
+        sock: the socket of ``listen``, when bound already (see :func:`bind_tcp`).
+    """
     application = hub_app(server, listen)
     config = uvicorn.Config(
         application,
@@ -114,7 +125,7 @@ async def serve_api(server: HubServer, listen: ApiListen) -> AsyncIterator[int]:
         limit_concurrency=listen.http.max_connections + 1,
     )
     web = _Server(config)
-    sock = bind_tcp(listen.host, listen.port)
+    sock = sock or bind_tcp(listen.host, listen.port)
     task = asyncio.create_task(web.serve(sockets=[sock]))
     try:
         yield sock.getsockname()[1]

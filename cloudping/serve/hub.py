@@ -16,7 +16,7 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,21 +26,27 @@ from cloudping.channels.api import ApiSettings
 from cloudping.channels.mcp import MCP_PATH, McpSettings
 from cloudping.commands import split_host_port
 from cloudping.edge import HttpSettings
-from cloudping.errors import CloudpingError
+from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
-from cloudping.serve.http import ApiListen, serve_api
+from cloudping.serve.executable import cloudping_command
+from cloudping.serve.helpformat import DefaultsShown
+from cloudping.serve.http import ApiListen, bind_tcp, serve_api
 from cloudping.service import Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
+Listener = tuple[str, str, int]
+"""A listening address: protocol (``tcp``, ``udp``), host and port as given."""
 log = logging.getLogger(__name__)
 
 
 def parser() -> argparse.ArgumentParser:
     """The options of ``cloudping hub``."""
     p = argparse.ArgumentParser(
-        prog="cloudping hub", description="Run a cloudping hub that agents dial into."
+        prog="cloudping hub",
+        description="Run a cloudping hub that agents dial into.",
+        formatter_class=DefaultsShown,
     )
     p.add_argument("--data-dir", required=True, type=Path, help="keys, certificate, store")
     p.add_argument(
@@ -218,7 +224,7 @@ def main(argv: Sequence[str]) -> int:
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    return run_service("cloudping hub", serve(settings, api=api))
+    return run_service("cloudping hub", serve(settings, api=api), listeners(settings, api))
 
 
 def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
@@ -277,14 +283,36 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
     return next((option for option, set_ in given.items() if set_), None)
 
 
-def run_service(name: str, service: Coroutine[Any, Any, None]) -> int:
-    """Run ``service`` to its end; an error that stops it is one line on stderr, exit 1."""
+def listeners(settings: HubServerSettings, api: ApiListen | None) -> dict[Listener, str]:
+    """What each listening address serves and the option that moves it, by (protocol, host,
+    port) as given."""
+    found = {("udp", settings.agent_host, settings.agent_port): "agents (QUIC): --agent-listen"}
+    if settings.agent_ws is not None:
+        found[("tcp", *settings.agent_ws)] = "agents (WebSocket): --agent-ws-listen"
+    if api is not None:
+        found[("tcp", api.host, api.port)] = "the HTTP API and MCP: --listen"
+    return found
+
+
+def run_service(
+    name: str, service: Coroutine[Any, Any, None], listening: Mapping[Listener, str] | None = None
+) -> int:
+    """Run ``service`` to its end; an error that stops it is one line on stderr, exit 1.
+
+    A listener that cannot open is a usage error (exit 2): the line names the address, what
+    it serves and the option that moves it (from ``listening``, see :func:`listeners`).
+    """
     try:
         asyncio.run(service)
+    except ListenError as exc:
+        role = (listening or {}).get((exc.protocol, exc.host, exc.port))
+        hint = f" ({role} HOST:PORT moves it)" if role else ""
+        sys.stderr.write(f"{name}: {exc.message}{hint}\n")
+        return EXIT_USAGE
     except CloudpingError as exc:
         sys.stderr.write(f"{name}: {exc.message}\n")
         return EXIT_ERROR
-    except OSError as exc:  # a port is taken, the data directory cannot be made
+    except OSError as exc:  # the data directory cannot be made
         sys.stderr.write(f"{name}: {exc}\n")
         return EXIT_ERROR
     return EXIT_OK
@@ -316,11 +344,14 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    sock = None
     try:
+        # The API's socket first: a taken port fails before the hub starts anything.
+        sock = bind_tcp(api.host, api.port) if api is not None else None
         async with HubServer(settings) as server, AsyncExitStack() as stack:
             api_port = None
             if api is not None:
-                api_port = await stack.enter_async_context(serve_api(server, api))
+                api_port = await stack.enter_async_context(serve_api(server, api, sock))
             if greeting is not None:
                 text = greeting(server, api_port)
             else:
@@ -328,6 +359,8 @@ async def serve(
             print(text, file=out or sys.stdout, flush=True)
             await stop.wait()
     finally:
+        if sock is not None:
+            sock.close()  # when the hub failed before serving it
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     log.info("the hub has stopped")
@@ -353,7 +386,8 @@ def welcome(server: HubServer) -> str:
     settings = server.settings
     host = settings.agent_host
     shown_host = f"[{host}]" if ":" in host else host
-    issue = ["cloudping", "token", "issue", "--data-dir", str(settings.data_dir)]
+    command = cloudping_command()
+    issue = [*shlex.split(command), "token", "issue", "--data-dir", str(settings.data_dir)]
     issue += ["--sub", "NAME", "--aud", "agent"]
     if settings.issuer != DEFAULT_ISSUER:
         issue += ["--issuer", settings.issuer]
@@ -365,7 +399,7 @@ def welcome(server: HubServer) -> str:
         + f"hub certificate: {server.cert_path}\n"
         f"SHA-256 fingerprint: {server.fingerprint}\n\n"
         "Run an agent (replace NAME; use this host's public address for 0.0.0.0):\n"
-        f"  cloudping agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"
+        f"  {command} agent --hub {shown_host}:{server.agent_port} --name NAME \\\n"
         f'    --token "{token}" \\\n'
         f"    --hub-fingerprint {server.fingerprint}"
     )

@@ -2,41 +2,58 @@
 
 A hub with the in-process ``local`` agent, its state in a data directory under the user's
 data home, the HTTP API on http://127.0.0.1:8080 with anonymous ``guest`` access from loopback,
-the agents' QUIC listener on 127.0.0.1:8443, and a printed admin token with next steps.
+the agents' QUIC listener on 127.0.0.1:8443, loopback served to tokens with the private scope,
+and the data directory's admin token with next steps.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import os
 import shlex
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cloudping.agent.admit import AgentRules, parse_served
 from cloudping.channels.api import ApiSettings
 from cloudping.channels.mcp import MCP_PATH
+from cloudping.errors import CloudpingError
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
 from cloudping.serve.datadir import default_data_dir
+from cloudping.serve.executable import cloudping_command
+from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import (
+    EXIT_ERROR,
     EXIT_USAGE,
     add_http_options,
     api_url,
     http_settings,
     listen_address,
+    listeners,
     run_service,
     serve,
     welcome,
 )
+from cloudping.serve.token import token_service
+from cloudping.service import Network
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_AGENT_LISTEN = "127.0.0.1:8443"
-ADMIN_SUBJECT = "admin"
-ADMIN_TTL_S = 30 * 86_400
+# One machine, loopback only: the local operator's first measurement goes to this machine.
+LOOPBACK: tuple[Network, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+EXAMPLE_WORDS, EXAMPLE_TARGET = "ping -c 3", "127.0.0.1"
+EXAMPLE = f"{EXAMPLE_WORDS} {EXAMPLE_TARGET}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,9 +61,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cloudping up",
         description="Run a hub with a local agent and the HTTP API, on embedded defaults.",
+        formatter_class=DefaultsShown,
     )
     p.add_argument(
-        "--data-dir", type=Path, default=None, help=f"state (default {default_data_dir()})"
+        "--data-dir", type=Path, default=default_data_dir(), help="state: keys, tokens, store"
     )
     p.add_argument(
         "--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help="the HTTP API (TCP)"
@@ -67,7 +85,14 @@ def parser() -> argparse.ArgumentParser:
         "--serve",
         default="",
         metavar="CIDR,...",
-        help="non-public ranges the local agent may probe for tokens with the private scope",
+        help="non-public ranges the local agent may probe for tokens with the private scope, "
+        f"besides loopback ({', '.join(map(str, LOOPBACK))}), which it always serves them "
+        "(default: none besides loopback)",
+    )
+    p.add_argument(
+        "--new-admin-token",
+        action="store_true",
+        help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
     return p
@@ -82,53 +107,63 @@ def main(argv: Sequence[str]) -> int:
         agent_ws = None
         if args.agent_ws_listen:
             agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
-        served = parse_served(args.serve)
+        served = LOOPBACK + parse_served(args.serve)
         http = http_settings(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
     url = api_url(host, port)
     settings = HubServerSettings(
-        data_dir=args.data_dir or default_data_dir(),
+        data_dir=args.data_dir,
         agent_host=agent_host,
         agent_port=agent_port,
         agent_ws=agent_ws,
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
     )
+    try:
+        # Before the hub starts (files, not the event loop's business).
+        with token_service(settings.data_dir, settings.issuer) as tokens:
+            admin = admin_token(tokens, settings.data_dir, time.time(), renew=args.new_admin_token)
+    except CloudpingError as exc:  # unusable keys or token files
+        print(f"cloudping up: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
     guests = ApiSettings(
         anonymous="guest", guest_loopback_only=True, trusted_proxies=tuple(args.trusted_proxy)
     )
     api = ApiListen(host, port, guests, http=http)
 
     def greeting(server: HubServer, bound: int | None) -> str:
-        return next_steps(server, api_url(host, bound or port))
+        return next_steps(server, api_url(host, bound or port), admin)
 
-    return run_service("cloudping up", serve(settings, api=api, greeting=greeting))
+    service = serve(settings, api=api, greeting=greeting)
+    return run_service("cloudping up", service, listeners(settings, api))
 
 
-def next_steps(server: HubServer, url: str) -> str:
-    """The welcome text: where things are, an admin token, and what to try."""
-    token = server.tokens.issue(
-        ADMIN_SUBJECT,
-        "api",
-        scopes=("measure", "private", "admin"),
-        ttl=ADMIN_TTL_S,
-        now=time.time(),
-        label="cloudping up",
-    )
+def next_steps(server: HubServer, url: str, admin: AdminToken) -> str:
+    """The welcome text: where things are, the admin token, and what to try."""
     local = server.settings.local_agent
     served = ", ".join(str(net) for net in local.rules.served) if local else ""
-    body = shlex.quote('{"command": "ping -c 3 example.com"}')
+    command = cloudping_command()
+    data_dir = server.settings.data_dir
+    expires = datetime.fromtimestamp(admin.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    kept = "reused" if admin.made_because is None else f"new: {admin.made_because}"
+    from_file = f"$(cat {shlex.quote(str(admin.path))})"  # the token, never pasted twice
+    body = shlex.quote(json.dumps({"command": EXAMPLE}))
+    revoke = shlex.join([*shlex.split(command), "token", "revoke", admin.jti])
+    revoke += f" --data-dir {shlex.quote(str(data_dir))}"
     return (
-        f"cloudping up: hub with the local agent; data in {server.settings.data_dir}\n"
+        f"cloudping up: hub with the local agent; data in {data_dir}\n"
         f"HTTP API: {url}/api/v1 (guests without a token from this machine)\n"
         f"MCP: {url}{MCP_PATH} (StreamableHTTP; point an MCP client there, see examples/mcp)\n"
-        f"local agent serves: {served or 'the public Internet only'}\n"
-        f"admin token (30 days; measure private admin): {token}\n\n"
+        f"local agent serves: {served or 'the public Internet only'} "
+        "(to tokens with the private scope; guests: public addresses only)\n"
+        f"admin token (measure private admin; until {expires}): {admin.token}\n"
+        f"  kept in {admin.path} ({kept}); revoke: {revoke}; "
+        "replace: --new-admin-token\n\n"
         "Try:\n"
-        f"  curl -N -H 'Authorization: Bearer {token}' \\\n"
+        f'  curl -N -H "Authorization: Bearer {from_file}" \\\n'
         f"    --json {body} {url}/api/v1/measurements\n"
-        f"  cloudping ping -c 3 --hub {url} --token {token} example.com\n\n"
+        f'  {command} {EXAMPLE_WORDS} --hub {url} --token "{from_file}" {EXAMPLE_TARGET}\n\n'
         f"{welcome(server)}"
     )

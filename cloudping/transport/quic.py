@@ -28,6 +28,7 @@ from aioquic.asyncio.server import QuicServer
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
+from cloudping.errors import ListenError
 from cloudping.transport.core import ConnectionSettings
 from cloudping.transport.ends import (
     AgentConnection,
@@ -88,10 +89,13 @@ async def serve_agents(
         AgentConnection(binding, loop, settings, on_event, live)  # joins ``live``
         return binding
 
-    transport, server = await loop.create_datagram_endpoint(
-        lambda: QuicServer(configuration=config, create_protocol=connection),
-        local_addr=(host, port),
-    )
+    try:
+        transport, server = await loop.create_datagram_endpoint(
+            lambda: QuicServer(configuration=config, create_protocol=connection),
+            local_addr=(host, port),
+        )
+    except OSError as exc:  # taken, not this machine's address, privileged
+        raise ListenError.from_os(exc, "udp", host, port) from exc
     try:
         enlarge_buffers(transport.get_extra_info("socket"))  # bursts from 1,000+ agents
         sockname = transport.get_extra_info("sockname")

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
+from cloudping.errors import ListenError
 from cloudping.transport.core import ConnectionSettings
 from cloudping.transport.ends import (
     AgentConnection,
@@ -150,13 +151,16 @@ async def serve_agents_ws(
         AgentConnection(binding, loop, settings, on_event, live)  # joins ``live``
         return binding
 
-    server = await loop.create_server(
-        connection,
-        host,
-        port,
-        ssl=server_context(certificate, private_key),
-        ssl_handshake_timeout=settings.hello_timeout,
-    )
+    try:
+        server = await loop.create_server(
+            connection,
+            host,
+            port,
+            ssl=server_context(certificate, private_key),
+            ssl_handshake_timeout=settings.hello_timeout,
+        )
+    except OSError as exc:  # taken, not this machine's address, privileged
+        raise ListenError.from_os(exc, "tcp", host, port) from exc
     try:
         sockname = server.sockets[0].getsockname()
         yield WsAgentServer(address=(sockname[0], sockname[1]), connections=live)

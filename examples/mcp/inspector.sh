@@ -3,7 +3,7 @@
 # scripts/setup pins and installs (tools/mcp-inspector, on its own Node 22), nothing downloaded.
 #
 #   make run                                         # cloudping up: hub + local agent on :8080
-#   export CLOUDPING_TOKEN=...                       # the admin token `up` printed, or:
+#   export CLOUDPING_TOKEN="$(cat ~/.local/share/cloudping/admin.token)"   # up's admin token, or:
 #   .venv/bin/cloudping token issue --sub me --aud api --scope measure --scope private
 #   examples/mcp/inspector.sh
 #

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
 import subprocess
@@ -22,10 +24,10 @@ HTTP_TIMEOUT_S = 30.0
 
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpProcess]:
-    """One ``cloudping up --serve 127.0.0.0/8`` (and a WebSocket door) for this module."""
+    """One ``cloudping up`` on its defaults (and a WebSocket door) for this module."""
     ws = f"127.0.0.1:{free_port(socket.SOCK_STREAM)}"
     data = tmp_path_factory.mktemp("up") / "data"
-    running = start_up(data, "--serve", "127.0.0.0/8", "--agent-ws-listen", ws)
+    running = start_up(data, "--agent-ws-listen", ws)
     try:
         yield running
     finally:
@@ -42,40 +44,60 @@ def measure(up: UpProcess, body: dict[str, Any], token: str | None) -> list[dict
     return [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
 
+def tried(up: UpProcess) -> list[str]:
+    """The commands under "Try:" in the welcome, backslash-continued lines joined."""
+    text = "\n".join(up.output)
+    block = text.split("Try:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.strip() for line in block.replace("\\\n", " ").splitlines()]
+
+
 def test_up_prints_the_api_the_admin_token_and_the_agent_line(up: UpProcess) -> None:
     text = "\n".join(up.output)
     assert f"HTTP API: {up.url}/api/v1" in text
     assert f"MCP: {up.url}/mcp " in text
     assert up.token.count(".") == 2  # a JWT
-    assert f"--hub {up.url} --token {up.token}" in text
+    assert "local agent serves: 127.0.0.0/8, ::1/128 (to tokens with the private scope" in text
     assert "cloudping agent --hub 127.0.0.1:" in text
     assert "--hub-fingerprint " in text
     assert "where UDP is blocked: --hub wss://127.0.0.1:" in text
 
 
-def test_the_printed_curl_line_sends_json_which_the_api_requires(up: UpProcess) -> None:
-    assert """--json '{"command": "ping -c 3 example.com"}'""" in "\n".join(up.output)
-    # The same line with a loopback target, by curl itself; curl -d (a form) is refused.
-    url = f"{up.url}/api/v1/measurements"
-    auth = ["-H", f"Authorization: Bearer {up.token}"]
-    body = json.dumps(LOOPBACK_PING)
+def test_the_welcome_lines_run_as_printed_against_loopback(up: UpProcess) -> None:
+    curl, ping = tried(up)
+    assert curl.startswith("curl -N ")
+    assert """--json '{"command": "ping -c 3 127.0.0.1"}'""" in curl
     sent = subprocess.run(
-        ["curl", "-sS", "-N", *auth, "--json", body, url],
-        capture_output=True,
-        timeout=HTTP_TIMEOUT_S,
-        check=True,
-        text=True,
-    )
-    form = subprocess.run(
-        ["curl", "-sS", *auth, "-w", "\n%{http_code}", "-d", body, url],
-        capture_output=True,
-        timeout=HTTP_TIMEOUT_S,
-        check=True,
-        text=True,
+        ["bash", "-c", curl], capture_output=True, timeout=HTTP_TIMEOUT_S, check=True, text=True
     )
     events = [json.loads(line) for line in sent.stdout.splitlines()]
     assert [events[0]["type"], events[-1]["type"]] == ["measurement", "end"]
+    assert [event["type"] for event in events].count("reply") == 3
+    pinged = subprocess.run(
+        ["bash", "-c", ping], capture_output=True, timeout=HTTP_TIMEOUT_S, check=False, text=True
+    )
+    assert pinged.returncode == 0, pinged.stderr
+    assert "3 packets transmitted, 3 received" in pinged.stdout
+
+
+def test_the_curl_line_must_send_json(up: UpProcess) -> None:
+    url = f"{up.url}/api/v1/measurements"
+    auth = ["-H", f"Authorization: Bearer {up.token}"]
+    form = subprocess.run(
+        ["curl", "-sS", *auth, "-w", "\n%{http_code}", "-d", json.dumps(LOOPBACK_PING), url],
+        capture_output=True,
+        timeout=HTTP_TIMEOUT_S,
+        check=True,
+        text=True,
+    )
     assert form.stdout.splitlines()[-1] == "415"
+
+
+def test_the_admin_token_may_sweep_loopback_and_a_guest_may_not(up: UpProcess) -> None:
+    scan = {"command": "scan 127.0.0.0/30"}
+    alive = [e["address"] for e in measure(up, scan, up.token) if e["type"] == "scan"]
+    refused = [e["code"] for e in measure(up, scan, None) if e["type"] == "error"]
+    assert alive == ["127.0.0.0", "127.0.0.1", "127.0.0.2", "127.0.0.3"]
+    assert refused == ["policy_denied"]
 
 
 def test_healthz_answers(up: UpProcess) -> None:
@@ -126,3 +148,44 @@ def test_the_data_dir_defaults_to_the_users_data_home() -> None:
 def test_a_bad_serve_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["up", "--serve", "10.1.0.0/8"]) == 2
     assert "--serve" in capsys.readouterr().err
+
+
+def test_the_root_url_is_a_page_for_browsers_with_a_strict_policy(up: UpProcess) -> None:
+    response = httpx.get(f"{up.url}/", headers={"Accept": "text/html"}, timeout=HTTP_TIMEOUT_S)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for path in ("/api/v1/openapi.json", "/mcp", "/api/v1/agents", "/healthz"):
+        assert f'<a href="{path}">' in page
+    assert "://" not in page  # nothing from elsewhere
+    assert "<script" not in page
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; ")
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+
+
+def test_the_root_url_is_a_json_index_otherwise(up: UpProcess) -> None:
+    response = httpx.get(f"{up.url}/", timeout=HTTP_TIMEOUT_S)
+    assert response.status_code == 200
+    assert response.json()["links"] == {
+        "openapi": "/api/v1/openapi.json",
+        "agents": "/api/v1/agents",
+        "measurements": "/api/v1/measurements",
+        "healthz": "/healthz",
+        "mcp": "/mcp",
+    }
+
+
+def test_the_root_url_is_behind_the_host_rule(up: UpProcess) -> None:
+    foreign = {"Host": "attacker.example", "Accept": "text/html"}
+    response = httpx.get(f"{up.url}/", headers=foreign, timeout=HTTP_TIMEOUT_S)
+    assert response.status_code >= 400
+    assert "<h1>cloudping</h1>" not in response.text
+
+
+def test_the_openapi_document_lists_the_root_health_ping_and_agents(up: UpProcess) -> None:
+    paths = httpx.get(f"{up.url}/api/v1/openapi.json", timeout=HTTP_TIMEOUT_S).json()["paths"]
+    assert {"/", "/healthz", "/ping", "/api/v1/agents"} <= set(paths)
+    assert all("get" in paths[path] for path in ("/", "/healthz", "/ping", "/api/v1/agents"))

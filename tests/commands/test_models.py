@@ -155,12 +155,14 @@ def test_scan_prefixes_are_made_canonical() -> None:
     assert ScanCommand(cidr="2001:db8::77/120").cidr == "2001:db8::/120"
 
 
-@pytest.mark.parametrize(
-    "cidr", ["224.0.0.0/24", "169.254.1.0/24", "127.0.0.0/30", "fe80::/120", "ff02::/120"]
-)
-def test_scan_refuses_multicast_link_local_and_loopback(cidr: str) -> None:
+@pytest.mark.parametrize("cidr", ["224.0.0.0/24", "169.254.1.0/24", "fe80::/120", "ff02::/120"])
+def test_scan_refuses_multicast_and_link_local(cidr: str) -> None:
     with pytest.raises(ValidationError, match="overlaps"):
         ScanCommand(cidr=cidr)
+
+
+def test_a_loopback_scan_parses_and_is_left_to_the_agents_served_ranges() -> None:
+    assert ScanCommand(cidr="127.0.0.0/30").network.num_addresses == 4
 
 
 def test_scan_network_is_the_prefix_as_an_ip_network() -> None:

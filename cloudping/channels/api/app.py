@@ -11,20 +11,24 @@ from cloudping.channels.api import agents, commands, keys, measurements, seed
 from cloudping.channels.api import tokens as own_tokens
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
+from cloudping.channels.api.index import index
 from cloudping.channels.api.openapi import PREFIX, openapi
 from cloudping.commands.table import build_validators
 from cloudping.errors import CloudpingError
 from cloudping.service import CommandService
 
 
-def app(service: CommandService, tokens: TokenService) -> Starlette:
-    """The API: ``/api/v1/...``, ``/healthz``, ``/auth/jwks.json`` and the seed's ``/ping``.
+def app(service: CommandService, tokens: TokenService, *, mcp_path: str | None = None) -> Starlette:
+    """The API: ``/api/v1/...``, ``/healthz``, ``/auth/jwks.json``, the seed's ``/ping`` and
+    the index at ``/``.
 
     ``service`` is the one source of the hub, the store and the settings; pass the one other
     channels use (MCP) so that quotas count every channel's measurements. The hub's lifetime
-    is the caller's (``async with hub``); the app only uses it.
+    is the caller's (``async with hub``); the app only uses it. ``mcp_path``: where MCP is
+    served beside it, for the index's links.
     """
     routes = [
+        Route("/", index(mcp_path), methods=["GET"]),
         Route(f"{PREFIX}/agents", agents.list_agents, methods=["GET"]),
         Route(f"{PREFIX}/measurements", measurements.create, methods=["POST"]),
         Route(f"{PREFIX}/measurements/{{id}}", measurements.read, methods=["GET"]),

@@ -85,6 +85,13 @@ def _paths() -> dict[str, Any]:
         f"{PREFIX}/openapi.json": {
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
+        "/": {
+            "get": _op(
+                "index",
+                "What this server is: its links as JSON, or a page for browsers (text/html).",
+                _json_any("The links: openapi, agents, measurements, healthz, mcp."),
+            )
+        },
         "/healthz": {"get": _op("healthz", "Liveness.", _json_any("ok"))},
         JWKS_PATH: {
             "get": _op("jwks", "The public keys tokens are signed with.", _json_any("A JWK Set."))

@@ -23,6 +23,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 
 from cloudping.auth import TokenService
 from cloudping.channels.mcp.auth import GuestOrBearer, HubTokenVerifier
+from cloudping.channels.mcp.autherrors import ApiShapedAuthErrors
 from cloudping.channels.mcp.rpcid import RequestIdCheck
 from cloudping.channels.mcp.server import mcp_server
 from cloudping.channels.mcp.settings import MCP_PATH, McpSettings
@@ -60,6 +61,9 @@ def mcp_endpoint(
     )
     _use_backend(app, GuestOrBearer(verifier, service.settings))
     app.user_middleware.append(Middleware(RequestIdCheck))  # innermost: after authentication
+    # Outermost: the refusals of the SDK's Bearer middleware, in the API's error shape.
+    clock = service.settings.clock
+    app.user_middleware.insert(0, Middleware(ApiShapedAuthErrors, tokens=tokens, clock=clock))
     return McpEndpoint(app, server)
 
 

@@ -145,13 +145,18 @@ async def test_no_token_or_a_bad_one_is_401(tmp_path: Path) -> None:
     for response in (missing, bad, agent):
         assert response.status_code == 401
         assert response.headers["www-authenticate"].startswith("Bearer")
+    # The API's error shape and codes, not the SDK's {"error": "invalid_token", ...}.
+    codes = [response.json()["error"]["code"] for response in (missing, bad, agent)]
+    assert codes == ["token_missing", "token_invalid", "token_wrong_audience"]
+    assert bad.json()["error"]["message"] == "the token is not a well-formed JWT"
 
 
 async def test_a_token_without_measure_is_403(tmp_path: Path) -> None:
     async with running_hub(tmp_path) as hub:
         response = await raw_post(hub, {"Authorization": f"Bearer {hub.token('private')}"})
     assert response.status_code == 403
-    assert response.json()["error"] == "insufficient_scope"
+    assert response.json()["error"]["code"] == "scope_missing"
+    assert "measure" in response.json()["error"]["message"]
 
 
 async def test_a_quota_shared_with_the_api_is_a_tool_error_once_spent(tmp_path: Path) -> None:
