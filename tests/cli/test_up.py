@@ -130,7 +130,7 @@ def test_a_private_token_is_told_which_option_serves_a_range_the_agent_does_not(
     errors = [event for event in events if event["type"] == "error"]
     assert [(error["code"], error["rule"]) for error in errors] == [("policy_denied", "not_served")]
     assert (
-        "this agent serves 127.0.0.0/8; an agent started with `--serve 198.18.0.0/15`"
+        "this agent serves 127.0.0.0/8, ::1/128; an agent started with `--serve 198.18.0.0/15`"
         in (errors[0]["message"])
     )
 
