@@ -30,8 +30,9 @@ def local_limits() -> Limits:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cloudping`` with ``argv`` (default: the process arguments); returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    if list(args[:2]) in (["token", "issue"], ["token", "list"], ["token", "revoke"]):
-        # an operator's tool, not the grammar's `token`
+    if list(args[:1]) == ["token"]:
+        # The operator's tool (issue, list, revoke). The grammar's `token` asks a hub for a
+        # personal token, which no hub issues to the CLI (the operator does, with this tool).
         from cloudping.serve import token as token_cmd  # noqa: PLC0415 (the JWT libraries only here)
 
         return token_cmd.main(args[1:])
@@ -71,7 +72,7 @@ def _command(argv: Sequence[str]) -> int:
 def _grammar(options: CliOptions, words: list[str]) -> int:
     """Parse ``words`` and run or answer the command, here or on the hub the options name."""
     from cloudping.channels.cli.cafile import read_ca, with_ca  # noqa: PLC0415
-    from cloudping.commands import HelpCommand, help_text, is_measurement, parse_args  # noqa: PLC0415
+    from cloudping.commands import HelpCommand, is_measurement, parse_args  # noqa: PLC0415
     from cloudping.runner import hub_target, runner_for  # noqa: PLC0415
 
     try:
@@ -82,7 +83,7 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     except UsageError as exc:
         return _usage_error(exc)
     if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
-        print(help_text(cmd.topic) if cmd.topic else _overview(help_text()))
+        print(_help(cmd.topic))
         return 0
     runner = runner_for(hub)
     # Only a command that runs needs asyncio, the events and the renderers.
@@ -93,6 +94,17 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     from cloudping.channels.cli.measure import measure  # noqa: PLC0415
 
     return measure(cmd, runner, as_json=options.json, png=options.png)
+
+
+def _help(topic: str | None) -> str:
+    """The CLI's help on ``topic``: the grammar's, but ``token`` is the operator's tool here."""
+    from cloudping.commands import help_text  # noqa: PLC0415
+
+    if topic == "token":
+        from cloudping.serve.token import help_text as token_help  # noqa: PLC0415
+
+        return token_help()
+    return help_text(topic) if topic else _overview(help_text())
 
 
 def _usage_error(exc: UsageError) -> int:
