@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from cloudping.events import ErrorEvent, Event, to_json_line
 from cloudping.events.verdict import answered
 from cloudping.render import TextStyle, render
 from cloudping.render.picture import PICTURES, picture
+from cloudping.render.snapshot import Snapshot
+from cloudping.render.sofar import Missing, results_so_far
 
 if TYPE_CHECKING:
     from cloudping.commands import Command
@@ -39,14 +42,13 @@ class Printer:
     with_answer: int = 0
     results: int = 0
     events: list[Event] | None = None  # kept when a picture is drawn at the end
+    snapshot: Snapshot = field(default_factory=Snapshot)  # what a stream cut short showed
     on_closed: Callable[[], object] | None = None  # stops the run when the reader has gone
     closed: bool = False
 
     def __call__(self, event: Event) -> None:
-        verdict = answered(event)
-        if verdict is not None:
-            self.results += 1
-            self.with_answer += verdict
+        self._count(event)
+        self.snapshot.add((event,))
         if self.events is not None:
             self.events.append(event)
         if self.closed:
@@ -57,6 +59,30 @@ class Printer:
         text = render(event, self.style)
         if text is not None:
             self._write(text, self.err if isinstance(event, ErrorEvent) else self.out)
+
+    def _count(self, event: Event) -> None:
+        verdict = answered(event)
+        if verdict is not None:
+            self.results += 1
+            self.with_answer += verdict
+
+    def finish(self, elapsed_ms: float) -> None:
+        """Say what the jobs left without a result showed, as ping's statistics on Ctrl-C:
+        a stream the user or the hub stopped, or a connection that broke (text only: NDJSON
+        carries the events themselves)."""
+        end = self.snapshot.end
+        duration_ms = end.duration_ms if end is not None else elapsed_ms
+        for result in results_so_far(self.snapshot, duration_ms):
+            if isinstance(result, Missing):
+                line = f"cloudping: no result arrived for {result.target} from {result.agent}"
+                if not (self.as_json or self.closed):
+                    self._write(line, self.err)
+                continue
+            self._count(result)
+            if not (self.as_json or self.closed):
+                text = render(result, self.style)
+                if text is not None:
+                    self._write(text, self.out)
 
     def _write(self, text: str, to: TextIO) -> None:
         try:
@@ -87,16 +113,21 @@ def measure(cmd: Command, runner: Runner, *, as_json: bool, png: str | None = No
     targets = getattr(cmd, "targets", ())
     printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
     printer.events = [] if png is not None else None
-    # On Ctrl-C the probes have already printed the statistics so far, as iputils does.
+    # On Ctrl-C a local run's probes have already printed the statistics so far, as iputils
+    # does; what a stream cut short left without them, the printer's finish() says.
+    started = time.monotonic()
+    failed = False
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_stoppable(runner.run(cmd, printer), printer))
     except CloudpingError as exc:
         print(f"cloudping: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    if png is not None and printer.events is not None:
-        return _write_picture(cmd.command, printer.events, png) or printer.exit_status()
-    return printer.exit_status()
+        failed = True
+    printer.finish((time.monotonic() - started) * 1000)
+    status = EXIT_ERROR if failed else printer.exit_status()
+    if png is not None and printer.events is not None and printer.snapshot.count:
+        return _write_picture(cmd.command, printer.events, png) or status
+    return status
 
 
 def _write_picture(command: str, events: list[Event], path: str) -> int | None:

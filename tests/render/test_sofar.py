@@ -1,0 +1,60 @@
+"""The statistics a stream cut short still gives: the rows seen, folded as ping folds them."""
+
+from __future__ import annotations
+
+from cloudping.events import (
+    ErrorEvent,
+    Event,
+    PingSummaryEvent,
+    ReplyEvent,
+    StartEvent,
+    TimeoutEvent,
+)
+from cloudping.render.snapshot import Snapshot
+from cloudping.render.sofar import Missing, results_so_far
+
+ADDRESS = "198.18.3.2"
+
+
+def _start(target: str, probe: str = "ping") -> StartEvent:
+    return StartEvent(
+        agent="a", target=target, address=ADDRESS, family=4, probe=probe, method="raw", size=56
+    )
+
+
+def _reply(
+    seq: int, rtt: float, *, duplicate: bool = False, late: bool = False, error: str | None = None
+) -> ReplyEvent:
+    return ReplyEvent(
+        agent="a", target="t", seq=seq, address=ADDRESS, rtt_ms=rtt, size=64,
+        duplicate=duplicate, late=late, icmp_error=error,
+    )  # fmt: skip
+
+
+def test_rows_fold_into_ping_statistics_with_duplicates_late_and_errors_apart() -> None:
+    rows: list[Event] = [
+        _reply(1, 2.0),
+        _reply(1, 2.5, duplicate=True),
+        TimeoutEvent(agent="a", target="t", seq=2, address=ADDRESS, timeout_ms=1000.0),
+        _reply(2, 1500.0, late=True),
+        _reply(3, 0.0, error="host_unreachable"),
+        _reply(4, 4.0),
+    ]
+    (result,) = results_so_far(Snapshot.of([_start("t"), *rows]), 812.5)
+    assert isinstance(result, PingSummaryEvent)
+    assert (result.sent, result.received, result.loss) == (4, 2, 50.0)
+    assert (result.duplicates, result.late, result.errors) == (1, 1, 1)
+    assert (result.min_ms, result.avg_ms, result.max_ms, result.stddev_ms) == (2.0, 3.0, 4.0, 1.0)
+    assert result.duration_ms == 812.5
+
+
+def test_jobs_with_a_result_or_an_error_are_left_out_and_the_rest_are_missing() -> None:
+    events: list[Event] = [
+        _start("t"),
+        PingSummaryEvent(agent="a", target="t", address=ADDRESS, sent=1, received=1, loss=0.0),
+        _start("u"),
+        ErrorEvent(code="resolve_failed", message="u: no address", agent="a", target="u"),
+        _start("v", probe="mtr"),
+        _start("w"),
+    ]
+    assert results_so_far(Snapshot.of(events), 0.0) == [Missing("a", "v"), Missing("a", "w")]
