@@ -93,7 +93,7 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
         return answer(cmd, runner, as_json=options.json)
     from cloudping.channels.cli.measure import measure  # noqa: PLC0415
 
-    return measure(cmd, runner, as_json=options.json, png=options.png)
+    return measure(cmd, runner, as_json=options.json, png=options.png, verbose=options.verbose)
 
 
 def _help(topic: str | None) -> str:
@@ -118,11 +118,12 @@ def _overview(commands: str) -> str:
     """The CLI's own help around ``commands``, the grammar's list of commands."""
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
-        "usage: cloudping [--json] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
+        "usage: cloudping [--json] [-v] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS]\n"
         "       cloudping up | hub | agent | token issue|list|revoke ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
+        "  -v, --verbose  scan: a line per address, not only the hosts alive\n"
         "  --png FILE     also draw the result as a PNG picture\n"
         "  --ca FILE      trust the CA certificates of FILE (PEM; dns, http), here or via --hub\n"
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB); list shows its\n"

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cloudping.channels.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
 from cloudping.errors import CloudpingError
-from cloudping.events import ErrorEvent, Event, to_json_line
+from cloudping.events import ErrorEvent, Event, ScanSummaryEvent, to_json_line
 from cloudping.events.verdict import answered
 from cloudping.render import TextStyle, render
 from cloudping.render.picture import PICTURES, picture
 from cloudping.render.snapshot import Snapshot
 from cloudping.render.sofar import Missing, results_so_far
+from cloudping.render.terminal.text import render_held
 
 if TYPE_CHECKING:
     from cloudping.commands import Command
@@ -59,6 +60,15 @@ class Printer:
         text = render(event, self.style)
         if text is not None:
             self._write(text, self.err if isinstance(event, ErrorEvent) else self.out)
+        if isinstance(event, ScanSummaryEvent):
+            self._held(event)
+
+    def _held(self, summary: ScanSummaryEvent) -> None:
+        """After a sweep's summary, the addresses the text held back, as ranges."""
+        job = self.snapshot.jobs.get((summary.agent, summary.target))
+        text = render_held(summary, job.found if job else (), self.style)
+        if text is not None and not self.closed:
+            self._write(text, self.out)
 
     def _count(self, event: Event) -> None:
         verdict = answered(event)
@@ -102,7 +112,9 @@ class Printer:
         return EXIT_NO_REPLY if self.results else EXIT_ERROR
 
 
-def measure(cmd: Command, runner: Runner, *, as_json: bool, png: str | None = None) -> int:
+def measure(
+    cmd: Command, runner: Runner, *, as_json: bool, png: str | None = None, verbose: bool = False
+) -> int:
     """Run ``cmd`` on ``runner``, print it; returns the exit status."""
     if png is not None and cmd.command not in PICTURES:
         have = ", ".join(sorted(PICTURES))
@@ -111,7 +123,9 @@ def measure(cmd: Command, runner: Runner, *, as_json: bool, png: str | None = No
         )
         return EXIT_ERROR
     targets = getattr(cmd, "targets", ())
-    printer = Printer(as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1))
+    printer = Printer(
+        as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1, verbose=verbose)
+    )
     printer.events = [] if png is not None else None
     # On Ctrl-C a local run's probes have already printed the statistics so far, as iputils
     # does; what a stream cut short left without them, the printer's finish() says.
