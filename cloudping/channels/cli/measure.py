@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cloudping.channels.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
+from cloudping.channels.cli.statusline import TICK_S, StatusDrawer, on_terminal
 from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event, ScanSummaryEvent, to_json_line
 from cloudping.events.verdict import answered
@@ -25,6 +26,7 @@ from cloudping.render import TextStyle, render
 from cloudping.render.picture import PICTURES, picture
 from cloudping.render.snapshot import Snapshot
 from cloudping.render.sofar import Missing, results_so_far
+from cloudping.render.terminal.status import StatusLine
 from cloudping.render.terminal.text import render_held
 
 if TYPE_CHECKING:
@@ -46,10 +48,13 @@ class Printer:
     snapshot: Snapshot = field(default_factory=Snapshot)  # what a stream cut short showed
     on_closed: Callable[[], object] | None = None  # stops the run when the reader has gone
     closed: bool = False
+    status: StatusDrawer | None = None  # the progress line, when a person watches
 
     def __call__(self, event: Event) -> None:
         self._count(event)
         self.snapshot.add((event,))
+        if self.status is not None:
+            self.status.observe(event)
         if self.events is not None:
             self.events.append(event)
         if self.closed:
@@ -95,6 +100,8 @@ class Printer:
                     self._write(text, self.out)
 
     def _write(self, text: str, to: TextIO) -> None:
+        if self.status is not None:
+            self.status.wipe()
         try:
             print(text, file=to, flush=True)
         except BrokenPipeError:  # `cloudping ... | head -1`: the reader has what it wanted
@@ -123,9 +130,10 @@ def measure(
         )
         return EXIT_ERROR
     targets = getattr(cmd, "targets", ())
-    printer = Printer(
-        as_json=as_json, style=TextStyle(prefix_jobs=len(targets) > 1, verbose=verbose)
-    )
+    style = TextStyle(prefix_jobs=len(targets) > 1, verbose=verbose)
+    printer = Printer(as_json=as_json, style=style)
+    if on_terminal(as_json, printer.out, printer.err):
+        printer.status = StatusDrawer(StatusLine(cmd), printer.err)
     printer.events = [] if png is not None else None
     # On Ctrl-C a local run's probes have already printed the statistics so far, as iputils
     # does; what a stream cut short left without them, the printer's finish() says.
@@ -156,11 +164,28 @@ def _write_picture(command: str, events: list[Event], path: str) -> int | None:
 
 
 async def _stoppable(run: Coroutine[Any, Any, None], printer: Printer) -> None:
-    """Run ``run``, cancelled once the printer's reader has gone (a closed pipe)."""
+    """Run ``run``, cancelled once the printer's reader has gone (a closed pipe), with the
+    progress line redrawn meanwhile and wiped at the end."""
     task = asyncio.current_task()
     if task is not None:
         printer.on_closed = task.cancel
-    with contextlib.suppress(asyncio.CancelledError):
-        await run
+    ticker = asyncio.create_task(_tick(printer.status)) if printer.status else None
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+        if printer.status is not None:
+            printer.status.wipe()
     if task is not None and printer.closed:
         task.uncancel()
+
+
+async def _tick(status: StatusDrawer) -> None:
+    """Redraw the progress line every ``TICK_S`` (its elapsed time moves without events)."""
+    while True:
+        status.draw()
+        await asyncio.sleep(TICK_S)
