@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cloudping.channels.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
 from cloudping.channels.cli.statusline import TICK_S, StatusDrawer, on_terminal
 from cloudping.errors import CloudpingError
-from cloudping.events import ErrorEvent, Event, ScanSummaryEvent, to_json_line
+from cloudping.events import ErrorEvent, Event, PingSummaryEvent, ScanSummaryEvent, to_json_line
 from cloudping.events.verdict import answered
 from cloudping.render import TextStyle, render
 from cloudping.render.picture import PICTURES, picture
@@ -45,7 +45,9 @@ class Printer:
     with_answer: int = 0
     results: int = 0
     events: list[Event] | None = None  # kept when a picture is drawn at the end
-    snapshot: Snapshot = field(default_factory=Snapshot)  # what a stream cut short showed
+    snapshot: Snapshot = field(
+        default_factory=Snapshot
+    )  # per job: a scan's held addresses, a cut stream's rows
     on_closed: Callable[[], object] | None = None  # stops the run when the reader has gone
     closed: bool = False
     status: StatusDrawer | None = None  # the progress line, when a person watches
@@ -83,21 +85,20 @@ class Printer:
 
     def finish(self, elapsed_ms: float) -> None:
         """Say what the jobs left without a result showed, as ping's statistics on Ctrl-C:
-        a stream the user or the hub stopped, or a connection that broke (text only: NDJSON
-        carries the events themselves)."""
+        a stream the user or the hub stopped, or a connection that broke (counted for the
+        exit status; printed as text only: NDJSON carries the events themselves)."""
         end = self.snapshot.end
         duration_ms = end.duration_ms if end is not None else elapsed_ms
         for result in results_so_far(self.snapshot, duration_ms):
-            if isinstance(result, Missing):
-                line = f"cloudping: no result arrived for {result.target} from {result.agent}"
-                if not (self.as_json or self.closed):
-                    self._write(line, self.err)
+            if isinstance(result, PingSummaryEvent):
+                self._count(result)
+            if self.as_json or self.closed:
                 continue
-            self._count(result)
-            if not (self.as_json or self.closed):
-                text = render(result, self.style)
-                if text is not None:
-                    self._write(text, self.out)
+            if isinstance(result, Missing):
+                message = f"no result arrived for {result.target} from {result.agent}"
+                self._write(f"cloudping: {message}", self.err)
+            elif (text := render(result, self.style)) is not None:
+                self._write(text, self.out)
 
     def _write(self, text: str, to: TextIO) -> None:
         if self.status is not None:
