@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import socket
 import subprocess
 import threading
@@ -97,6 +98,32 @@ def test_a_hub_stopped_mid_ping_says_so_with_the_statistics_so_far(
     assert "--- 127.0.0.1 ping statistics ---" in seen
     assert f"{replies} packets transmitted, {replies} received, 0% packet loss" in "\n".join(seen)
     assert any(line.startswith("rtt min/avg/max/mdev = ") for line in seen)
+
+
+def test_ctrl_c_through_a_hub_prints_the_statistics_of_the_replies_seen(tmp_path: Path) -> None:
+    up = start_up(tmp_path / "data", "--serve", "127.0.0.0/8")
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDPING_")}
+        words = ["--hub", up.url, "--token", up.token, "ping", "-c", "20", "-i", "0.2"]
+        cli = subprocess.Popen(
+            cloudping_argv(*words, "127.0.0.1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env,
+        )  # fmt: skip
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_lines, args=(cli.stdout, lines), daemon=True).start()
+        seen = _until(lines, "icmp_seq=2")
+        cli.send_signal(signal.SIGINT)
+        assert cli.wait(WAIT_S) == 0  # replies came: as iputils ping after Ctrl-C
+        while (line := lines.get(timeout=WAIT_S)) is not None:
+            seen.append(line)
+        assert cli.stderr is not None
+        with cli.stderr:
+            assert cli.stderr.read() == ""
+    finally:
+        stop(up)
+    replies = sum("icmp_seq=" in line for line in seen)
+    assert "--- 127.0.0.1 ping statistics ---" in seen
+    assert f"{replies} packets transmitted, {replies} received, 0% packet loss" in "\n".join(seen)
 
 
 def _serve_once(listener: socket.socket, body: bytes) -> None:
