@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudping.events import (
+    EndEvent,
     ErrorEvent,
     Event,
     PingSummaryEvent,
@@ -10,8 +11,7 @@ from cloudping.events import (
     StartEvent,
     TimeoutEvent,
 )
-from cloudping.render.snapshot import Snapshot
-from cloudping.render.sofar import Missing, results_so_far
+from cloudping.render.sofar import Missing, SoFar
 
 ADDRESS = "198.18.3.2"
 
@@ -40,7 +40,7 @@ def test_rows_fold_into_ping_statistics_with_duplicates_late_and_errors_apart() 
         _reply(3, 0.0, error="host_unreachable"),
         _reply(4, 4.0),
     ]
-    (result,) = results_so_far(Snapshot.of([_start("t"), *rows]), 812.5)
+    (result,) = fold([_start("t"), *rows]).results(812.5)
     assert isinstance(result, PingSummaryEvent)
     assert (result.sent, result.received, result.loss) == (4, 2, 50.0)
     assert (result.duplicates, result.late, result.errors) == (1, 1, 1)
@@ -57,4 +57,19 @@ def test_jobs_with_a_result_or_an_error_are_left_out_and_the_rest_are_missing() 
         _start("v", probe="mtr"),
         _start("w"),
     ]
-    assert results_so_far(Snapshot.of(events), 0.0) == [Missing("a", "v"), Missing("a", "w")]
+    assert fold(events).results(0.0) == [Missing("a", "v"), Missing("a", "w")]
+
+
+def test_the_streams_own_duration_wins_once_its_end_came() -> None:
+    rows: list[Event] = [_start("t"), _reply(1, 2.0)]
+    end = EndEvent(id="m", status="cancelled", duration_ms=1500.0)
+    (result,) = fold([*rows, end]).results(9999.0)
+    assert isinstance(result, PingSummaryEvent)
+    assert result.duration_ms == 1500.0
+
+
+def fold(events: list[Event]) -> SoFar:
+    so_far = SoFar()
+    for event in events:
+        so_far.add(event)
+    return so_far

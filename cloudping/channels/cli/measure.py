@@ -20,12 +20,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cloudping.channels.cli.exits import EXIT_ERROR, EXIT_NO_REPLY, EXIT_REPLIES
 from cloudping.channels.cli.statusline import TICK_S, StatusDrawer, on_terminal
 from cloudping.errors import CloudpingError
-from cloudping.events import ErrorEvent, Event, PingSummaryEvent, ScanSummaryEvent, to_json_line
+from cloudping.events import (
+    ErrorEvent,
+    Event,
+    PingSummaryEvent,
+    ScanEvent,
+    ScanSummaryEvent,
+    to_json_line,
+)
 from cloudping.events.verdict import answered
 from cloudping.render import TextStyle, render
 from cloudping.render.picture import PICTURES, picture
-from cloudping.render.snapshot import Snapshot
-from cloudping.render.sofar import Missing, results_so_far
+from cloudping.render.sofar import Missing, SoFar
 from cloudping.render.terminal.status import StatusLine
 from cloudping.render.terminal.text import render_held
 
@@ -45,16 +51,16 @@ class Printer:
     with_answer: int = 0
     results: int = 0
     events: list[Event] | None = None  # kept when a picture is drawn at the end
-    snapshot: Snapshot = field(
-        default_factory=Snapshot
-    )  # per job: a scan's held addresses, a cut stream's rows
+    so_far: SoFar = field(default_factory=SoFar)  # what a stream cut short showed
+    # Per scan job: the addresses its text holds back for the summary's ranges.
+    held: dict[tuple[str, str], list[ScanEvent]] = field(default_factory=dict)
     on_closed: Callable[[], object] | None = None  # stops the run when the reader has gone
     closed: bool = False
     status: StatusDrawer | None = None  # the progress line, when a person watches
 
     def __call__(self, event: Event) -> None:
         self._count(event)
-        self.snapshot.add((event,))
+        self.so_far.add(event)
         if self.status is not None:
             self.status.observe(event)
         if self.events is not None:
@@ -67,13 +73,15 @@ class Printer:
         text = render(event, self.style)
         if text is not None:
             self._write(text, self.err if isinstance(event, ErrorEvent) else self.out)
+        elif isinstance(event, ScanEvent):  # held back: said with the summary
+            self.held.setdefault((event.agent, event.target), []).append(event)
         if isinstance(event, ScanSummaryEvent):
             self._held(event)
 
     def _held(self, summary: ScanSummaryEvent) -> None:
         """After a sweep's summary, the addresses the text held back, as ranges."""
-        job = self.snapshot.jobs.get((summary.agent, summary.target))
-        text = render_held(summary, job.found if job else (), self.style)
+        found = self.held.pop((summary.agent, summary.target), [])
+        text = render_held(summary, found, self.style)
         if text is not None and not self.closed:
             self._write(text, self.out)
 
@@ -87,9 +95,7 @@ class Printer:
         """Say what the jobs left without a result showed, as ping's statistics on Ctrl-C:
         a stream the user or the hub stopped, or a connection that broke (counted for the
         exit status; printed as text only: NDJSON carries the events themselves)."""
-        end = self.snapshot.end
-        duration_ms = end.duration_ms if end is not None else elapsed_ms
-        for result in results_so_far(self.snapshot, duration_ms):
+        for result in self.so_far.results(elapsed_ms):
             if isinstance(result, PingSummaryEvent):
                 self._count(result)
             if self.as_json or self.closed:
@@ -148,7 +154,7 @@ def measure(
         failed = True
     printer.finish((time.monotonic() - started) * 1000)
     status = EXIT_ERROR if failed else printer.exit_status()
-    if png is not None and printer.events is not None and printer.snapshot.count:
+    if png is not None and printer.events:
         return _write_picture(cmd.command, printer.events, png) or status
     return status
 
