@@ -32,7 +32,8 @@ def test_a_numeric_s_is_a_usage_error_pointing_at_size(
     first, usage = captured.err.splitlines()
     assert first.startswith("cloudping: ping: ")
     assert SIZE_HINT in first
-    assert usage.startswith("usage: ping")
+    assert usage.startswith("usage: ")
+    assert "ping [-4|-6]" in usage
 
 
 def test_every_text_channel_refuses_a_numeric_s_in_the_grammar() -> None:
