@@ -31,8 +31,9 @@ def local_limits() -> Limits:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cloudping`` with ``argv`` (default: the process arguments); returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    if list(args[:2]) in (["token", "issue"], ["token", "list"], ["token", "revoke"]):
-        # an operator's tool, not the grammar's `token`
+    if list(args[:1]) == ["token"]:
+        # The operator's tool (issue, list, revoke). The grammar's `token` asks a hub for a
+        # personal token, which no hub issues to the CLI (the operator does, with this tool).
         from cloudping.serve import token as token_cmd  # noqa: PLC0415 (the JWT libraries only here)
 
         return token_cmd.main(args[1:])
@@ -70,13 +71,7 @@ def _command(argv: Sequence[str]) -> int:
 def _grammar(options: CliOptions, words: list[str]) -> int:
     """Parse ``words`` and run or answer the command, here or on the hub the options name."""
     from cloudping.channels.cli.cafile import read_ca, with_ca  # noqa: PLC0415
-    from cloudping.commands import (  # noqa: PLC0415
-        HelpCommand,
-        as_invoked,
-        help_text,
-        is_measurement,
-        parse_args,
-    )
+    from cloudping.commands import HelpCommand, is_measurement, parse_args  # noqa: PLC0415
     from cloudping.runner import hub_target, runner_for  # noqa: PLC0415
 
     try:
@@ -87,7 +82,7 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     except UsageError as exc:
         return _usage_error(exc)
     if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
-        print(as_invoked(help_text(cmd.topic), PROGRAM) if cmd.topic else _overview())
+        print(_help(cmd.topic))
         return 0
     runner = runner_for(hub)
     # Only a command that runs needs asyncio, the events and the renderers.
@@ -97,7 +92,18 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
         return answer(cmd, runner, as_json=options.json)
     from cloudping.channels.cli.measure import measure  # noqa: PLC0415
 
-    return measure(cmd, runner, as_json=options.json, png=options.png)
+    return measure(cmd, runner, as_json=options.json, png=options.png, verbose=options.verbose)
+
+
+def _help(topic: str | None) -> str:
+    """The CLI's help on ``topic``: the grammar's, but ``token`` is the operator's tool here."""
+    from cloudping.commands import as_invoked, help_text  # noqa: PLC0415
+
+    if topic == "token":
+        from cloudping.serve.token import help_text as token_help  # noqa: PLC0415
+
+        return token_help()
+    return as_invoked(help_text(topic), PROGRAM) if topic else _overview()
 
 
 def _usage_error(exc: UsageError) -> int:
@@ -117,11 +123,12 @@ def _overview() -> str:
     commands = command_list()
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
-        "usage: cloudping [--json] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS] ...\n"
+        "usage: cloudping [--json] [-v] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS]\n"
         "processes: cloudping up | hub | agent | token issue|list|revoke ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
+        "  -v, --verbose  scan: a line per address, not only the hosts alive\n"
         "  --png FILE     also draw the result as a PNG picture\n"
         "  --ca FILE      trust the CA certificates of FILE (PEM; dns, http), here or via --hub\n"
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB); list shows its\n"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from cloudping.commands import commandnames, names
 from cloudping.commands.fieldtypes import (
@@ -50,7 +50,20 @@ from cloudping.commands.fieldtypes import (
 )
 from cloudping.commands.selection import Selection
 
-From = Annotated[Selection | None, Field(alias="from")]
+
+def _agents_not_sizes(selection: Selection | None) -> Selection | None:
+    """Refuse a bare number as a selector: iputils ping users type ``-s 100`` for a payload
+    size, but ``-s`` is ``--from`` in every channel (design.md, "Names")."""
+    if selection is None:
+        return None
+    number = next((t for terms in selection.selectors for t in terms if t.isdigit()), None)
+    if number is not None:
+        message = f"{number} is not an agent (-s selects agents; the payload size is --size)"
+        raise cross_field("from.selectors", message)
+    return selection
+
+
+From = Annotated[Selection | None, AfterValidator(_agents_not_sizes), Field(alias="from")]
 
 
 class CommandModel(BaseModel):

@@ -208,15 +208,18 @@ class PathSummaryEvent:
 
 @_event
 class ScanEvent:
-    """Hosts of a sweep that answered (``alive``) or drew an ICMP error, as they come."""
+    """Hosts of a sweep that answered (``alive``) or drew an ICMP error, as they come; and
+    those this host could not send a probe to (``failed``, with the ``reason``: the local
+    broadcast address without SO_BROADCAST is refused with EACCES)."""
 
     agent: str
     target: str
     address: str
-    state: Literal["alive", "unreachable"]
+    state: Literal["alive", "unreachable", "failed"]
     rtt_ms: float | None = None
     icmp_error: str | None = None
     responder: str | None = None
+    reason: str | None = None
     type: Literal["scan"] = "scan"
 
 
@@ -234,6 +237,7 @@ class ScanSummaryEvent:
     sent: int
     rate_pps: float
     duration_ms: float
+    failed: int = 0  # addresses no probe could be sent to (their `scan` events say why)
     probe: Literal["scan"] = "scan"
     type: Literal["summary"] = "summary"
 

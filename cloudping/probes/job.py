@@ -15,9 +15,9 @@ from typing import Generic, Literal, TypeVar
 
 from cloudping.events import Emit, ErrorEvent, PingSummaryEvent, StartEvent, TimeoutEvent
 from cloudping.events.model import PortState
+from cloudping.events.rtt import RttStats
 from cloudping.probes.env import Resolved
 from cloudping.probes.schedule import Outcome, PingSchedule
-from cloudping.probes.stats import RttStats
 
 _Answer = TypeVar("_Answer")
 

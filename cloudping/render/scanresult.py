@@ -74,5 +74,5 @@ def _fold(
     if event.state == "alive":
         alive[offset] = event.rtt_ms
         unreachable.discard(offset)
-    elif offset not in alive:
-        unreachable.add(offset)
+    elif event.state == "unreachable" and offset not in alive:
+        unreachable.add(offset)  # a `failed` one was never probed: drawn as such

@@ -8,15 +8,24 @@ from __future__ import annotations
 from cloudping import __version__
 from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand, help_text
 from cloudping.commands.answer import Answer
-from cloudping.errors import CloudpingError
+from cloudping.errors import CloudpingError, UsageError
 from cloudping.events import Emit
+
+LOCAL_SELECTION = "-s/--from selects agents of a hub: use --hub URL, or leave it out to run here"
 
 
 class LocalRunner:
     """Runs each measurement in a fresh probe environment (ICMP sockets, resolver)."""
 
     async def run(self, command: Command, emit: Emit) -> None:
-        """Run ``command`` here; its stream always ends with ``end``."""
+        """Run ``command`` here; its stream always ends with ``end``.
+
+        Raises:
+            UsageError: ``command`` names agents (``-s``): only a hub has agents to choose.
+        """
+        if getattr(command, "from_", None) is not None:
+            # Never run here in its place: the person asked for other vantage points.
+            raise UsageError(LOCAL_SELECTION, word="-s")
         # The probes' environment (ICMP sockets, resolver) only once a measurement runs.
         from cloudping.measurement import run_measurement  # noqa: PLC0415
         from cloudping.probes.env import ProbeEnv  # noqa: PLC0415

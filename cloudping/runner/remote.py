@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from cloudping.commands import Command, format_command, to_json
 from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
-from cloudping.events import Emit, Event, from_dict
+from cloudping.events import Emit, EndEvent, Event, from_dict
+from cloudping.events.status import EndStatus
 from cloudping.runner.target import HubTarget
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 MEASUREMENTS_PATH = "/api/v1/measurements"
 COMMANDS_PATH = "/api/v1/commands"
 CONNECT_TIMEOUT_S = 10.0
+STREAM_BROKEN = "the hub closed the connection before the end"
+# The end statuses of a stream the hub stopped before its jobs were done.
+STOPPED: frozenset[EndStatus] = frozenset({"cancelled", "interrupted"})
 
 
 class HubError(CloudpingError):
@@ -50,12 +54,25 @@ class HubRunner:
 
         Raises:
             HubError: the hub cannot be reached, refused the command (its code), or sent
-                something that is not an event (``bad_event``).
+                something that is not an event (``bad_event``); after the events it did
+                send, ``stream_stopped`` when it ended the stream ``cancelled`` or
+                ``interrupted``, ``stream_broken`` when the stream stopped without an ``end``.
         """
+        import httpx  # noqa: PLC0415 (only a run through a hub needs it)
+
+        last: Event | None = None
         async with self._post(MEASUREMENTS_PATH, command, "application/x-ndjson") as response:
-            async for line in response.aiter_lines():
-                if line.strip():
-                    emit(self._event(line))
+            try:
+                async for line in response.aiter_lines():
+                    if line.strip():
+                        last = self._event(line)
+                        emit(last)
+            except httpx.TransportError as exc:
+                raise HubError(STREAM_BROKEN, code="stream_broken") from exc
+        if not isinstance(last, EndEvent):
+            raise HubError(STREAM_BROKEN, code="stream_broken")
+        if last.status in STOPPED:
+            raise HubError(f"the hub closed the stream: {last.status}", code="stream_stopped")
 
     async def answer(self, command: Command) -> Answer:
         """The hub's answer to ``command`` (``list``, ``version``, ...).

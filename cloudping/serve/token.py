@@ -58,13 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cloudping token", description="Issue, list and revoke a data directory's tokens."
     )
-    commands = parser.add_subparsers(dest="action", required=True)
+    commands = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     issue = commands.add_parser(
         "issue",
+        help="print a new token signed with the hub's key",
         description="Print a token signed with the hub's key from a data directory "
         "(the key is made on first use), and record it in the token registry.",
     )
-    issue.add_argument("--data-dir", required=True, help="the hub's data directory")
+    _data_dir_option(issue)  # the one `up` uses by default, so its hub accepts the token
     issue.add_argument("--sub", required=True, help="subject: an agent's name, or a user")
     issue.add_argument("--aud", required=True, choices=AUDIENCES, help="audience")
     issue.add_argument(
@@ -83,11 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     issue.add_argument("--label", default="", help="a note shown by `token list` (laptop, ...)")
     _issuer_option(issue)
-    listing = commands.add_parser("list", description="Show every token issued, and its state.")
+    listing = commands.add_parser(
+        "list", help="show the tokens issued", description="Show every token issued, and its state."
+    )
     _data_dir_option(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per token")
     revoke = commands.add_parser(
-        "revoke", description="Refuse a token from now on (a running hub sees it within 1 s)."
+        "revoke",
+        help="refuse a token from now on",
+        description="Refuse a token from now on (a running hub sees it within 1 s).",
     )
     revoke.add_argument("token", metavar="ID|TOKEN", help="the token's id (jti) or the token")
     _data_dir_option(revoke)
@@ -111,8 +116,20 @@ def _issuer_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def help_text() -> str:
+    """``cloudping token``'s help: its actions, each with one line."""
+    return _parser().format_help().rstrip("\n")
+
+
 def main(argv: Sequence[str]) -> int:
-    """Run ``cloudping token ACTION ARGS`` (``argv`` starts with the action); the exit status."""
+    """Run ``cloudping token ACTION ARGS`` (``argv`` starts with the action); the exit status.
+
+    Without an action, the help: the actions are what a person typing ``cloudping token``
+    is looking for.
+    """
+    if not argv:
+        print(help_text())
+        return EXIT_OK
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error (or the help)

@@ -60,9 +60,15 @@ def test_token_issue_refuses_bad_arguments_with_status_2(
     assert err
 
 
-def test_the_grammars_own_token_command_still_parses(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["token", "--help"]) == 0
-    assert "usage: cloudping token" in capsys.readouterr().out
+@pytest.mark.parametrize("argv", [["token"], ["token", "--help"], ["help", "token"]])
+def test_token_alone_or_its_help_shows_the_operators_actions(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: cloudping token")
+    for action in ("issue", "list", "revoke"):
+        assert f"\n    {action} " in out
 
 
 def test_scopes_may_be_joined_by_commas_or_repeated(
@@ -160,11 +166,13 @@ def test_a_new_data_directory_and_its_token_files_are_private(
         assert (data / name).stat().st_mode & 0o777 == 0o600
 
 
-def test_list_and_revoke_default_to_the_data_directory_of_cloudping_up(
+def test_issue_list_and_revoke_default_to_the_data_directory_of_cloudping_up(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    issue(capsys, "--data-dir", str(tmp_path / "cloudping"), "--sub", "fra1", "--aud", "agent")
+    status, _, _ = issue(capsys, "--sub", "fra1", "--aud", "agent")
+    assert status == 0
+    assert (tmp_path / "cloudping" / "tokens.db").is_file()
     assert main(["token", "list", "--json"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert main(["token", "revoke", json.loads(line)["id"]]) == 0

@@ -63,11 +63,16 @@ def test_usage_errors_exit_2_naming_the_word_with_the_usage(
     assert "Traceback" not in captured.err
 
 
-def test_commands_without_a_probe_yet_say_so_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ipinfo", "198.18.3.2"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("cloudping: ipinfo is not available yet")
-    assert "ping" in err
+@pytest.mark.parametrize("argv", [["ipinfo", "198.18.3.2"], ["route", "198.18.0.0/15"]])
+def test_commands_without_a_probe_yet_say_so_in_one_line_and_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()  # one line: no usage dump
+    assert line.startswith(f"cloudping: {argv[0]} is not available yet")
+    assert "ping" in line
 
 
 def test_help_prints_one_usage_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +80,7 @@ def test_help_prints_one_usage_line(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     usages = [line for line in out.splitlines() if "usage:" in line]
     assert usages == [
-        "usage: cloudping [--json] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS] ..."
+        "usage: cloudping [--json] [-v] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS]"
     ]
 
 

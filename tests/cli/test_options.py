@@ -17,6 +17,13 @@ def test_process_options_are_taken_anywhere_before_a_double_dash() -> None:
     assert words == ["ping", "-c", "1", "x"]
 
 
+@pytest.mark.parametrize("flag", ["-v", "--verbose"])
+def test_verbose_is_the_clis_own_so_the_command_is_the_same(flag: str) -> None:
+    options, words = split_options(["scan", flag, "198.18.3.0/24"])
+    assert options == CliOptions(verbose=True)
+    assert words == ["scan", "198.18.3.0/24"]
+
+
 def test_words_after_a_double_dash_are_the_grammars() -> None:
     options, words = split_options(["http", "--", "--json", "--png", "x", "--hub"])
     assert options == CliOptions()

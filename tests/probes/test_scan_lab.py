@@ -95,14 +95,16 @@ def test_text_output_lists_the_answers_and_the_ranges(sweep_lab: Lab) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == f"SCAN {NET4}: 256 addresses, ICMP echo (raw socket)"
     assert any(line.startswith("198.18.3.100 alive ") for line in lines)
-    assert f"--- {NET4} scan ---" in lines
-    assert lines[-1] == (
+    block = lines[lines.index(f"--- {NET4} scan ---") + 1 :]
+    assert block[1] == (
         "alive: 198.18.3.1-198.18.3.2, 198.18.3.10-198.18.3.19, 198.18.3.100, "
         "198.18.3.200-198.18.3.201, 198.18.3.254"
     )
     # Missing addresses may draw r2's host unreachable (its neighbour cache remembers earlier
-    # failed lookups), so the unreachable count is not fixed.
-    assert lines[-2].startswith("256 addresses, 256 probed, 16 alive, ")
+    # failed lookups), so the unreachable count is not fixed; those come as ranges at the end.
+    assert block[0].startswith("256 addresses, 256 probed, 16 alive, ")
+    assert all(line.startswith("unreachable (host_unreachable from ") for line in block[2:])
+    assert not any(" unreachable: " in line for line in lines)
 
 
 def test_png_output_colours_the_known_cells(sweep_lab: Lab, tmp_path: Path) -> None:
@@ -196,3 +198,42 @@ def test_datagram_socket_reports_the_router_that_rejects(sweep_lab: Lab) -> None
     stream = events(sweep_lab.run("agent", argv, timeout=60, check=False).stdout)
     answers = {(e.get("state"), e.get("responder")) for e in of_type(stream, "scan")}
     assert answers == {("unreachable", sweep_lab.addr("r2", 4))}
+
+
+def test_the_local_broadcast_address_is_a_result_with_its_reason_not_an_error(
+    sweep_lab: Lab,
+) -> None:
+    # The agent sits on 198.18.1.0/24: the kernel refuses a raw socket's echo to its
+    # broadcast address (EACCES without SO_BROADCAST); the rest of the sweep goes on.
+    result = scan(sweep_lab, "--json", *FAST, "198.18.1.248/29")
+    assert result.stderr == ""
+    stream = events(result.stdout)
+    assert of_type(stream, "error") == []
+    [failed] = [e for e in of_type(stream, "scan") if e["state"] == "failed"]
+    assert failed["address"] == "198.18.1.255"
+    assert failed["reason"] == "sendto: Permission denied (a broadcast address)"
+    [summary] = of_type(stream, "summary")
+    assert (summary["probed"], summary["failed"]) == (8, 1)
+    text = scan(sweep_lab, *FAST, "198.18.1.0/24")
+    assert text.returncode == 0
+    assert text.stderr == ""
+    lines = text.stdout.splitlines()
+    assert lines[-1] == "not probed (sendto: Permission denied (a broadcast address)): 198.18.1.255"
+    assert lines[-3].startswith("256 addresses, 256 probed, 2 alive, 0 unreachable, 1 not probed")
+
+
+def test_unreachable_addresses_print_as_ranges_with_their_router_or_each_with_v(
+    sweep_lab: Lab,
+) -> None:
+    prefix = sweep_lab.unreachable(4).rsplit(".", 1)[0]
+    router = sweep_lab.addr("r2", 4)
+    result = scan(sweep_lab, *FAST, f"{prefix}.0/28")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith(prefix) for line in lines)  # no line per address
+    assert lines[-1] == f"unreachable (host_unreachable from {router}): {prefix}.0-{prefix}.15"
+    verbose = scan(sweep_lab, "-v", *FAST, f"{prefix}.0/28")
+    each = [line for line in verbose.stdout.splitlines() if line.startswith(prefix)]
+    assert len(each) == 16
+    assert all(f" unreachable: host_unreachable from {router} " in line for line in each)
+    assert verbose.stdout.splitlines()[-1] == "alive: none"

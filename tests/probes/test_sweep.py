@@ -8,10 +8,10 @@ import struct
 
 import pytest
 
+from cloudping.events.ranges import address_at, compress, offset_of, runs
 from cloudping.probes.scan.base import Verdict, judge
 from cloudping.probes.scan.pacer import Pacer, burst_for
 from cloudping.probes.scan.plan import Cell, SweepPlan
-from cloudping.probes.scan.ranges import address_at, compress, offset_of, runs
 from cloudping.probes.scan.udp import parse_recverr
 
 NET4 = ipaddress.ip_network("198.18.3.0/24")

@@ -1,8 +1,8 @@
 """The ``cloudping`` command's own options, taken out of the words once, before the grammar.
 
-``--json``, ``--png FILE``, ``--ca FILE``, ``--hub URL`` and ``--token T`` (each value also as
-``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they may
-stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
+``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL`` and ``--token T`` (each value
+also as ``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they
+may stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from cloudping.errors import UsageError
 # Each option: whether it takes a value.
 _OPTIONS: dict[str, bool] = {
     "--json": False,
+    "-v": False,
+    "--verbose": False,
     "--png": True,
     "--ca": True,
     "--hub": True,
@@ -28,6 +30,9 @@ class CliOptions:
     """What the process options said (``None``: not given)."""
 
     json: bool = False
+    # How the CLI draws the same events (a scan's every address, not only hosts alive): the
+    # command, the NDJSON and every other channel are the same without it, so not grammar.
+    verbose: bool = False
     png: str | None = None
     ca: str | None = None  # a file of CA certificates the CLI reads (the command carries ca_pem)
     hub: str | None = None
@@ -64,6 +69,7 @@ def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
             raise UsageError(f"{name} needs {needs}", word=name)
     return CliOptions(
         json="--json" in found,
+        verbose="-v" in found or "--verbose" in found,
         png=found.get("--png"),
         ca=found.get("--ca"),
         hub=found.get("--hub") or None,

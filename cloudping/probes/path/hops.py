@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cloudping.events import HopProbe, HopStats
-from cloudping.probes.stats import RttStats
+from cloudping.events.rtt import RttStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ of the address they concern; it keeps no timers (the plan does) and creates no t
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,6 +23,11 @@ class Verdict:
     icmp_error: str | None = None
     responder: str | None = None
 
+
+# A send on a datagram socket (UDP, ICMP without raw sockets) can fail with the error of an
+# earlier datagram (sk_err, set by IP_RECVERR's ICMP handling); that send did not happen and
+# is tried once more.
+EARLIER_ERRORS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
 
 Report = Callable[[int, Verdict], None]
 """Called by a transport with (offset, verdict) for each answer it matched."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from cloudping.probes.icmp.codec import EchoReply, IcmpError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint, Receiver
 from cloudping.probes.icmp.table import InFlight
-from cloudping.probes.scan.base import Report, judge
+from cloudping.probes.scan.base import EARLIER_ERRORS, Report, judge
 
 PAYLOAD = 56  # fping's and iputils' default: the same packets as the tools people compare with
 MAX_IN_FLIGHT = 32768  # half the identifier's sequence space
@@ -33,7 +33,12 @@ class IcmpSweep:
 
     def send(self, offset: int, address: str) -> None:
         sockaddr = (address, 0, 0, 0) if self._v6 else (address, 0)
-        self._wire[offset] = self.endpoint.send(self, offset, sockaddr, size=self.size)
+        try:
+            self._wire[offset] = self.endpoint.send(self, offset, sockaddr, size=self.size)
+        except OSError as exc:
+            if exc.errno not in EARLIER_ERRORS:
+                raise
+            self._wire[offset] = self.endpoint.send(self, offset, sockaddr, size=self.size)
 
     def forget(self, offset: int) -> None:
         seq = self._wire.pop(offset, None)

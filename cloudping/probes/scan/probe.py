@@ -4,8 +4,8 @@ One coroutine does all the sending: it asks the :class:`SweepPlan` what is due, 
 :class:`Pacer` when, and sleeps until the earlier of the next send and the next timeout. Answers
 arrive through the transport's socket callback and are judged there. Nothing is created per
 address (no task, no timer), so a /16 at 10 000 packets a second fits one Python process.
-Events: ``start``, a ``scan`` event per address that answered or drew a router's ICMP error,
-and a ``summary`` at the end, also when cancelled.
+Events: ``start``, a ``scan`` event per address that answered, drew a router's ICMP error or
+could not be sent to (``failed``), and a ``summary`` at the end, also when cancelled.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cloudping.commands import ScanCommand
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit, ErrorEvent, StartEvent
 from cloudping.events.model import ScanEvent, ScanSummaryEvent
+from cloudping.events.ranges import Network, address_at, compress
 from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.probes.env import ProbeEnv
 from cloudping.probes.scan import tcp, udp
@@ -25,11 +26,13 @@ from cloudping.probes.scan.base import Report, SweepTransport, Verdict
 from cloudping.probes.scan.icmp import IcmpSweep
 from cloudping.probes.scan.pacer import Pacer, burst_for
 from cloudping.probes.scan.plan import Cell, SweepPlan
-from cloudping.probes.scan.ranges import Network, address_at, compress
 
 MAX_ADDRESSES = 1 << 20  # a hard bound of this process (state is a byte per address)
 _RETRY_LATER = frozenset({errno.EAGAIN, errno.ENOBUFS})  # a full send buffer: not an answer
 _BACKOFF = 0.001
+# Linux refuses a datagram to a broadcast address from a socket without SO_BROADCAST with
+# EACCES (ip(7)); a sweep never sets it, so the address is named as what it is.
+_SEND_HINTS = {errno.EACCES: " (a broadcast address)"}
 
 
 def scan_limits(env: ProbeEnv) -> Limits:
@@ -97,7 +100,6 @@ class _ScanJob:
         self.plan = SweepPlan(network.num_addresses, cmd.timeout, cmd.retries)
         self.pacer = Pacer(rate, burst_for(rate))
         self.finished = asyncio.Event()
-        self.send_errors: set[int] = set()
         self.first_send: float | None = None
         self.last_first_pass = 0.0
 
@@ -154,7 +156,7 @@ class _ScanJob:
             if exc.errno in _RETRY_LATER:
                 return False
             self.plan.mark_failed(offset)
-            self._report_send_error(exc, offset)
+            self._failed(exc, offset)
             return True
         first_pass = offset == self.plan.probed
         self.plan.mark_sent(offset, now)
@@ -176,18 +178,18 @@ class _ScanJob:
         except TimeoutError:
             pass
 
-    def _report_send_error(self, exc: OSError, offset: int) -> None:
+    def _failed(self, exc: OSError, offset: int) -> None:
+        """An address this host cannot send to is a result of the sweep, not an error of it:
+        the others are probed on (a prefix holding a local network's broadcast address)."""
         code = exc.errno or 0
-        if code in self.send_errors:
-            return  # said once per kind of failure, counted in the summary every time
-        self.send_errors.add(code)
         reason = os.strerror(code) if code else str(exc)
         self.emit(
-            ErrorEvent(
-                code="send_failed",
-                message=f"sendto {address_at(self.network, offset)}: {reason}",
+            ScanEvent(
                 agent=self.agent,
                 target=self.cmd.cidr,
+                address=address_at(self.network, offset),
+                state="failed",
+                reason=f"sendto: {reason}{_SEND_HINTS.get(code, '')}",
             )
         )
 
@@ -213,6 +215,7 @@ class _ScanJob:
             alive=len(alive),
             unreachable=plan.states.count(Cell.UNREACHABLE),
             alive_ranges=compress(self.network, alive),
+            failed=plan.states.count(Cell.FAILED),
             sent=plan.sent,
             rate_pps=round(self._rate(), 1),
             duration_ms=round(duration_ms, 3),

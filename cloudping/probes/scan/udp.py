@@ -11,21 +11,17 @@ by destination, so no raw socket is needed.
 from __future__ import annotations
 
 import asyncio
-import errno
 import socket
 import time
 
+from cloudping.events.ranges import Network, offset_of
 from cloudping.probes.icmp import codec
 from cloudping.probes.icmp.transport import IP_RECVERR, IPV6_RECVERR, SO_TIMESTAMPNS
-from cloudping.probes.scan.base import Report, judge
-from cloudping.probes.scan.ranges import Network, offset_of
+from cloudping.probes.scan.base import EARLIER_ERRORS, Report, judge
 
 DEFAULT_PORT = 33434  # traceroute's first port: nobody listens there
 PAYLOAD = b"cloudping scan\n"
 MAX_IN_FLIGHT = 65536
-# A send can fail with the error of an earlier datagram (sk_err, set by IP_RECVERR's ICMP
-# handling); that send did not happen and is tried once more.
-_EARLIER_ERRORS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
 
 
 def parse_recverr(ee_data: bytes) -> tuple[str, str | None] | None:
@@ -62,7 +58,7 @@ class UdpSweep:
         try:
             self.sock.sendto(PAYLOAD, sockaddr)
         except OSError as exc:
-            if exc.errno not in _EARLIER_ERRORS:
+            if exc.errno not in EARLIER_ERRORS:
                 raise
             self.sock.sendto(PAYLOAD, sockaddr)
 

@@ -7,7 +7,7 @@ interleaved streams stay readable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +32,30 @@ from cloudping.render.terminal import tcping as tcping_text
 
 @dataclass(frozen=True, slots=True)
 class TextStyle:
-    """How to lay out lines: prefix each with its job when a measurement has several."""
+    """How to lay out lines: prefix each with its job when a measurement has several; with
+    ``verbose``, a line per address of a scan, not only per host alive (fping's ``-v``)."""
 
     prefix_jobs: bool = False
+    verbose: bool = False
 
 
 def render(event: Event, style: TextStyle = TextStyle()) -> str | None:
     """The text of one event (possibly several lines), or ``None`` when it prints nothing."""
-    text = _render(event)
+    if isinstance(event, ScanEvent) and not style.verbose and scan_text.held(event):
+        return None  # said with the summary: render_held()
+    return _prefixed(_render(event), event, style)
+
+
+def render_held(
+    summary: ScanSummaryEvent, found: Sequence[ScanEvent], style: TextStyle
+) -> str | None:
+    """The scan addresses :func:`render` held back, as ranges after the sweep's ``summary``;
+    ``None`` with ``verbose`` (each had its line) or when there are none."""
+    lines = [] if style.verbose else scan_text.held_ranges(summary.target, found)
+    return _prefixed("\n".join(lines), summary, style) if lines else None
+
+
+def _prefixed(text: str | None, event: Event, style: TextStyle) -> str | None:
     if text is None or not style.prefix_jobs or event.agent is None:
         return text
     prefix = f"[{event.agent} {event.target}] " if event.target else f"[{event.agent}] "

@@ -1,4 +1,5 @@
-"""Address arithmetic of a sweep, pure: offsets in a prefix, and runs of them as ranges."""
+"""Address arithmetic of a sweep, pure: offsets in a prefix, and runs of them as ranges (the
+notation of `alive_ranges`, shared by the scan probe and the renderers)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from cloudping.probes.stats import RttStats
+from cloudping.events.rtt import RttStats
 
 
 def test_no_samples_means_no_figures() -> None:
