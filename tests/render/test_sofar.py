@@ -77,7 +77,7 @@ def fold(events: list[Event]) -> SoFar:
 
 
 def test_a_tcping_cut_short_counts_its_open_connects_for_the_verdict() -> None:
-    closed = [
+    closed: list[Event] = [
         _start("t", probe="tcping"),
         ReplyEvent(
             agent="a", target="t", seq=1, address=ADDRESS, rtt_ms=0.1, size=0, state="closed"
