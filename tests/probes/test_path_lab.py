@@ -155,7 +155,9 @@ def test_mtr_loss_at_the_last_hop_is_exactly_what_the_link_dropped(lab: Lab) -> 
     assert last["addresses"] == [target]
     assert last["sent"] == 30
     assert last["sent"] - last["received"] == dropped
-    assert 5 <= dropped <= 20
+    # The rule did drop (30 % of 30: binomial, mean 9; at most 1 has a chance of 3e-4, while the
+    # old bound of 5 failed about one run in 30): the exact count above is the real check.
+    assert 2 <= dropped <= 20
     assert [h["loss"] for h in summary["hops"][:-1]] == [0.0, 0.0]
 
 
