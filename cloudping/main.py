@@ -1,6 +1,7 @@
-"""Entry point of the ``cloudping`` command.
+"""Entry point of the ``cloudping`` command: the first word picks a process from
+:mod:`cloudping.serve` (``up``, ``hub``, ``agent``, ``token``); anything else is a command of
+the grammar for the CLI channel (:mod:`cloudping.channels.cli`), run here or through a hub.
 
-A channel like any other: words -> ``Command`` (the shared grammar) -> measurement -> render.
 Exit status as iputils ping: 0 when any reply arrived, 1 when none did, 2 for a usage error or
 a measurement that could not run at all.
 """
@@ -31,6 +32,15 @@ def local_limits() -> Limits:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cloudping`` with ``argv`` (default: the process arguments); returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:  # `cloudping help | head -1`: the reader has what it wanted
+        # The interpreter flushes stdout once more at exit: let that go nowhere quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _dispatch(args: Sequence[str]) -> int:
     if list(args[:1]) == ["token"]:
         # The operator's tool (issue, list, revoke). The grammar's `token` asks a hub for a
         # personal token, which no hub issues to the CLI (the operator does, with this tool).

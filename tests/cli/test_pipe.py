@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 from upprocess import cloudping_argv
@@ -23,3 +24,15 @@ def test_a_closed_pipe_stops_the_run_without_a_traceback() -> None:
                 proc.wait(timeout=10)
     assert err.decode() == ""
     assert proc.returncode in (0, 1)
+
+
+def test_help_into_a_closed_pipe_ends_without_a_traceback() -> None:
+    # The reader is gone before help is printed: the first write meets a closed pipe.
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "wb") as closed:
+        done = subprocess.run(
+            cloudping_argv("help"), stdout=closed, stderr=subprocess.PIPE, timeout=60, check=False
+        )
+    assert done.stderr.decode() == ""
+    assert done.returncode == 0
