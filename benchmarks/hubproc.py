@@ -278,8 +278,8 @@ def main(argv: Sequence[str]) -> int:
     """Run a hub with the benchmark's bounds (see the module docstring)."""
     # Imported here: `benchmarks/run.py` imports this module with benchmarks/ first on
     # sys.path, where http.py and dns.py hide the packages the hub needs.
-    from cloudping.channels.api import Quota  # noqa: PLC0415
     from cloudping.serve.hub import configure, parser, run_service, serve  # noqa: PLC0415
+    from cloudping.service import Quota  # noqa: PLC0415
 
     ours = argparse.ArgumentParser(prog="python -m benchmarks.hubproc")
     ours.add_argument("--max-jobs", type=int, default=50, help="jobs in one measurement")

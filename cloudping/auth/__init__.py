@@ -7,6 +7,7 @@ The hub builds one :class:`TokenService` from the keys of its data directory
 :class:`AuthError` with a stable code.
 """
 
+from cloudping.auth.datadir import data_dir_tokens
 from cloudping.auth.errors import AuthCode, AuthError, KeyStoreError
 from cloudping.auth.keys import ALGORITHM, KeyDirectory, KeyRing, SigningKey, thumbprint
 from cloudping.auth.principal import AUDIENCES, SCOPES, Audience, Principal, Scope
@@ -28,6 +29,7 @@ from cloudping.auth.revocations import (
 from cloudping.auth.tokens import (
     DEFAULT_ISSUER,
     DEFAULT_LEEWAY,
+    DEFAULT_TTL,
     MAX_TTL,
     TokenService,
     bearer_token,
@@ -38,6 +40,7 @@ __all__ = [
     "AUDIENCES",
     "DEFAULT_ISSUER",
     "DEFAULT_LEEWAY",
+    "DEFAULT_TTL",
     "MAX_LABEL",
     "MAX_TTL",
     "REGISTRY_FILE",
@@ -62,5 +65,6 @@ __all__ = [
     "TokenService",
     "TokenState",
     "bearer_token",
+    "data_dir_tokens",
     "thumbprint",
 ]

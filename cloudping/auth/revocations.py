@@ -59,6 +59,11 @@ class Revocations(Protocol):
         """Forget revoked ``jti``s whose tokens have expired by ``now``; how many went."""
         ...
 
+    def refresh(self) -> bool:
+        """Take in what other processes revoked since; whether anything changed (may block:
+        call it off the event loop)."""
+        ...
+
 
 @dataclass
 class MemoryRevocations:
@@ -72,6 +77,10 @@ class MemoryRevocations:
 
     def revoke_subject(self, subject: str, issued_until: float) -> None:
         self.subjects[subject] = max(issued_until, self.subjects.get(subject, issued_until))
+
+    def refresh(self) -> bool:
+        """Nothing to take in: no other process shares this memory."""
+        return False
 
     def is_revoked(self, *, jti: str, subject: str, issued_at: float) -> bool:
         until = self.subjects.get(subject)

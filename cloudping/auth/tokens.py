@@ -42,6 +42,7 @@ from cloudping.auth.revocations import MemoryRevocations, Revocations
 DEFAULT_ISSUER = "http://127.0.0.1:8080"  # the hub of `cloudping up`
 DEFAULT_LEEWAY = 30.0  # seconds of clock skew tolerated on iat, nbf and exp (RFC 7519 4.1.4)
 MAX_TTL = 366 * 86_400
+DEFAULT_TTL = 30 * 86_400  # a token's lifetime unless its issuer says otherwise
 MAX_TOKEN_CHARS = 8_192  # far above ours (~400): refuse before parsing anything bigger
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti")
 

@@ -27,15 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
-from cloudping.auth import (
-    DEFAULT_ISSUER,
-    REGISTRY_FILE,
-    REVOCATIONS_FILE,
-    KeyDirectory,
-    SqliteRevocations,
-    SqliteTokenRegistry,
-    TokenService,
-)
+from cloudping.auth import DEFAULT_ISSUER, TokenService, data_dir_tokens
 from cloudping.datafiles import private_dir
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
@@ -170,7 +162,8 @@ class HubServer:
         private_dir(data_dir)
         # SQLite files and keys, opened in a worker thread: the loop may already serve others
         # (the tests' loop audit, an embedding application).
-        revocations = await asyncio.to_thread(self._open_tokens, stack)
+        tokens = data_dir_tokens(data_dir, settings.issuer)
+        self._tokens = await asyncio.to_thread(stack.enter_context, tokens)
         await asyncio.to_thread(build_adapters)
         certificate = hub_certificate(data_dir, settings.certificate_names())
         self.fingerprint = certificate.fingerprint
@@ -189,7 +182,7 @@ class HubServer:
         )
         await stack.enter_async_context(self.door.open())
         await stack.enter_async_context(
-            watch_tokens(revocations.refresh, self.door.expel_lapsed, self._clock)
+            watch_tokens(self._tokens.revocations.refresh, self.door.expel_lapsed, self._clock)
         )
         await self._listen(stack, self.door)
         if settings.local_agent is not None:
@@ -197,18 +190,6 @@ class HubServer:
                 local_agent(hub, self.registry, settings.local_agent, self._clock())
             )
         self._hub = await stack.enter_async_context(hub)
-
-    def _open_tokens(self, stack: AsyncExitStack) -> SqliteRevocations:
-        """The token service of the data directory's keys, revocations and registry; the
-        revocations, which the hub re-reads while it runs."""
-        data_dir = self.settings.data_dir
-        revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
-        stack.callback(revocations.close)
-        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
-        stack.callback(registry.close)
-        keys = KeyDirectory.in_data_dir(data_dir).load()
-        self._tokens = TokenService(keys, self.settings.issuer, revocations, registry=registry)
-        return revocations
 
     async def _listen(self, stack: AsyncExitStack, door: AgentDoor) -> None:
         """The agents' listeners: QUIC, and WebSocket when asked for; one door for both."""

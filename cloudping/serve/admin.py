@@ -13,12 +13,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cloudping.auth import AuthError, Principal, Scope, TokenService
+from cloudping.auth import DEFAULT_TTL, AuthError, Principal, Scope, TokenService
 
 ADMIN_TOKEN_FILE = "admin.token"  # noqa: S105 (a file name in the data directory)
 ADMIN_SUBJECT = "admin"
 ADMIN_SCOPES: tuple[Scope, ...] = ("measure", "private", "admin")
-ADMIN_TTL_S = 30 * 86_400
 ADMIN_LABEL = "cloudping up"
 # A token this close to its end is replaced at start: it would lapse while `up` runs.
 RENEW_BEFORE_S = 86_400
@@ -64,10 +63,10 @@ def admin_token(tokens: TokenService, data_dir: Path, now: float, *, renew: bool
         elif principal is not None:
             return AdminToken(stored, principal.token_id, path, principal.expires_at, None)
     token = tokens.issue(
-        ADMIN_SUBJECT, "api", scopes=ADMIN_SCOPES, ttl=ADMIN_TTL_S, now=now, label=ADMIN_LABEL
+        ADMIN_SUBJECT, "api", scopes=ADMIN_SCOPES, ttl=DEFAULT_TTL, now=now, label=ADMIN_LABEL
     )
     _write_private(path, token)
-    return AdminToken(token, tokens.token_id(token), path, int(now) + ADMIN_TTL_S, reason)
+    return AdminToken(token, tokens.token_id(token), path, int(now) + DEFAULT_TTL, reason)
 
 
 def _check(tokens: TokenService, token: str, now: float) -> tuple[Principal | None, str]:

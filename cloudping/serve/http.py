@@ -24,13 +24,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
-from cloudping.channels.api import ApiSettings, app
+from cloudping.channels.api import app
 from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.errors import ListenError
 from cloudping.hub.server import HubServer
 from cloudping.serve.protocol import bounded_protocol
-from cloudping.service import CommandService
+from cloudping.service import ApiSettings, CommandService
 
 SHUTDOWN_TIMEOUT_S = 5
 

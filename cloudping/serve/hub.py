@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cloudping.auth import DEFAULT_ISSUER
-from cloudping.channels.api import ApiSettings
 from cloudping.channels.mcp import MCP_PATH, McpSettings
 from cloudping.commands import split_host_port
 from cloudping.edge import HttpSettings
@@ -33,7 +32,7 @@ from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
-from cloudping.service import Network
+from cloudping.service import ApiSettings, Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
 Listener = tuple[str, str, int]

@@ -16,30 +16,25 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cloudping.auth import (
     AUDIENCES,
     DEFAULT_ISSUER,
+    DEFAULT_TTL,
     MAX_TTL,
-    REGISTRY_FILE,
-    REVOCATIONS_FILE,
     SCOPES,
     AuthError,
-    KeyDirectory,
     Scope,
-    SqliteRevocations,
-    SqliteTokenRegistry,
     TokenRecord,
     TokenService,
+    data_dir_tokens,
 )
 from cloudping.errors import CloudpingError
 from cloudping.serve.datadir import default_data_dir
 
-DEFAULT_TTL = 30 * 86_400
 EXIT_OK, EXIT_ERROR = 0, 2
 _COLUMNS = ("ID", "SUBJECT", "AUDIENCE", "SCOPES", "EXPIRES (UTC)", "LABEL", "STATE")
 
@@ -140,7 +135,9 @@ def main(argv: Sequence[str]) -> int:
         "revoke": _revoke,
     }
     try:
-        with token_service(Path(args.data_dir), getattr(args, "issuer", DEFAULT_ISSUER)) as tokens:
+        with data_dir_tokens(
+            Path(args.data_dir), getattr(args, "issuer", DEFAULT_ISSUER)
+        ) as tokens:
             text = actions[args.action](args, tokens)
     except CloudpingError as exc:  # unusable keys or files, a token that is not ours
         print(f"cloudping token {args.action}: {exc.message}", file=sys.stderr)
@@ -160,22 +157,6 @@ def _print(text: str) -> None:
         # The interpreter flushes stdout once more at exit: let that go nowhere quietly.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-@contextmanager
-def token_service(data_dir: Path, issuer: str) -> Iterator[TokenService]:
-    """The token service of ``data_dir``, with its revocations and registry open."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # as the hub makes it
-    keys = KeyDirectory.in_data_dir(data_dir).load()
-    revocations = SqliteRevocations.open(data_dir / REVOCATIONS_FILE)
-    try:
-        registry = SqliteTokenRegistry.open(data_dir / REGISTRY_FILE)
-        try:
-            yield TokenService(keys, issuer, revocations, registry=registry)
-        finally:
-            registry.close()
-    finally:
-        revocations.close()
 
 
 def _issue(args: argparse.Namespace, tokens: TokenService) -> str:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloudping.agent.admit import AgentRules, parse_served
-from cloudping.channels.api import ApiSettings
+from cloudping.auth import data_dir_tokens
 from cloudping.channels.mcp import MCP_PATH
 from cloudping.errors import CloudpingError
 from cloudping.hub.local import LocalAgentSettings
@@ -42,8 +42,7 @@ from cloudping.serve.hub import (
     serve,
     welcome,
 )
-from cloudping.serve.token import token_service
-from cloudping.service import Network
+from cloudping.service import ApiSettings, Network
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_AGENT_LISTEN = "127.0.0.1:8443"
@@ -123,7 +122,7 @@ def main(argv: Sequence[str]) -> int:
     )
     try:
         # Before the hub starts (files, not the event loop's business).
-        with token_service(settings.data_dir, settings.issuer) as tokens:
+        with data_dir_tokens(settings.data_dir, settings.issuer) as tokens:
             admin = admin_token(tokens, settings.data_dir, time.time(), renew=args.new_admin_token)
     except CloudpingError as exc:  # unusable keys or token files
         print(f"cloudping up: {exc.message}", file=sys.stderr)

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from cloudping.auth import DEFAULT_ISSUER, AuthError, KeyDirectory, TokenService
+from cloudping.auth import DEFAULT_ISSUER, AuthError, KeyDirectory, TokenService, data_dir_tokens
 from cloudping.main import main
-from cloudping.serve.token import token_service
 
 
 def issue(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, str, str]:
@@ -140,7 +139,7 @@ def test_token_revoke_by_id_or_by_the_token_itself(
     assert main(["token", "revoke", second.strip(), "--data-dir", str(tmp_path)]) == 0
     assert "revoked token" in capsys.readouterr().out
     assert [record["state"] for record in listed(capsys, tmp_path)] == ["revoked", "revoked"]
-    with token_service(tmp_path, DEFAULT_ISSUER) as hub_side:
+    with data_dir_tokens(tmp_path, DEFAULT_ISSUER) as hub_side:
         for secret in (first, second):
             with pytest.raises(AuthError) as caught:
                 hub_side.verify(secret.strip(), "api", time.time())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.channels.api import ApiSettings, Quota
+from cloudping.service import ApiSettings, Quota
 
 from .world import NOW, error_of, lines, world
 

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
-from cloudping.channels.api import ApiSettings, app
+from cloudping.channels.api import app
 from cloudping.hub import HubSettings
-from cloudping.service import CommandService, Quota
+from cloudping.service import ApiSettings, CommandService, Quota
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
 

@@ -13,8 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from cloudping.channels.api import Quota
-from cloudping.service import client_address, guest_subject
+from cloudping.service import Quota, client_address, guest_subject
 
 from .world import BASE, World, error_of, world
 

@@ -14,9 +14,9 @@ from schemathesis import checks
 from schemathesis.core.result import Ok
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
-from cloudping.channels.api import ApiSettings, app, document
+from cloudping.channels.api import app, document
 from cloudping.hub import Hub, MemoryRegistry
-from cloudping.service import CommandService
+from cloudping.service import ApiSettings, CommandService
 from cloudping.store import MemoryStore
 
 _TOKENS = TokenService(KeyRing.of(SigningKey.generate()))

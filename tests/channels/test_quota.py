@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudping.channels.api import SlidingWindow
+from cloudping.service import SlidingWindow
 
 
 def test_a_subject_under_the_limit_may_go() -> None:

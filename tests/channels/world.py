@@ -12,9 +12,9 @@ import httpx
 from starlette.applications import Starlette
 
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
-from cloudping.channels.api import ApiSettings, app
+from cloudping.channels.api import app
 from cloudping.hub import Hub, HubSettings
-from cloudping.service import CommandService
+from cloudping.service import ApiSettings, CommandService
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
 

@@ -14,12 +14,12 @@ import httpx
 from children import cloudping_child
 from upprocess import free_port
 
-from cloudping.channels.api import ApiSettings
 from cloudping.commands import parse
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer
 from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import serve, welcome
+from cloudping.service import ApiSettings
 
 from .serving import (
     LONG_PING,

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 from upprocess import UpProcess, cloudping_argv, free_port, start_up, stop
 
-from cloudping.serve.admin import ADMIN_TOKEN_FILE, ADMIN_TTL_S, admin_token
-from cloudping.serve.token import token_service
+from cloudping.auth import DEFAULT_TTL, data_dir_tokens
+from cloudping.serve.admin import ADMIN_TOKEN_FILE, admin_token
 
 TIMEOUT_S = 30.0
 PORT = free_port(socket.SOCK_STREAM)
@@ -92,9 +92,9 @@ def test_a_revoked_admin_token_is_replaced_at_the_next_start_and_the_banner_says
 
 
 def test_an_expired_admin_token_is_replaced(tmp_path: Path) -> None:
-    with token_service(tmp_path, "http://127.0.0.1:8080") as tokens:
+    with data_dir_tokens(tmp_path, "http://127.0.0.1:8080") as tokens:
         first = admin_token(tokens, tmp_path, time.time(), renew=False)
-        later = admin_token(tokens, tmp_path, time.time() + ADMIN_TTL_S + 60, renew=False)
+        later = admin_token(tokens, tmp_path, time.time() + DEFAULT_TTL + 60, renew=False)
     assert later.token != first.token
     assert later.made_because == "the stored one no longer holds: the token has expired"
     assert (tmp_path / ADMIN_TOKEN_FILE).read_text().strip() == later.token

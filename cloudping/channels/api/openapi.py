@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from cloudping.channels.api.keys import JWKS_PATH
 from cloudping.channels.api.schemas import fixed_schemas
 from cloudping.commands import MEASUREMENT_COMMANDS, json_schema
+from cloudping.edge import COMMAND_BODY_LIMIT
 
 PREFIX = "/api/v1"
 _REF = "#/components/schemas/"
@@ -26,7 +27,7 @@ _ERROR_TEXT = {
     "or the request came from a page on another site; token_not_issued: not issued here.",
     404: "No such measurement or token (or not yours); no_picture: its command draws none.",
     409: "not_running (cancel), or nothing_to_draw yet (picture).",
-    413: "The body is over the route's limit (64 KiB for a command).",
+    413: f"The body is over the route's limit ({COMMAND_BODY_LIMIT // 1024} KiB for a command).",
     415: "The body is not of the route's media type (application/json).",
     421: "A Host header this server does not answer for (DNS rebinding protection).",
     422: "No agent matches the selection (no_agent_matched).",

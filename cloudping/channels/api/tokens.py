@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from cloudping.auth import MAX_LABEL, SCOPES, AuthError, Scope, TokenRecord
+from cloudping.auth import DEFAULT_TTL, MAX_LABEL, SCOPES, AuthError, Scope, TokenRecord
 from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.measurements import json_body
@@ -24,7 +24,6 @@ from cloudping.errors import CloudpingError
 from cloudping.service import Caller
 
 MAX_TTL_S = 90 * 86_400  # a personal token expires; an operator issues longer ones by hand
-DEFAULT_TTL_S = 30 * 86_400
 _BODY_KEYS = frozenset({"scopes", "ttl_s", "label", "subject"})
 
 
@@ -47,7 +46,7 @@ async def issue_token(request: Request) -> Response:
         raise bad_request(f"unknown field {unknown[0]!r}", field=unknown[0])
     subject = _subject(caller, _optional_text(body, "subject"))
     scopes = _scopes(caller, body.get("scopes", sorted(caller.scopes)))
-    ttl = _ttl(body.get("ttl_s", DEFAULT_TTL_S))
+    ttl = _ttl(body.get("ttl_s", DEFAULT_TTL))
     label = _optional_text(body, "label") or ""
     if len(label) > MAX_LABEL:
         raise bad_request(f"label is at most {MAX_LABEL} characters", field="label")
