@@ -32,3 +32,10 @@ class Answer:
             raise ValueError("an answer has a command and a text")
         data = {key: value for key, value in document.items() if key not in ("command", "text")}
         return cls(command, text, data)
+
+
+def help_answer(topic: str | None) -> Answer:
+    """The grammar's help on ``topic`` (a command), or the list of commands."""
+    from cloudping.commands.help import help_text  # noqa: PLC0415 (help imports the table)
+
+    return Answer("help", help_text(topic), {"topic": topic})

@@ -6,8 +6,8 @@ Without a hub there are no agents to list and no hub version: only this program'
 from __future__ import annotations
 
 from cloudping import __version__
-from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand, help_text
-from cloudping.commands.answer import Answer
+from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand
+from cloudping.commands.answer import Answer, help_answer
 from cloudping.errors import CloudpingError, UsageError
 from cloudping.events import Emit
 
@@ -43,7 +43,7 @@ class LocalRunner:
         if command.command == "version":
             return Answer("version", f"cloudping {__version__}", {"version": __version__})
         if isinstance(command, HelpCommand):
-            return Answer("help", help_text(command.topic), {"topic": command.topic})
+            return help_answer(command.topic)
         if command.command == "list":
             message = "list shows a hub's agents: give --hub URL (or set CLOUDPING_HUB)"
             raise CloudpingError(message, code="needs_hub", command="list")

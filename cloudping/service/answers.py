@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from cloudping import __version__
-from cloudping.commands import Command, HelpCommand, ListCommand, help_text
-from cloudping.commands.answer import Answer
+from cloudping.commands import Command, HelpCommand, ListCommand
+from cloudping.commands.answer import Answer, help_answer
 from cloudping.errors import CloudpingError
 from cloudping.hub import AgentEntry
 from cloudping.hub.selection import known_selectors, matching_agents
@@ -49,7 +49,7 @@ def answer(
     if isinstance(command, ListCommand):
         return agent_list(command, entries, coordinates)
     if isinstance(command, HelpCommand):
-        return Answer("help", help_text(command.topic), {"topic": command.topic})
+        return help_answer(command.topic)
     if command.command == "version":
         return versions(entries)
     if command.command in NOT_BUILT:
@@ -58,7 +58,7 @@ def answer(
     if command.command == "token":
         message = f"tokens are not issued over {caller.channel}: {_ISSUED_BY_OPERATOR}"
         raise CloudpingError(message, code="token_not_issued", channel=caller.channel)
-    message = f"{command.command} is a measurement: run it (POST /api/v1/measurements)"
+    message = f"{command.command} is a measurement: run it as one, it has no answer of its own"
     raise CloudpingError(message, code="is_a_measurement", command=command.command)
 
 
@@ -99,4 +99,5 @@ def versions(entries: Sequence[AgentEntry]) -> Answer:
     agents = [{"name": e.name, "software": e.attributes.software} for e in entries]
     lines = [f"hub: cloudping {__version__}"]
     lines += [f"{agent['name']}: {agent['software'] or 'unknown'}" for agent in agents]
-    return Answer("version", "\n".join(lines), {"hub": __version__, "agents": agents})
+    data = {"version": __version__, "hub": __version__, "agents": agents}
+    return Answer("version", "\n".join(lines), data)

@@ -14,6 +14,7 @@ from cloudping import __version__
 from cloudping.commands import COMMAND_NAMES, MEASUREMENT_COMMANDS, help_text, parse
 from cloudping.errors import CloudpingError
 from cloudping.events import Event, MeasurementEvent
+from cloudping.runner.local import LocalRunner
 from cloudping.service import ApiSettings, Caller, ChannelAccess, CommandService, Quota
 from cloudping.service.caller import account_caller
 from cloudping.store import MeasurementNotFoundError
@@ -173,3 +174,9 @@ def test_an_account_linked_to_a_channel_identity_gets_that_channels_scopes_and_q
     )
     with pytest.raises(ValueError, match="telegram:<id>"):
         account_caller("mail:a@example.net", telegram)
+
+
+def test_version_reads_the_same_here_and_through_a_hub() -> None:
+    local = asyncio.run(LocalRunner().answer(parse("version")))
+    through_hub = run(lambda commands: commands.answer(ALICE, parse("version")))
+    assert local.data["version"] == through_hub.data["version"] == __version__
