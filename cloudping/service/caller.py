@@ -10,9 +10,10 @@ a configured trusted proxy, the one its ``X-Forwarded-For`` names.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cloudping.auth import AuthError, Principal, Scope
+from cloudping.auth import SCOPES, AuthError, Scope
 from cloudping.service.settings import ApiSettings, ChannelAccess, Network, Quota
 
 GUEST = "guest"
@@ -46,9 +47,13 @@ class Caller:
         return owner == self.subject or "admin" in self.scopes
 
 
-def token_caller(principal: Principal, settings: ApiSettings, channel: str = "api") -> Caller:
-    """The caller a verified token speaks for, with the user quota."""
-    return Caller(principal.subject, principal.scopes, settings.user_quota, channel=channel)
+def token_caller(
+    subject: str, scopes: Iterable[str], settings: ApiSettings, channel: str = "api"
+) -> Caller:
+    """The caller a verified token speaks for (its subject, the scopes cloudping knows of
+    those it holds), with the user quota."""
+    known = frozenset(scope for scope in SCOPES if scope in set(scopes))
+    return Caller(subject, known, settings.user_quota, channel=channel)
 
 
 def guest_caller(subject: str, settings: ApiSettings, channel: str = "api") -> Caller:

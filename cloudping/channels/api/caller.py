@@ -21,4 +21,4 @@ def authenticate(request: Request, tokens: TokenService, settings: ApiSettings) 
     principal = tokens.verify(
         bearer_token(request.headers.get("authorization")), "api", settings.clock()
     )
-    return token_caller(principal, settings)
+    return token_caller(principal.subject, principal.scopes, settings)

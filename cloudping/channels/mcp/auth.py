@@ -20,9 +20,9 @@ from mcp.server.mcpserver import Context
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.requests import HTTPConnection
 
-from cloudping.auth import SCOPES, AuthError, TokenService
+from cloudping.auth import AuthError, TokenService
 from cloudping.edge import guest_of
-from cloudping.service import ApiSettings, Caller, guest_caller
+from cloudping.service import ApiSettings, Caller, guest_caller, token_caller
 
 _GUEST_CLAIM = "cloudping_guest"
 CHANNEL = "mcp"  # what a caller over /mcp names as its channel (see Caller.channel)
@@ -119,5 +119,4 @@ def current_caller(settings: ApiSettings, local: Caller | None) -> Caller:
 def _caller(access: AccessToken, settings: ApiSettings) -> Caller:
     if (access.claims or {}).get(_GUEST_CLAIM):
         return guest_caller(access.subject or access.client_id, settings, CHANNEL)
-    scopes = frozenset(scope for scope in SCOPES if scope in access.scopes)
-    return Caller(access.subject or access.client_id, scopes, settings.user_quota, channel=CHANNEL)
+    return token_caller(access.subject or access.client_id, access.scopes, settings, CHANNEL)
