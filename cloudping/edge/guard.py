@@ -16,16 +16,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cloudping.edge.errors import EDGE_STATUS, json_error
 from cloudping.edge.policy import RoutePolicies, RoutePolicy
 from cloudping.edge.rules import HostRules
 from cloudping.errors import CloudpingError
-
-_STATUS = {
-    "host_not_allowed": 421,  # RFC 9110 section 15.5.20: not a name this server answers for
-    "origin_not_allowed": 403,
-    "body_too_large": 413,
-    "unsupported_media_type": 415,
-}
 
 
 class HttpGuard:
@@ -81,7 +75,7 @@ def _answer(error: CloudpingError) -> JSONResponse:
     # No "Connection: close": closing over unread bytes resets the connection, and a client
     # still sending would lose this answer. The server drops what follows, for a bounded
     # time (cloudping.serve.protocol).
-    return JSONResponse({"error": error.to_dict()}, _STATUS[error.code])
+    return json_error(error, EDGE_STATUS[error.code])
 
 
 async def _read_body(receive: Receive, limit: int) -> deque[Message] | None:

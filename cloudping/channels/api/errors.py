@@ -7,7 +7,6 @@ never a stack trace in the answer).
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from typing import Any
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cloudping.auth import AuthError
+from cloudping.edge.errors import EDGE_STATUS, json_error
 from cloudping.errors import CloudpingError, UsageError
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ _STATUS: dict[str, int] = {
     "no_agent_matched": 422,
     "quota_exceeded": 429,
     "not_implemented": 501,
+    **EDGE_STATUS,
 }
 _HTTP_CODES: dict[int, str] = {404: "not_found", 405: "method_not_allowed"}
 
@@ -62,16 +63,7 @@ def error_response(error: CloudpingError) -> JSONResponse:
     if status == 401:
         # RFC 6750 section 3: a 401 names the scheme the client should use.
         headers["WWW-Authenticate"] = 'Bearer realm="cloudping"'
-    return _EscapedJSON({"error": error.to_dict()}, status_code=status, headers=headers)
-
-
-class _EscapedJSON(JSONResponse):
-    """JSON whose strings may hold lone surrogates: a JSON body may send ``"\\ud800"`` and an
-    error quotes the word back; UTF-8 cannot carry it, so it goes back as the same escape."""
-
-    def render(self, content: Any) -> bytes:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8", "backslashreplace")
+    return json_error(error, status, headers)
 
 
 def bad_request(message: str, **fields: Any) -> CloudpingError:
@@ -89,12 +81,10 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     """Starlette handler for its own routing errors (unknown path, wrong method)."""
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "bad_request")
-    body = {"error": {"code": code, "message": str(exc.detail)}}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return json_error(CloudpingError(str(exc.detail), code=code), exc.status_code, exc.headers)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     """The last resort: a bug. Logged with its trace; the caller gets no details."""
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    body = {"error": {"code": "internal", "message": "internal error"}}
-    return JSONResponse(body, status_code=500)
+    return json_error(CloudpingError("internal error", code="internal"), 500)

@@ -16,6 +16,7 @@ from cloudping.channels.api.keys import JWKS_PATH
 from cloudping.channels.api.schemas import fixed_schemas
 from cloudping.commands import MEASUREMENT_COMMANDS, json_schema
 from cloudping.edge import COMMAND_BODY_LIMIT
+from cloudping.edge.errors import EDGE_STATUS
 
 PREFIX = "/api/v1"
 _REF = "#/components/schemas/"
@@ -35,7 +36,7 @@ _ERROR_TEXT = {
     501: "Not built into this hub yet (not_implemented: ipinfo, route).",
 }
 # What the guard in front of every route may answer (403 also: an Origin not allowed).
-_GUARD = (403, 413, 415, 421)
+_GUARD = tuple(sorted(set(EDGE_STATUS.values())))
 
 
 async def openapi(request: Request) -> Response:
