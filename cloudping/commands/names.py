@@ -12,10 +12,9 @@ import re
 from urllib.parse import urlsplit
 
 from cloudping.commands.values import forbidden_character, shown
-from cloudping.special import SPECIAL_RANGES
+from cloudping.special import SPECIAL_RANGES, Network
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # RFC 1123 section 2.1: letters, digits and hyphens, not at either end, 1-63 octets.
 _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -188,7 +187,7 @@ def as_path(value: object) -> object:
     return value
 
 
-def network(word: str) -> IPNetwork:
+def network(word: str) -> Network:
     """The network ``word`` spells (host bits allowed: ``10.0.0.1/24`` is ``10.0.0.0/24``)."""
     if "/" not in word or "%" in word:
         raise ValueError(f"{shown(word)} is not a valid CIDR prefix")
@@ -211,7 +210,7 @@ def address_or_prefix(word: str) -> str:
 # Ranges no sweep may touch, whichever agent runs it: RFC 1122 "this network" and limited
 # broadcast, RFC 3927/4291 link-local, RFC 5771/4291 multicast. Loopback is not among them:
 # like a private range, the agent sweeps it when it serves it (`cloudping up` serves its own).
-_NEVER_SWEPT: tuple[tuple[str, IPNetwork], ...] = (
+_NEVER_SWEPT: tuple[tuple[str, Network], ...] = (
     ("unspecified", ipaddress.ip_network("0.0.0.0/8")),
     ("link-local", ipaddress.ip_network("169.254.0.0/16")),
     ("multicast", ipaddress.ip_network("224.0.0.0/4")),

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from cloudping.events import Event, StartEvent
 from cloudping.events.model import ScanEvent, ScanSummaryEvent
+from cloudping.events.ranges import Network
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _ScanEvents = (ScanEvent, ScanSummaryEvent)
 
 

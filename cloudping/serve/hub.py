@@ -32,7 +32,8 @@ from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
-from cloudping.service import ApiSettings, Network
+from cloudping.service import ApiSettings
+from cloudping.special import Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
 Listener = tuple[str, str, int]

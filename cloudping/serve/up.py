@@ -42,7 +42,8 @@ from cloudping.serve.hub import (
     serve,
     welcome,
 )
-from cloudping.service import ApiSettings, Network
+from cloudping.service import ApiSettings
+from cloudping.special import Network
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_AGENT_LISTEN = "127.0.0.1:8443"

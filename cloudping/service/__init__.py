@@ -22,7 +22,7 @@ from cloudping.service.caller import (
 from cloudping.service.commands import CommandService
 from cloudping.service.directory import public_agent, public_agents
 from cloudping.service.runner import ServiceRunner
-from cloudping.service.settings import Anonymous, ApiSettings, ChannelAccess, Network, Quota
+from cloudping.service.settings import Anonymous, ApiSettings, ChannelAccess, Quota
 from cloudping.service.window import HOUR, SlidingWindow
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "Caller",
     "ChannelAccess",
     "CommandService",
-    "Network",
     "Quota",
     "ServiceRunner",
     "SlidingWindow",

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cloudping.auth import SCOPES, AuthError, Scope
-from cloudping.service.settings import ApiSettings, ChannelAccess, Network, Quota
+from cloudping.service.settings import ApiSettings, ChannelAccess, Quota
+from cloudping.special import Network
 
 GUEST = "guest"
 _IPV6_GUEST_PREFIX = 64

@@ -3,16 +3,15 @@ quotas, what the agent list shows."""
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from cloudping.auth import Scope
+from cloudping.special import Network
 
 Anonymous = Literal["off", "guest"]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
