@@ -9,6 +9,7 @@ hour are counted once, whichever channel started them.
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
 from typing import Any
 
 from cloudping.commands import Command
@@ -20,8 +21,9 @@ from cloudping.service.admission import Admission
 from cloudping.service.answers import answer
 from cloudping.service.caller import Caller
 from cloudping.service.directory import public_agents
+from cloudping.service.follow import follow
 from cloudping.service.settings import ApiSettings
-from cloudping.store import FinalStatus, MeasurementStore, StoredMeasurement
+from cloudping.store import FinalStatus, MeasurementStore, StoredEvent, StoredMeasurement
 from cloudping.store.model import not_found
 
 
@@ -59,6 +61,19 @@ class CommandService:
         return await self.hub.start(
             command, caller.subject, private=caller.private, read_key=read_key
         )
+
+    def follow(self, measurement_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
+        """The stored events of a measurement the caller was let read (:meth:`stored`) after
+        ``after``, then the new ones until it has ended (see :func:`follow`)."""
+        interval = self.settings.follow_interval_s
+        return follow(self.store, measurement_id, after, interval, self.is_running)
+
+    async def events_since(
+        self, measurement_id: str, after: int, limit: int
+    ) -> tuple[StoredEvent, ...]:
+        """A page of the stored events of a measurement the caller was let read
+        (:meth:`stored`): at most ``limit`` after ``after``."""
+        return await self.store.events_since(measurement_id, after, limit)
 
     def is_running(self, measurement_id: str) -> bool:
         """Whether the measurement runs in this hub now (a follower of one that does not, a

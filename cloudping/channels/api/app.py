@@ -51,5 +51,5 @@ def app(service: CommandService, tokens: TokenService, *, mcp_path: str | None =
     }
     build_validators()  # now, not on the event loop at the first command of each kind
     application = Starlette(routes=routes, exception_handlers=handlers)
-    application.state.api = Api(service.store, tokens, service.settings, service)
+    application.state.api = Api(service, tokens)
     return application

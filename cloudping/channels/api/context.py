@@ -1,5 +1,5 @@
-"""What every route of the API shares: the store, the tokens, the settings, and the command
-service it shares with the other channels (the API reaches the hub only through it)."""
+"""What every route of the API shares: the command service it shares with the other channels
+(the API reaches the hub and the store only through it) and the tokens that say who calls."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from starlette.requests import Request
 from cloudping.auth import TokenService
 from cloudping.channels.api.caller import authenticate
 from cloudping.service import ApiSettings, Caller, CommandService
-from cloudping.store import MeasurementStore
 
 
 @dataclass(frozen=True, slots=True)
 class Api:
     """The API's collaborators, kept on ``app.state.api``."""
 
-    store: MeasurementStore
-    tokens: TokenService
-    settings: ApiSettings
     service: CommandService
+    tokens: TokenService
+
+    @property
+    def settings(self) -> ApiSettings:
+        """How the channels treat callers (the service's settings)."""
+        return self.service.settings
 
     def caller(self, request: Request) -> Caller:
         """The verified caller of ``request`` (see :func:`authenticate`)."""

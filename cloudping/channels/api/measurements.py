@@ -1,4 +1,4 @@
-"""``/api/v1/measurements``: run a command (streamed or in the background), read, follow,
+"""``/api/v1/measurements``: run a command (streamed or in the background), read, ndjson,
 cancel, and draw its picture."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from cloudping.channels.api.context import Api, api_of
 from cloudping.channels.api.errors import bad_request
 from cloudping.channels.api.params import whole_number
-from cloudping.channels.api.streaming import NDJSON, follow, live
+from cloudping.channels.api.streaming import NDJSON, live, ndjson
 from cloudping.commands import Command, from_json
 from cloudping.errors import CloudpingError
 from cloudping.events import from_dict
@@ -58,10 +58,7 @@ async def events(request: Request) -> Response:
     api = api_of(request)
     stored = await _readable(request)
     after = _after(request.query_params.get("after", "0"))
-    lines = follow(
-        api.store, stored.id, after, api.settings.follow_interval_s, api.service.is_running
-    )
-    return StreamingResponse(lines, media_type=NDJSON)
+    return StreamingResponse(ndjson(api.service.follow(stored.id, after)), media_type=NDJSON)
 
 
 async def _readable(request: Request) -> StoredMeasurement:

@@ -1,4 +1,5 @@
-"""Measurements as NDJSON: live from the hub, or replayed and followed from the store."""
+"""Measurements as NDJSON: live from the hub, or replayed and followed from the store
+(through the command service)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from cloudping.events import Emit, Event, to_json_line
-from cloudping.store import MeasurementStore
 
 NDJSON = "application/x-ndjson"
 
@@ -73,36 +73,10 @@ async def _lines(
             task.cancel()
 
 
-async def follow(
-    store: MeasurementStore,
-    measurement_id: str,
-    after: int,
-    interval_s: float,
-    running: Callable[[str], bool],
-) -> AsyncIterator[bytes]:
-    """The stored events after ``after``, then new ones until the measurement is finished.
-
-    Polls :meth:`MeasurementStore.events_since` every ``interval_s`` while nothing is new:
-    simple, and exact because stored ``seq`` only grows. The stored status is read only when a
-    poll brings nothing, and one last poll after ``finished`` catches the final events.
-    ``running(id)`` says whether this hub runs it: a measurement stored as ``running`` that no
-    live hub runs will never end, so the follow stops there too rather than poll forever (the
-    hub stores the whole stream before it forgets a run, so the last poll misses nothing).
-    """
-    seq = after
-    while True:
-        events = await store.events_since(measurement_id, seq)
-        for stored in events:
-            seq = stored.seq
-            yield _line(stored.event)
-        if events:
-            continue
-        status = (await store.get(measurement_id, events=False)).status
-        if status != "running" or not running(measurement_id):
-            for stored in await store.events_since(measurement_id, seq):
-                yield _line(stored.event)
-            return
-        await asyncio.sleep(interval_s)
+async def ndjson(events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    """Stored events as NDJSON lines."""
+    async for event in events:
+        yield _line(event)
 
 
 def _line(event: dict[str, object]) -> bytes:

@@ -95,7 +95,7 @@ class Toolbox:
             events = [e.event for e in stored.events if e.event["type"] in wanted]
             total, window = len(events), events[request.offset : request.offset + request.limit]
         else:
-            rows = await self.service.store.events_since(stored.id, request.offset, request.limit)
+            rows = await self.service.events_since(stored.id, request.offset, request.limit)
             total, window = stored.event_count, [row.event for row in rows]
         # Only the page is compacted and measured.
         page = _within([_compact(event) for event in window], self.result_bytes)
