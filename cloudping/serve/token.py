@@ -32,6 +32,7 @@ from cloudping.auth import (
     TokenService,
     data_dir_tokens,
 )
+from cloudping.columns import padded_table
 from cloudping.errors import CloudpingError
 from cloudping.serve.datadir import default_data_dir
 
@@ -170,7 +171,7 @@ def _list(args: argparse.Namespace, tokens: TokenService) -> str:
     records = tokens.registry.list()
     if args.json:
         return "\n".join(json.dumps(record.to_json(now)) for record in records)
-    return table([_row(record, now) for record in records])
+    return padded_table(_COLUMNS, (_row(record, now) for record in records))
 
 
 def _revoke(args: argparse.Namespace, tokens: TokenService) -> str:
@@ -193,13 +194,3 @@ def _row(record: TokenRecord, now: float) -> tuple[str, ...]:
     scopes = ",".join(scope for scope in SCOPES if scope in record.scopes) or "-"
     state = record.state(now)
     return (record.jti, record.subject, record.audience, scopes, expires, record.label, state)
-
-
-def table(rows: Sequence[tuple[str, ...]]) -> str:
-    """``rows`` under the column titles, each column as wide as its widest cell."""
-    lines = [_COLUMNS, *rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cloudping import __version__
+from cloudping.columns import padded_table
 from cloudping.commands import Command, HelpCommand, ListCommand
 from cloudping.commands.answer import Answer, help_answer
 from cloudping.errors import CloudpingError
@@ -72,13 +73,7 @@ def agent_list(command: ListCommand, entries: Sequence[AgentEntry], coordinates:
 
 def agent_table(agents: Sequence[dict[str, Any]]) -> str:
     """The agents as a table with a header line, columns padded to their widest cell."""
-    rows = [_COLUMNS, *(_row(agent) for agent in agents)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in rows
-    ]
-    return "\n".join(line.rstrip() for line in lines)
+    return padded_table(_COLUMNS, (_row(agent) for agent in agents))
 
 
 def _row(agent: dict[str, Any]) -> tuple[str, ...]:
