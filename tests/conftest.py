@@ -89,3 +89,9 @@ def pytest_runtest_makereport(
         report.outcome = "failed"
         report.longrepr = f"lab test skipped in CI (CI is set; nothing may skip): {reason}"
     return report
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``pytest.mark.anyio``) run on asyncio, as cloudping does."""
+    return "asyncio"

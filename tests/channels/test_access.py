@@ -12,11 +12,6 @@ pytestmark = pytest.mark.anyio
 PING = {"command": "ping -c 1 -s fra1 example.com"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_no_token_is_401_when_anonymous_access_is_off() -> None:
     async with world() as w:
         response = await w.client.post("/api/v1/measurements", json=PING)

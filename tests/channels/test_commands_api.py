@@ -22,11 +22,6 @@ from .world import WAIT, World, error_of, world
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def start(w: World, line: str, sub: str = "alice") -> str:
     body = {"command": line, "background": True}
     started = await w.client.post(

@@ -14,11 +14,6 @@ from .world import WAIT, world
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def post_scope(path: str, token: str) -> dict[str, Any]:
     """An ASGI HTTP scope (spec 2.0: Starlette watches for http.disconnect itself)."""
     headers = [

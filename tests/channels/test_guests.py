@@ -23,11 +23,6 @@ ONE_AN_HOUR = Quota(measurements_per_hour=1, jobs_per_measurement=4)
 PROXY = ipaddress.ip_network("127.0.0.1/32")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @asynccontextmanager
 async def from_address(w: World, address: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the same API whose requests come from ``address``."""

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.anyio
 MEASUREMENTS = "/api/v1/measurements"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.parametrize("word", ["--ca {path}", "--ca={path}"])
 async def test_a_text_ca_naming_a_fifo_is_400_at_once_and_the_fifo_is_never_opened(
     tmp_path: Path, word: str

@@ -15,11 +15,6 @@ from .world import WAIT, error_of, lines, world
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_streamed_ping_is_ndjson_from_measurement_to_end_valid_events() -> None:
     async with world() as w:
         body = {"command": "ping -c 2 -s fra1 example.com"}
@@ -187,3 +182,13 @@ async def test_an_interrupted_measurement_reads_back_with_its_end() -> None:
         "agent": None,
         "target": None,
     }
+
+
+async def test_a_numeric_s_over_the_api_is_a_bad_command_naming_size() -> None:
+    async with world() as w:
+        body = {"command": "ping -s 100 -c 1 198.18.3.2"}
+        response = await w.client.post("/api/v1/measurements", json=body, headers=w.auth("measure"))
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "bad_command"
+    assert "-s selects agents; the payload size is --size" in error["message"]

@@ -10,11 +10,6 @@ from .world import error_of, lines, world
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_the_agent_list_is_public_and_hides_coordinates() -> None:
     async with world() as w:
         response = await w.client.get("/api/v1/agents")

@@ -13,11 +13,6 @@ PING = {"command": "ping -c 1 -s fra1 example.com"}
 BACKGROUND = PING | {"background": True}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_the_read_key_opens_one_measurement_to_anyone_holding_it() -> None:
     async with world() as w:
         made = await w.client.post(MEASURE, json=BACKGROUND, headers=w.auth("measure"))

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.anyio
 URL = "/api/v1/tokens"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_caller_issues_itself_a_token_that_works_and_is_listed() -> None:
     async with world() as w:
         mine = w.auth("measure", "private")

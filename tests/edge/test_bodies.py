@@ -36,11 +36,6 @@ HUGE = 300 * 1024 * 1024  # bytes: the reported body
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def rss_bytes() -> int:
     """This process's resident set (the server runs in it)."""
     with open("/proc/self/status", encoding="ascii") as status:

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.anyio
 HALF = b"GET /api/v1/agents HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "  # never ends
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def half_sent(port: int, stack: AsyncExitStack) -> asyncio.StreamReader:
     """A connection that sends the start of a request and nothing more."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -21,11 +21,6 @@ EVIL = {"Origin": "http://evil.example"}
 MEASURE = "/api/v1/measurements"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _error(response: httpx.Response) -> dict[str, object]:
     error: dict[str, object] = response.json()["error"]
     return error

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.anyio
 WAIT = 2.0  # seconds: every wait in this file is bounded by it
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Setup:
     hub: Hub

@@ -15,11 +15,6 @@ T0 = 1_750_000_000.0
 BERLIN = AgentAttributes(country="DE", city="Berlin", asn=3320, capabilities=("icmp",))
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_registered_agent_is_listed_and_found_by_name() -> None:
     registry = MemoryRegistry()
     link = ScriptedAgent("ber1")

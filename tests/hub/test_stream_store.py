@@ -19,11 +19,6 @@ PING = parse("ping -c 2 -s fra1 example.com")
 STREAM = ["measurement", "start", "reply", "reply", "summary", "end"]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class GatedStore(MemoryStore):
     """The twin, whose appends wait for ``gate`` (or fail while ``refuse``), recording calls."""
 

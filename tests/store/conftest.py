@@ -10,11 +10,6 @@ import pytest
 from cloudping.store import MeasurementStore, MemoryStore, SqliteStore
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(params=["memory", "sqlite"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MeasurementStore]:
     if request.param == "memory":

@@ -15,11 +15,6 @@ T0 = 1_750_000_000.0
 WAIT = 5.0  # seconds: every wait in this file is bounded by it
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class RecordingStore(MemoryStore):
     """The twin, recording each call; appends wait for ``gate`` and fail while ``refuse``."""
 

@@ -17,11 +17,6 @@ from .twin import mcp_world
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def measurement(agents: list[str], *jobs: list[Event]) -> list[Event]:
     """A whole stream: the measurement event, the jobs' events, the end."""
     events: list[Event] = [MeasurementEvent(id="m1", command="x", agents=tuple(agents))]

@@ -19,11 +19,6 @@ INSPECTOR = Path(__file__).parents[3] / "tools/mcp-inspector/node_modules/.bin/m
 INSPECTOR_WAIT = 90.0  # three Inspector runs: Node start-up, a session and one request each
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def without_proxies() -> dict[str, str]:
     """This environment with no ``*_proxy`` variable, and ``NO_PROXY=*``: the child talks
     to the hub on loopback directly, whatever proxy the caller's shell names."""

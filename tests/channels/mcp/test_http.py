@@ -44,11 +44,6 @@ INITIALIZE = {
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class RunningHub:
     """A hub serving the API and ``/mcp`` on 127.0.0.1."""

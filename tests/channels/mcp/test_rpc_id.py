@@ -15,11 +15,6 @@ pytestmark = pytest.mark.anyio
 INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.parametrize("bad_id", [{}, {"a": 1}, [], [1], True, None])
 async def test_a_request_id_that_is_not_a_string_or_number_is_invalid_request_400(
     tmp_path: Path, bad_id: Any
