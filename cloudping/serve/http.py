@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from cloudping.channels.api import app
 from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
+from cloudping.channels.plug import Channel
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.errors import ListenError
 from cloudping.hub.server import HubServer
@@ -78,10 +79,20 @@ def bind_tcp(host: str, port: int) -> socket.socket:
     return sock
 
 
-def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
-    """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
-    app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
-    service = CommandService(server.hub, server.store, listen.settings)
+def hub_app(
+    server: HubServer,
+    listen: ApiListen,
+    service: CommandService | None = None,
+    channels: Sequence[Channel] = (),
+) -> Starlette:
+    """The API, with ``/mcp`` beside it unless MCP is switched off, and the routes of the
+    channels running in the hub process in front, behind the guard; the app's lifespan runs
+    MCP's session manager (a mounted app's own lifespan never runs).
+
+    Args:
+        service: the command service the hub's other channels share (default: a new one).
+    """
+    service = service or CommandService(server.hub, server.store, listen.settings)
     api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(
         listen.host,
@@ -90,7 +101,8 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
         guests=listen.settings.anonymous == "guest",
     )
     guard = [Middleware(HttpGuard, rules=rules, policies=listen.policies)]
-    routes: list[BaseRoute] = [Mount("/", api)]
+    routes: list[BaseRoute] = [route for channel in channels for route in channel.routes()]
+    routes.append(Mount("/", api))
     if not listen.mcp.enabled:
         return Starlette(routes=routes, middleware=guard)
     mcp = mcp_endpoint(service, server.tokens, listen.mcp, listen.host)
@@ -100,20 +112,25 @@ def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
         async with mcp.lifespan():
             yield
 
-    routes.insert(0, Route(MCP_PATH, mcp.app))
+    routes.insert(len(routes) - 1, Route(MCP_PATH, mcp.app))
     return Starlette(routes=routes, middleware=guard, lifespan=lifespan)
 
 
 @asynccontextmanager
 async def serve_api(
-    server: HubServer, listen: ApiListen, sock: socket.socket | None = None
+    server: HubServer,
+    listen: ApiListen,
+    sock: socket.socket | None = None,
+    service: CommandService | None = None,
+    channels: Sequence[Channel] = (),
 ) -> AsyncIterator[int]:
     """Serve the API of ``server`` on ``listen`` until the block ends; yields the bound port.
 
     Args:
         sock: the socket of ``listen``, when bound already (see :func:`bind_tcp`).
+        service, channels: see :func:`hub_app`.
     """
-    application = hub_app(server, listen)
+    application = hub_app(server, listen, service, channels)
     config = uvicorn.Config(
         application,
         log_level="warning",

@@ -23,16 +23,18 @@ from typing import Any, TextIO
 
 from cloudping.auth import DEFAULT_ISSUER
 from cloudping.channels.mcp import MCP_PATH, McpSettings
+from cloudping.channels.plug import ChannelContext, ChannelFactory
 from cloudping.commands import split_host_port
 from cloudping.edge import HttpSettings
 from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
-from cloudping.service import ApiSettings
+from cloudping.service import ApiSettings, CommandService
 from cloudping.special import Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
@@ -115,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
 
@@ -221,10 +224,12 @@ def main(argv: Sequence[str]) -> int:
     )
     try:
         settings, api = configure(args)
+        channels = configure_channels(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    return run_service("cloudping hub", serve(settings, api=api), listeners(settings, api))
+    service = serve(settings, api=api, channels=channels)
+    return run_service("cloudping hub", service, listeners(settings, api))
 
 
 def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
@@ -325,6 +330,7 @@ async def serve(
     *,
     api: ApiListen | None = None,
     greeting: Callable[[HubServer, int | None], str] | None = None,
+    channels: Sequence[ChannelFactory] = (),
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
 
@@ -339,6 +345,8 @@ async def serve(
         api: also serve the HTTP API there.
         greeting: the welcome text from the server and the API's bound port (default:
             :func:`welcome`).
+        channels: the channels to run in the process (Telegram, email, the web page), on the
+            API's command service.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -349,9 +357,16 @@ async def serve(
         # The API's socket first: a taken port fails before the hub starts anything.
         sock = bind_tcp(api.host, api.port) if api is not None else None
         async with HubServer(settings) as server, AsyncExitStack() as stack:
+            service = CommandService(
+                server.hub, server.store, api.settings if api is not None else ApiSettings()
+            )
+            context = ChannelContext(service, server.tokens, settings.data_dir, api is not None)
+            running = await stack.enter_async_context(running_channels(channels, context))
             api_port = None
             if api is not None:
-                api_port = await stack.enter_async_context(serve_api(server, api, sock))
+                api_port = await stack.enter_async_context(
+                    serve_api(server, api, sock, service, running)
+                )
             if greeting is not None:
                 text = greeting(server, api_port)
             else:

@@ -26,6 +26,7 @@ from cloudping.errors import CloudpingError
 from cloudping.hub.local import LocalAgentSettings
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
+from cloudping.serve.channels import add_channel_options, configure_channels
 from cloudping.serve.datadir import default_data_dir
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
@@ -95,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
+    add_channel_options(p)
     return p
 
 
@@ -109,6 +111,7 @@ def main(argv: Sequence[str]) -> int:
             agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
         served = LOOPBACK + parse_served(args.serve)
         http = http_settings(args)
+        channels = configure_channels(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -136,7 +139,7 @@ def main(argv: Sequence[str]) -> int:
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port), admin)
 
-    service = serve(settings, api=api, greeting=greeting)
+    service = serve(settings, api=api, greeting=greeting, channels=channels)
     return run_service("cloudping up", service, listeners(settings, api))
 
 
