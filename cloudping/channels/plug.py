@@ -33,12 +33,15 @@ class ChannelContext:
         tokens: the hub's token service (verify; issue for channel identities).
         data_dir: the hub's data directory (a channel keeps its state in a subfolder).
         listening: whether the hub serves HTTP (``--listen``), i.e. whether routes are served.
+        public_url: where people reach the hub (``--public-url``; ``up``: its own address),
+            for links in replies; None: write no links.
     """
 
     service: CommandService
     tokens: TokenService
     data_dir: Path
     listening: bool
+    public_url: str | None = None
 
 
 class Channel(Protocol):

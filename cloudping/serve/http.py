@@ -38,8 +38,8 @@ SHUTDOWN_TIMEOUT_S = 5
 
 @dataclass(frozen=True, slots=True)
 class ApiListen:
-    """Where the API listens, how it treats callers, how it serves MCP, and how the HTTP
-    server faces the network."""
+    """Where the API listens, how it treats callers, how it serves MCP, how the HTTP server
+    faces the network, and the URL people reach it by."""
 
     host: str
     port: int
@@ -47,6 +47,8 @@ class ApiListen:
     mcp: McpSettings = field(default_factory=McpSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     policies: RoutePolicies = field(default_factory=RoutePolicies)
+    public_url: str | None = None
+    """Where people reach the hub (``--public-url``), for links channels write."""
 
 
 class _Server(uvicorn.Server):

@@ -16,6 +16,7 @@ import os
 import shlex
 import signal
 import sys
+import urllib.parse
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -161,6 +162,13 @@ def add_http_options(p: argparse.ArgumentParser) -> None:
         "(default %(default)g)",
     )
     p.add_argument(
+        "--public-url",
+        type=public_url,
+        metavar="URL",
+        help="where people reach this hub (https://ping.example.net), for links in replies "
+        "and sign-in callbacks (default: none; `up`: its own address)",
+    )
+    p.add_argument(
         "--trusted-proxy",
         action="append",
         type=_network,
@@ -169,6 +177,17 @@ def add_http_options(p: argparse.ArgumentParser) -> None:
         help="a reverse proxy whose X-Forwarded-For names the client, for guests' addresses "
         "(repeatable; default: none, the header is ignored)",
     )
+
+
+def public_url(text: str) -> str:
+    """An http(s) URL with a host and nothing after the path, without its trailing slash
+    (argparse type)."""
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL with a host")
+    if parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"{text!r}: a public URL has no query or fragment")
+    return text.rstrip("/")
 
 
 def _network(text: str) -> Network:
@@ -255,7 +274,9 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
             trusted_proxies=tuple(args.trusted_proxy),
         )
         mcp = McpSettings(enabled=not args.no_mcp, stateless=args.mcp_stateless)
-        api = ApiListen(api_host, api_port, api_settings, mcp, http_settings(args))
+        api = ApiListen(
+            api_host, api_port, api_settings, mcp, http_settings(args), public_url=args.public_url
+        )
     keep_s = args.retention_days * DAY_S if args.retention_days else None
     if not 0 < args.heartbeat < args.idle_timeout <= 86_400:
         raise ValueError("need 0 < --heartbeat < --idle-timeout <= 86400 (seconds)")
@@ -282,6 +303,7 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
         "--allowed-host": bool(args.allowed_host),
         "--allowed-origin": bool(args.allowed_origin),
         "--trusted-proxy": bool(args.trusted_proxy),
+        "--public-url": args.public_url is not None,
         "--max-connections": args.max_connections != HttpSettings().max_connections,
         "--header-timeout": args.header_timeout != HttpSettings().header_timeout_s,
     }
@@ -360,7 +382,13 @@ async def serve(
             service = CommandService(
                 server.hub, server.store, api.settings if api is not None else ApiSettings()
             )
-            context = ChannelContext(service, server.tokens, settings.data_dir, api is not None)
+            context = ChannelContext(
+                service,
+                server.tokens,
+                settings.data_dir,
+                listening=api is not None,
+                public_url=api.public_url if api is not None else None,
+            )
             running = await stack.enter_async_context(running_channels(channels, context))
             api_port = None
             if api is not None:

@@ -134,7 +134,7 @@ def main(argv: Sequence[str]) -> int:
     guests = ApiSettings(
         anonymous="guest", guest_loopback_only=True, trusted_proxies=tuple(args.trusted_proxy)
     )
-    api = ApiListen(host, port, guests, http=http)
+    api = ApiListen(host, port, guests, http=http, public_url=args.public_url or url)
 
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port), admin)

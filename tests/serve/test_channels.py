@@ -18,7 +18,7 @@ from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, Cha
 from cloudping.hub.server import HubServerSettings
 from cloudping.serve.channels import add_channel_options, configure_channels
 from cloudping.serve.http import ApiListen
-from cloudping.serve.hub import serve
+from cloudping.serve.hub import public_url, serve
 from cloudping.service import ApiSettings
 
 WAIT = 10.0
@@ -34,7 +34,8 @@ class Echo:
     def routes(self) -> Sequence[BaseRoute]:
         async def echo(_: Request) -> Response:
             agents = await self.context.service.agents()
-            return JSONResponse({"greeting": self.greeting, "agents": agents})
+            public_url = self.context.public_url
+            return JSONResponse({"greeting": self.greeting, "agents": agents, "url": public_url})
 
         return [Route("/echo", echo), Route("/healthz", echo)]
 
@@ -94,7 +95,7 @@ def test_a_channel_runs_with_the_hub_and_its_routes_come_before_the_api(tmp_path
             ready.set()
             return ""
 
-        api = ApiListen("127.0.0.1", 0, ApiSettings())
+        api = ApiListen("127.0.0.1", 0, ApiSettings(), public_url="https://ping.example.net")
         settings = HubServerSettings(data_dir=tmp_path, agent_port=0)
         task = asyncio.create_task(
             serve(settings, stop=stop, api=api, greeting=greeting, channels=factories)
@@ -106,7 +107,7 @@ def test_a_channel_runs_with_the_hub_and_its_routes_come_before_the_api(tmp_path
             echo = await client.get("/echo")
             shadowed = await client.get("/healthz")
             api_still = await client.post("/api/v1/measurements", json={"command": "ping x"})
-        assert echo.json() == {"greeting": "hello", "agents": []}
+        assert echo.json() == {"greeting": "hello", "agents": [], "url": "https://ping.example.net"}
         assert shadowed.json()["greeting"] == "hello"  # the channel's route wins
         assert api_still.status_code == 401  # the API behind it is untouched
         stop.set()
@@ -115,3 +116,17 @@ def test_a_channel_runs_with_the_hub_and_its_routes_come_before_the_api(tmp_path
         assert log == ["started", "stopped"]
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("ftp://x.example", "not an http"),
+        ("https://", "not an http"),
+        ("https://x.example/?a=1", "no query"),
+    ],
+)
+def test_a_public_url_is_an_http_url_with_a_host_and_no_query(given: str, problem: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=problem):
+        public_url(given)
+    assert public_url("https://ping.example.net/") == "https://ping.example.net"
