@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -79,3 +80,26 @@ def test_the_settings_know_nothing_above_the_foundations() -> None:
         )
 
     assert offences("settings", allowed) == []
+
+
+@pytest.mark.parametrize("name", ["hub", "agent"])
+def test_the_readmes_example_settings_files_are_valid(name: str, tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(# /etc/cloudping/(\w+)\.toml.*?)```", readme, re.DOTALL)
+    text = next(block for block, process in blocks if process == name)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    settings = resolve(process_parser(name), ["--config", str(path)], {})
+    from_file = {s.option.path for s in settings.settings if s.layer == "file"}
+    keys = {k if not t else f"{t}.{k}" for t, k in _assignments(text)}
+    assert from_file == keys
+
+
+def _assignments(text: str) -> list[tuple[str, str]]:
+    table, found = "", []
+    for line in text.splitlines():
+        if header := re.match(r"\[(\w+)\]", line):
+            table = header.group(1)
+        elif assign := re.match(r"(\w+) =", line):
+            found.append((table, assign.group(1)))
+    return found
