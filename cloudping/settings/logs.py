@@ -23,7 +23,7 @@ REDACTED = "[redacted]"
 # credential follows the word; a read key or token travels as a query parameter.
 _SECRETS = re.compile(
     r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
-    r"|(?<=Bearer )\S+"
+    r"|(?<=Bearer )[A-Za-z0-9._~+/=-]+"  # RFC 6750 section 2.1: b64token
     r"|(?<=[?&]key=)[^&\s\"']+"
     r"|(?<=[?&]token=)[^&\s\"']+",
     re.IGNORECASE,
@@ -68,9 +68,16 @@ class JsonLogFormatter(logging.Formatter):
 
 
 def configure_logging(fmt: str, *, verbose: bool, stream: TextIO | None = None) -> None:
-    """Log to ``stream`` (default stderr) in ``fmt``: INFO and up with ``verbose``, else
-    WARNING and up. Like ``logging.basicConfig``, it does nothing when the root logger has
-    handlers already (a test's, an embedding program's)."""
+    """Log to ``stream`` (default stderr) in ``fmt``: cloudping's events (INFO) with
+    ``verbose``, and warnings from anyone. The libraries' own INFO lines (aioquic's per
+    packet-level step, MCP's) stay out: ``-v`` is about agents and measurements.
+
+    Like ``logging.basicConfig``, it does nothing when the root logger has handlers already
+    (a test's, an embedding program's).
+    """
+    if logging.root.handlers:
+        return
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLogFormatter() if fmt == "json" else TextLogFormatter())
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    logging.getLogger("cloudping").setLevel(logging.INFO if verbose else logging.WARNING)
