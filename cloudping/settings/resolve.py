@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cloudping.settings.names import (
     ENV_PREFIX,
@@ -28,25 +29,34 @@ from cloudping.settings.tomlfile import KeyPath, SettingsFile, read_settings_fil
 from cloudping.settings.values import env_shown, from_env, from_flag, from_toml
 
 CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
-DEFAULT = "default"
-_LAYERS = ("flag", "env", "file", DEFAULT)  # highest first
+Layer = Literal["flag", "env", "file", "default"]
+_LAYERS: tuple[Layer, ...] = ("flag", "env", "file", "default")  # highest first
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One option's effective value and where it came from (``flag --x``, ``env NAME``,
-    ``FILE:LINE``, ``default``)."""
+    """One option's effective value, the layer it came from, and the value as written there
+    (text, TOML) for ``--print-config``."""
 
     option: Option
     value: Any
-    source: str
-    shown: Any  # the value as written (text, TOML), for --print-config
+    layer: Layer
+    shown: Any
+    line: str | None = None  # FILE:LINE, for a value from the file
 
     @property
-    def layer(self) -> str:
-        """``flag``, ``env``, ``file`` or ``default``."""
-        head = self.source.partition(" ")[0]
-        return head if head in ("flag", "env", DEFAULT) else "file"
+    def source(self) -> str:
+        """``flag --x``, ``env NAME``, ``FILE:LINE`` or ``default``."""
+        if self.layer == "flag":
+            return f"flag {self.option.flag}"
+        if self.layer == "env":
+            return f"env {self.option.env}"
+        return self.line or self.layer
+
+    @classmethod
+    def default(cls, option: Option) -> Setting:
+        """The option's argparse default."""
+        return cls(option, option.action.default, "default", option.action.default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,22 +123,22 @@ def _setting(
     if option.dest in given:
         try:
             text = given[option.dest]
-            return Setting(option, from_flag(option, text), f"flag {option.flag}", text)
+            return Setting(option, from_flag(option, text), "flag", text)
         except ValueError as exc:
             parser.error(f"argument {option.flag}: {exc}")
     if option.env in env and not option.secret:  # a secret never comes from the environment
         try:
             value = from_env(option, env[option.env])
-            return Setting(option, value, f"env {option.env}", env_shown(option, env[option.env]))
+            return Setting(option, value, "env", env_shown(option, env[option.env]))
         except ValueError as exc:
             raise SettingsError(f"{option.env} ({option.flag}): {exc}", where="env") from exc
     if option.dest in in_file:
         value, where, shown = in_file[option.dest]
-        return Setting(option, value, where, shown)
-    default = option.action.default
-    if isinstance(default, str) and option.kind == "value":  # as argparse: a text default is typed
-        default = from_flag(option, default)
-    return Setting(option, default, DEFAULT, option.action.default)
+        return Setting(option, value, "file", shown, where)
+    setting = Setting.default(option)
+    if isinstance(setting.value, str) and option.kind == "value":  # argparse types a text default
+        return dataclasses.replace(setting, value=from_flag(option, setting.value))
+    return setting
 
 
 def _file_values(
@@ -208,7 +218,7 @@ def _exclusive(parser: argparse.ArgumentParser, settings: list[Setting]) -> list
     by_action = {id(s.option.action): i for i, s in enumerate(settings)}
     for group in parser._mutually_exclusive_groups:
         members = [by_action[id(a)] for a in group._group_actions if id(a) in by_action]
-        chosen = [i for i in members if settings[i].layer != DEFAULT]
+        chosen = [i for i in members if settings[i].layer != "default"]
         if not chosen:
             continue
         top = min(chosen, key=lambda i: _LAYERS.index(settings[i].layer))
@@ -220,15 +230,14 @@ def _exclusive(parser: argparse.ArgumentParser, settings: list[Setting]) -> list
             )
         for i in chosen:
             if i != top:
-                option = settings[i].option
-                settings[i] = Setting(option, option.action.default, DEFAULT, option.action.default)
+                settings[i] = Setting.default(settings[i].option)
     return settings
 
 
 def _required(parser: argparse.ArgumentParser, settings: Sequence[Setting]) -> None:
     """argparse's required options and groups, satisfied by any layer."""
-    unset = {id(s.option.action) for s in settings if s.layer == DEFAULT}
-    missing = [s.option.flag for s in settings if s.option.action.required and s.layer == DEFAULT]
+    unset = {id(s.option.action) for s in settings if s.layer == "default"}
+    missing = [s.option.flag for s in settings if s.option.action.required and s.layer == "default"]
     if missing:
         parser.error(f"the following arguments are required: {', '.join(missing)} {_ways()}")
     for group in parser._mutually_exclusive_groups:

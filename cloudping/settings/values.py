@@ -70,13 +70,9 @@ def _toml_scalar(action: argparse.Action, value: Any) -> Any:
     if isinstance(value, str):
         return _scalar(action, value)
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if numeric and action.type is not None:  # `heartbeat = 5`: the type reads its text
-        return _scalar(action, str(value))
-    return _raise_type(value)
-
-
-def _raise_type(value: Any) -> Any:
-    raise ValueError(f"expects a string, not {_shown(value)}")
+    if not (numeric and action.type is not None):
+        raise ValueError(f"expects a string, not {_shown(value)}")
+    return _scalar(action, str(value))  # `heartbeat = 5`: the type reads its text
 
 
 def _scalar(action: argparse.Action, text: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cloudping.auth import DEFAULT_ISSUER
+from cloudping.main import main
 from cloudping.serve import agent, hub
 from cloudping.settings import SettingsError, load_settings, resolve
 from cloudping.settings.tables import TableRule
@@ -215,3 +216,28 @@ def test_print_config_reads_back_as_the_same_settings(
     assert vars(again) == vars(resolve(process_parser("hub"), argv, {}).namespace) | {
         "config": str(path)
     }
+
+
+@pytest.mark.parametrize(
+    ("process", "argv"),
+    [
+        ("hub", HUB_BASE),
+        ("agent", ["--hub", "198.18.0.1:4433", "--name", "fra1", "--token-file", "/run/t",
+                   "--hub-fingerprint", "AB"]),
+        ("up", ["--data-dir", "/srv/cloudping"]),
+    ],
+)  # fmt: skip
+def test_every_process_reads_its_settings_file(
+    process: str,
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLOUDPING_CONFIG", str(settings_file(tmp_path, '[log]\nformat = "json"\n')))
+    with pytest.raises(SystemExit) as exit_:
+        main([process, *argv, "--print-config"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"# cloudping {process}\n")
+    assert f'format = "json"  # {tmp_path / "cloudping.toml"}:2\n' in out
