@@ -118,7 +118,7 @@ def _setting(
     option: Option,
     given: Mapping[str, Any],
     env: Mapping[str, str],
-    in_file: Mapping[str, tuple[Any, str, Any]],
+    in_file: Mapping[str, Setting],
 ) -> Setting:
     if option.dest in given:
         try:
@@ -133,8 +133,7 @@ def _setting(
         except ValueError as exc:
             raise SettingsError(f"{option.env} ({option.flag}): {exc}", where="env") from exc
     if option.dest in in_file:
-        value, where, shown = in_file[option.dest]
-        return Setting(option, value, "file", shown, where)
+        return in_file[option.dest]
     setting = Setting.default(option)
     if isinstance(setting.value, str) and option.kind == "value":  # argparse types a text default
         return dataclasses.replace(setting, value=from_flag(option, setting.value))
@@ -143,8 +142,8 @@ def _setting(
 
 def _file_values(
     options: Sequence[Option], file: SettingsFile | None, tables: Mapping[str, TableRule]
-) -> tuple[dict[str, tuple[Any, str, Any]], dict[str, object]]:
-    """The file's options by dest (value, ``FILE:LINE``) and its checked structured tables.
+) -> tuple[dict[str, Setting], dict[str, object]]:
+    """The file's settings by dest, and its checked structured tables.
 
     Raises:
         SettingsError: an unknown key, a secret written inline, a wrong type.
@@ -155,7 +154,7 @@ def _file_values(
     # A section another process uses ([smtp] in an agent's file) is walked too, so that the
     # error names the key inside it.
     known_tables = SECTIONS | _parents(tables)
-    values: dict[str, tuple[Any, str, Any]] = {}
+    values: dict[str, Setting] = {}
     checked: dict[str, object] = {}
 
     def walk(table: Mapping[str, Any], path: KeyPath) -> None:
@@ -164,7 +163,7 @@ def _file_values(
             name = ".".join(here)
             if (option := by_path.get(here)) is not None:
                 converted = _file_value(file, option, value, here)
-                values[option.dest] = (converted, file.where(here), value)
+                values[option.dest] = Setting(option, converted, "file", value, file.where(here))
             elif (rule := tables.get(name)) is not None:
                 checked[name] = _validated(file, rule, value, here)
             elif not path and key in known_tables and isinstance(value, dict):
