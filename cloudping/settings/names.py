@@ -126,11 +126,11 @@ def _option(action: argparse.Action, flag: str) -> Option:
 
 
 def _check_unique(prog: str, options: tuple[Option, ...]) -> None:
-    paths = [option.path for option in options]
-    envs = [option.env for option in options]
-    tables = {option.table for option in options if option.table}
-    for name in {p for p in paths if paths.count(p) > 1} | {e for e in envs if envs.count(e) > 1}:
+    # A dest shared by two flags (--x and --no-x) would make one key overwrite the other.
+    names = [[o.path for o in options], [o.env for o in options], [o.dest for o in options]]
+    for name in sorted({n for kind in names for n in kind if kind.count(n) > 1}):
         raise SettingsError(f"{prog}: two options map to {name}")
+    tables = {option.table for option in options if option.table}
     for option in options:
         if option.table is None and option.key in tables:
             raise SettingsError(f"{prog}: {option.flag} is key {option.key}, also a table")

@@ -103,3 +103,10 @@ def _assignments(text: str) -> list[tuple[str, str]]:
         elif assign := re.match(r"(\w+) =", line):
             found.append((table, assign.group(1)))
     return found
+
+
+def test_two_flags_sharing_a_dest_are_refused() -> None:
+    parser = process_parser("hub")
+    parser.add_argument("--mcp", dest="no_mcp", action="store_false")
+    with pytest.raises(SettingsError, match="two options map to no_mcp"):
+        options_of(parser)
