@@ -129,6 +129,12 @@ class Agent:
             log.warning("job %s is already running: offer ignored", offer.job_id)
             return
         job = self._jobs[key] = _Job(hub, offer)
+        log.info(
+            "job %s started: %s",
+            offer.job_id,
+            offer.command.get("command"),
+            extra=self._context(offer.job_id),
+        )
         job.task = self._tasks.create_task(self._run(job), name=f"job {offer.job_id}")
         # The end goes out from a done callback: it runs even for a task cancelled before
         # its first step, which no try/finally inside the task would see.
@@ -137,7 +143,7 @@ class Agent:
     def _cancel(self, hub: HubSender, job_id: str, reason: str) -> None:
         job = self._jobs.get((hub, job_id))
         if job is not None and job.task is not None:
-            log.info("job %s cancelled: %s", job_id, reason)
+            log.info("job %s cancelled: %s", job_id, reason, extra=self._context(job_id))
             job.cancelled = True
             job.task.cancel(reason)
 
@@ -194,8 +200,17 @@ class Agent:
     def _end(self, job: _Job, status: JobStatus) -> None:
         """Send the job's end; the job is forgotten."""
         del self._jobs[(job.hub, job.job_id)]
+        context = self._context(job.job_id) | {"status": status}
+        log.info("job %s ended: %s", job.job_id, status, extra=context)
         self._send(job.hub, JobEnd(job_id=job.job_id, status=status))
         self._forget_if_idle(job.hub)
+
+    def _context(self, job_id: str) -> dict[str, str]:
+        """The log fields of a job: the hub names jobs MEASUREMENT.N (``hub/jobs.py``)."""
+        measurement = job_id.rpartition(".")[0] or None
+        return {"job": job_id, "agent": self.env.agent} | (
+            {"measurement": measurement} if measurement else {}
+        )
 
     def _send(self, hub: HubSender, message: Message) -> None:
         if hub in self._gone:

@@ -173,7 +173,12 @@ class AgentDoor:
             if reason is None:
                 continue
             del self._claims[connection]
-            log.info("agent %r expelled: %s", principal.subject, reason)
+            log.info(
+                "agent %r expelled: %s",
+                principal.subject,
+                reason,
+                extra={"agent": principal.subject, "reason": reason},
+            )
             self._answer(connection, Refuse(code="unauthorized", reason=reason))
             # Queued like the transport's own end, so it is settled in order; the real
             # Disconnected that follows the refuse then finds no handle and is ignored.
@@ -217,12 +222,18 @@ class AgentDoor:
             )
         except (AuthError, RegistryError) as exc:
             code = "name_in_use" if exc.code == "name_in_use" else "unauthorized"
-            log.info("agent %r refused (%s): %s", hello.name, exc.code, exc.message)
+            log.info(
+                "agent %r refused (%s): %s",
+                hello.name,
+                exc.code,
+                exc.message,
+                extra={"agent": hello.name, "code": exc.code},
+            )
             self._answer(connection, Refuse(code=code, reason=exc.message[:MAX_REASON]))
             return
         self._handles[connection] = handle
         self._claims[connection] = principal
-        log.info("agent %r connected", hello.name)
+        log.info("agent %r connected", hello.name, extra={"agent": hello.name})
         self._answer(connection, self._liveness.accept())
         if connection.closed.done():  # gone while we were registering: undo it now
             await self._lost(connection, handle, connection.closed.result())
@@ -239,7 +250,12 @@ class AgentDoor:
         self._claims.pop(connection, None)
         if self._handles.pop(connection, None) is None:
             return
-        log.info("agent %r disconnected: %s", handle.name, gone.reason)
+        log.info(
+            "agent %r lost: %s",
+            handle.name,
+            gone.reason,
+            extra={"agent": handle.name, "reason": gone.reason},
+        )
         self._hub.agent_lost(handle, handle.name, gone.reason)
         await self._registry.unregister(handle.name, handle)
 

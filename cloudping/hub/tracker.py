@@ -165,6 +165,16 @@ class MeasurementRun:
             read_key=self.read_key,
         )
         self._write(self._frame.opening(text, self.agents, self.read_key))
+        # The command's name only: its words may hold a caller's secret (an http -H header).
+        log.info(
+            "measurement %s started: %s, %d job(s) on %s, for %s",
+            self.id,
+            self.command.command,
+            len(self.jobs),
+            ",".join(self.agents) or "no agent",
+            self.subject,
+            extra={"measurement": self.id, "agent": ",".join(self.agents)},
+        )
 
     def _offer_all(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -239,6 +249,21 @@ class MeasurementRun:
         error = ErrorEvent(
             code=code, message=message, agent=job.agent, target=job.target, reason=reason
         )
+        log.info(
+            "measurement %s: job %s on %s ended %s%s",
+            self.id,
+            job_id,
+            job.agent,
+            code,
+            f" ({reason})" if reason else "",
+            extra={
+                "measurement": self.id,
+                "agent": job.agent,
+                "job": job_id,
+                "code": code,
+                "reason": reason,
+            },
+        )
         self._write(error)
 
     def _cancel(self, reason: str) -> None:
@@ -266,8 +291,15 @@ class MeasurementRun:
         run (:meth:`MeasurementWriter.drain`), so a cancelled run is still stored whole.
         """
         self._write(self._frame.ending(self._context.clock()))
+        status = FINAL_OF_END[self._frame.status]
+        log.info(
+            "measurement %s ended: %s",
+            self.id,
+            status,
+            extra={"measurement": self.id, "status": status},
+        )
         self._writer.finish(
-            status=FINAL_OF_END[self._frame.status],
+            status=status,
             summary={"jobs": len(self.jobs), "summaries": self._summaries},
             ended_at=self._context.clock(),
         )

@@ -26,6 +26,7 @@ from cloudping.agent.runtime import Agent
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
 from cloudping.probes.env import ProbeEnv
+from cloudping.settings import configure_logging, load_settings
 from cloudping.transport.trust import HubTrust
 from cloudping.transport.ws import HubUrl, dial_hub_ws, parse_hub_url
 from cloudping.wire import AgentAttributes, Capability, Hello
@@ -198,11 +199,8 @@ def agent_token(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str]) -> int:
     """Run ``cloudping agent`` with ``argv`` (the words after ``agent``)."""
-    args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    args = load_settings(parser(), argv).namespace
+    configure_logging(args.log_format, verbose=args.verbose)
     try:
         config = settings(args, capabilities())
     except (ValueError, CloudpingError) as exc:

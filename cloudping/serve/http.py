@@ -136,6 +136,7 @@ async def serve_api(
     config = uvicorn.Config(
         application,
         log_level="warning",
+        log_config=None,  # its lines go through the process's own log format (text, JSON)
         lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
         http=bounded_protocol(listen.http.header_timeout_s),

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import ipaddress
 import logging
-import os
 import shlex
 import signal
 import sys
@@ -36,6 +35,7 @@ from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
 from cloudping.service import ApiSettings, CommandService
+from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
@@ -70,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--issuer",
-        default=os.environ.get("CLOUDPING_ISSUER", DEFAULT_ISSUER),
+        default=DEFAULT_ISSUER,
         help=f"iss of the tokens, the hub's URL (env CLOUDPING_ISSUER; default {DEFAULT_ISSUER})",
     )
     p.add_argument(
@@ -236,11 +236,8 @@ def listen_address(text: str, option: str = "--agent-listen") -> tuple[str, int]
 
 def main(argv: Sequence[str]) -> int:
     """Run ``cloudping hub`` with ``argv`` (the words after ``hub``)."""
-    args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    args = load_settings(parser(), argv).namespace
+    configure_logging(args.log_format, verbose=args.verbose)
     try:
         settings, api = configure(args)
         channels = configure_channels(args)

@@ -44,6 +44,7 @@ from cloudping.serve.hub import (
     welcome,
 )
 from cloudping.service import ApiSettings
+from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -97,12 +98,14 @@ def parser() -> argparse.ArgumentParser:
     )
     add_http_options(p)
     add_channel_options(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
 
 
 def main(argv: Sequence[str]) -> int:
     """Run ``cloudping up`` with ``argv`` (the words after ``up``)."""
-    args = parser().parse_args(argv)
+    args = load_settings(parser(), argv).namespace
+    configure_logging(args.log_format, verbose=args.verbose)
     try:
         host, port = listen_address(args.listen, "--listen")
         agent_host, agent_port = listen_address(args.agent_listen)

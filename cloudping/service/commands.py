@@ -9,6 +9,7 @@ hour are counted once, whichever channel started them.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from cloudping.service.follow import follow
 from cloudping.service.settings import ApiSettings
 from cloudping.store import FinalStatus, MeasurementStore, StoredEvent, StoredMeasurement
 from cloudping.store.model import not_found
+
+log = logging.getLogger(__name__)
 
 
 class CommandService:
@@ -45,8 +48,7 @@ class CommandService:
             CloudpingError: before any event: ``scope_missing`` (no ``measure`` scope),
                 ``quota_exceeded``, ``no_agent_matched``, ``not_a_measurement``.
         """
-        caller.require("measure")
-        await self._admission.admit(caller, command, self.settings.clock())
+        await self._admit(caller, command)
         return await self.hub.run(command, caller.subject, emit, private=caller.private)
 
     async def start(self, caller: Caller, command: Command, *, read_key: str | None = None) -> str:
@@ -56,11 +58,26 @@ class CommandService:
         Raises:
             CloudpingError: as :meth:`run`.
         """
-        caller.require("measure")
-        await self._admission.admit(caller, command, self.settings.clock())
+        await self._admit(caller, command)
         return await self.hub.start(
             command, caller.subject, private=caller.private, read_key=read_key
         )
+
+    async def _admit(self, caller: Caller, command: Command) -> None:
+        """The scope and the quotas; a refusal is one log line (who, which rule)."""
+        try:
+            caller.require("measure")
+            await self._admission.admit(caller, command, self.settings.clock())
+        except CloudpingError as exc:
+            log.info(
+                "%s for %s refused (%s): %s",
+                command.command,
+                caller.subject,
+                exc.code,
+                exc.message,
+                extra={"code": exc.code},
+            )
+            raise
 
     def follow(self, measurement_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
         """The stored events of a measurement the caller was let read (:meth:`stored`) after

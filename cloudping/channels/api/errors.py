@@ -42,6 +42,7 @@ _STATUS: dict[str, int] = {
     **EDGE_STATUS,
 }
 _HTTP_CODES: dict[int, str] = {404: "not_found", 405: "method_not_allowed"}
+_REFUSALS = frozenset({401, 403, 429})  # logged: who was turned away, and why
 
 
 def status_of(error: CloudpingError) -> int:
@@ -74,7 +75,17 @@ def bad_request(message: str, **fields: Any) -> CloudpingError:
 async def on_cloudping_error(request: Request, exc: Exception) -> Response:
     """Starlette handler for :class:`CloudpingError`."""
     assert isinstance(exc, CloudpingError)
-    return error_response(exc)
+    response = error_response(exc)
+    if response.status_code in _REFUSALS:  # the path only: a query may hold a read key
+        log.info(
+            "%s %s refused %d (%s)",
+            request.method,
+            request.url.path,
+            response.status_code,
+            exc.code,
+            extra={"code": exc.code},
+        )
+    return response
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
