@@ -199,9 +199,10 @@ class HubAuthorizationServer:
             principal = self.tokens.verify(token, "api", self.clock())
         except AuthError:
             return None
+        client_id = await asyncio.to_thread(self.store.access_client, principal.token_id)
         return AccessToken(
             token=token,
-            client_id=principal.subject,
+            client_id=client_id or "",  # a token made otherwise is no client's to revoke
             scopes=sorted(principal.scopes),
             expires_at=int(principal.expires_at),
             subject=principal.subject,
@@ -231,6 +232,8 @@ class HubAuthorizationServer:
             access = self.tokens.issue(
                 grant.subject, "api", scopes=scopes, ttl=ACCESS_TTL_S, now=now, label=label
             )
+            jti = self.tokens.token_id(access)
+            self.store.add_access(jti, grant.client_id, now + ACCESS_TTL_S, now)
             self.store.add_refresh(refresh, grant)
             return access
 

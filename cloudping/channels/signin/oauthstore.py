@@ -1,5 +1,6 @@
 """What the hub's OAuth authorization server keeps across restarts: the MCP clients that
-registered themselves (RFC 7591) and the refresh tokens it handed out.
+registered themselves (RFC 7591), the refresh tokens it handed out, and which client each
+access token went to (a client may revoke only its own, RFC 7009 section 2.1).
 
 A refresh token is kept only as its SHA-256 (a stolen file gives no working token). Calls
 are blocking SQLite: callers run them on a worker thread.
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_subject ON refresh_tokens (subject);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    jti TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 """
 
 
@@ -76,6 +82,23 @@ class OAuthStore:
                 return False
             self._db.execute("INSERT INTO clients VALUES (?, ?, ?)", (client_id, now, info))
         return True
+
+    def add_access(self, jti: str, client_id: str, expires_at: float, now: float) -> None:
+        """Remember which client an access token (by ``jti``) was issued to, and forget
+        those that have expired."""
+        with self._lock:
+            self._db.execute("DELETE FROM access_tokens WHERE expires_at <= ?", (now,))
+            self._db.execute(
+                "INSERT INTO access_tokens VALUES (?, ?, ?)", (jti, client_id, expires_at)
+            )
+
+    def access_client(self, jti: str) -> str | None:
+        """The client an access token was issued to; None for tokens made otherwise."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT client_id FROM access_tokens WHERE jti = ?", (jti,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def add_refresh(self, token: str, grant: RefreshGrant) -> None:
         """Keep a refresh token (as its digest)."""
