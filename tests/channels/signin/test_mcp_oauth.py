@@ -112,7 +112,9 @@ def test_an_mcp_client_signs_in_through_the_browser_and_calls_a_tool(
 ) -> None:
     async def scenario() -> None:
         async with hub_with_signin(
-            tmp_path, provider.hub_port, factory(corp(provider))  # type: ignore[arg-type]
+            tmp_path,
+            provider.hub_port,
+            factory(corp(provider)),
         ) as hub:
             browser = Browser(hub.url)
             storage = Memory()
@@ -174,9 +176,7 @@ async def refresh_then_revoke(hub: str, storage: Memory) -> None:
         assert again.status_code == 400  # a refresh token is spent once
         bearer = {"authorization": f"Bearer {fresh['access_token']}"}
         assert (await http.get(f"{hub}/api/v1/tokens", headers=bearer)).status_code == 200
-        revoked = await http.post(
-            f"{hub}/revoke", data={"token": fresh["access_token"], **client}
-        )
+        revoked = await http.post(f"{hub}/revoke", data={"token": fresh["access_token"], **client})
         assert revoked.status_code == 200
         after = await http.get(f"{hub}/api/v1/tokens", headers=bearer)
         assert after.status_code == 401

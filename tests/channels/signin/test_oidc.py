@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cloudping.channels.plug import ChannelFactory
 from cloudping.channels.signin import login_settings, signin_factory
 
 from .harness import CLIENT_SECRET, OidcProvider, hub_with_signin, oidc_provider, through_provider
@@ -41,7 +42,7 @@ def corp(provider: OidcProvider, *extra: dict[str, object]) -> dict[str, object]
     return {"provider": entries, "session_hours": 1}
 
 
-def factory(table: dict[str, object]) -> object:
+def factory(table: dict[str, object]) -> ChannelFactory:
     settings = login_settings(table)
     return signin_factory(settings, {p.name: CLIENT_SECRET for p in settings.providers})
 
@@ -56,7 +57,7 @@ def test_a_person_signs_in_and_gets_a_session_cookie(
 ) -> None:
     async def scenario() -> None:
         async with (
-            hub_with_signin(tmp_path, provider.hub_port, factory(corp(provider))) as hub,  # type: ignore[arg-type]
+            hub_with_signin(tmp_path, provider.hub_port, factory(corp(provider))) as hub,
             httpx.AsyncClient(timeout=WAIT) as client,
         ):
             listing = await client.get(f"{hub.url}/auth/login")
@@ -86,7 +87,7 @@ def test_a_signed_in_person_measures_makes_a_token_and_logs_out(
 ) -> None:
     async def scenario() -> None:
         async with (
-            hub_with_signin(tmp_path, provider.hub_port, factory(corp(provider))) as hub,  # type: ignore[arg-type]
+            hub_with_signin(tmp_path, provider.hub_port, factory(corp(provider))) as hub,
             httpx.AsyncClient(timeout=WAIT) as client,
         ):
             await signed_in(client, hub.url, "bob")
