@@ -85,7 +85,7 @@ def test_a_person_signs_in_in_a_browser_measures_makes_a_token_and_logs_out(
             ran = await page.evaluate(MEASURE)
             assert ran["status"] == 200
             assert ran["last"]["type"] == "end"
-            made = await page.evaluate(MAKE_TOKEN)
+            made = await page.evaluate(ISSUE_FROM_PAGE)
             assert made["status"] == 201
             await use_then_revoke(hub.url, made["body"])
 
@@ -104,7 +104,7 @@ MEASURE = """async () => {
   const lines = (await r.text()).trim().split('\\n');
   return {status: r.status, last: JSON.parse(lines[lines.length - 1])};
 }"""
-MAKE_TOKEN = """async () => {
+ISSUE_FROM_PAGE = """async () => {
   const r = await fetch('/api/v1/tokens', {method: 'POST',
     headers: {'content-type': 'application/json'},
     body: JSON.stringify({label: 'from the page', ttl_s: 3600, scopes: ['measure']})});
