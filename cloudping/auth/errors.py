@@ -13,10 +13,12 @@ AuthCode = Literal[
     "token_wrong_audience",
     "token_revoked",
     "scope_missing",
+    "cross_site_request",
 ]
 
 # RFC 6750 section 3.1: a bad or missing token is 401, a token without the scope is 403.
-_HTTP_STATUS: dict[str, int] = {"scope_missing": 403}
+# A session cookie sent by a page of another origin with a state-changing request is 403.
+_HTTP_STATUS: dict[str, int] = {"scope_missing": 403, "cross_site_request": 403}
 
 
 class AuthError(CloudpingError):

@@ -7,7 +7,8 @@ from typing import Literal, get_args
 
 from cloudping.auth.errors import AuthError
 
-Audience = Literal["api", "agent"]
+Audience = Literal["api", "agent", "session"]
+"""``session``: a signed-in person's browser session (a cookie), never a Bearer token."""
 Scope = Literal["measure", "private", "admin"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 SCOPES: tuple[Scope, ...] = get_args(Scope)

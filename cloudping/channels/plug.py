@@ -5,8 +5,9 @@ A channel is one folder under ``cloudping/channels/`` that exports one :class:`C
 kind's options to their parser, ask it whether it was configured (before anything starts,
 so a bad option is a usage error), and once the hub runs build it with the one
 :class:`CommandService` every channel shares (so quotas count every channel). What the
-channel gives back is HTTP routes for the hub's listener (a webhook, a page) and a block
-that runs while the hub does (polling, an SMTP server).
+channel gives back is HTTP routes for the hub's listener (a webhook, a page), how the edge
+guards them (body size, media types), and a block that runs while the hub does (polling, an
+SMTP server).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Protocol
 from starlette.routing import BaseRoute
 
 from cloudping.auth import TokenService
+from cloudping.edge import RoutePolicy
 from cloudping.service import CommandService
 
 
@@ -52,7 +54,13 @@ class Channel(Protocol):
         ...
 
     def running(self) -> AbstractAsyncContextManager[None]:
-        """Entered after the hub starts, left before it stops (polling, listeners)."""
+        """Entered after the hub starts, left before it stops (polling, listeners); the
+        routes are asked for once it has been entered."""
+        ...
+
+    def policies(self) -> Sequence[tuple[str, RoutePolicy]]:
+        """How the edge guards the channel's routes that take other bodies than the API's
+        JSON (route template, policy)."""
         ...
 
 

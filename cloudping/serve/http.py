@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import socket
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -102,7 +103,9 @@ def hub_app(
         listen.http.allowed_origins,
         guests=listen.settings.anonymous == "guest",
     )
-    guard = [Middleware(HttpGuard, rules=rules, policies=listen.policies)]
+    declared = tuple(p for channel in channels for p in channel.policies())
+    policies = dataclasses.replace(listen.policies, routes=declared + listen.policies.routes)
+    guard = [Middleware(HttpGuard, rules=rules, policies=policies)]
     routes: list[BaseRoute] = [route for channel in channels for route in channel.routes()]
     routes.append(Mount("/", api))
     if not listen.mcp.enabled:

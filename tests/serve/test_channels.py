@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
+from cloudping.edge import RoutePolicy
 from cloudping.hub.server import HubServerSettings
 from cloudping.serve.channels import add_channel_options, configure_channels
 from cloudping.serve.http import ApiListen
@@ -38,6 +39,9 @@ class Echo:
             return JSONResponse({"greeting": self.greeting, "agents": agents, "url": public_url})
 
         return [Route("/echo", echo), Route("/healthz", echo)]
+
+    def policies(self) -> Sequence[tuple[str, RoutePolicy]]:
+        return (("/echo", RoutePolicy(body_limit=10, media_types=("text/plain",))),)
 
     def running(self) -> AbstractAsyncContextManager[None]:
         @asynccontextmanager
@@ -105,10 +109,14 @@ def test_a_channel_runs_with_the_hub_and_its_routes_come_before_the_api(tmp_path
         assert log == ["started"]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}") as client:
             echo = await client.get("/echo")
+            too_big = await client.post(
+                "/echo", content="x" * 11, headers={"content-type": "text/plain"}
+            )
             shadowed = await client.get("/healthz")
             api_still = await client.post("/api/v1/measurements", json={"command": "ping x"})
         assert echo.json() == {"greeting": "hello", "agents": [], "url": "https://ping.example.net"}
         assert shadowed.json()["greeting"] == "hello"  # the channel's route wins
+        assert too_big.status_code == 413  # the edge applies the channel's policy
         assert api_still.status_code == 401  # the API behind it is untouched
         stop.set()
         async with asyncio.timeout(WAIT):
