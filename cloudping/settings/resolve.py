@@ -96,6 +96,10 @@ def resolve(
     _required(parser, settings)
     values = {a.dest: a.default for a in parser._actions if a.default is not argparse.SUPPRESS}
     values |= given | {s.option.dest: s.value for s in settings}
+    # Each registered table is also on the namespace (``login.provider`` as
+    # ``login_provider``, None when the file has none), so that what a process configures
+    # from its parsed options (the channels) reads it as it reads a flag.
+    values |= {name.replace(".", "_"): checked.get(name) for name in rules}
     return Settings(argparse.Namespace(**values), tuple(settings), checked)
 
 

@@ -1,8 +1,9 @@
 """Tables of the settings file that are not flags: a consumer registers a name and a validator.
 
-The sign-in issue's ``[[login.provider]]`` (an array of tables, one per identity provider) is
-the first of them: its module calls ``register_table("login.provider", providers)`` at import,
-and the process finds the checked value in ``Settings.tables["login.provider"]``.
+Sign-in's ``[login]`` (its keys and its ``[[login.provider]]`` array of tables) is the first
+of them: ``cloudping.channels.signin`` calls ``register_table("login", login_settings)`` at
+import, and the process finds the checked value in ``Settings.tables["login"]`` and on its
+namespace as ``args.login`` (None when the file has no such table).
 """
 
 from __future__ import annotations

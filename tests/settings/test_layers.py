@@ -166,16 +166,16 @@ def test_a_registered_table_is_checked_by_its_validator(tmp_path: Path) -> None:
             raise ValueError("every provider needs a name")
         return tuple(p["name"] for p in value)
 
-    tables = {"login.provider": TableRule("login.provider", providers)}
-    good = '[[login.provider]]\nname = "github"\n\n[[login.provider]]\nname = "google"\n'
+    tables = {"sample.provider": TableRule("sample.provider", providers)}
+    good = '[[sample.provider]]\nname = "github"\n\n[[sample.provider]]\nname = "google"\n'
     argv = [*HUB_BASE, "--config", str(settings_file(tmp_path, good))]
     checked = resolve(process_parser("hub"), argv, {}, tables).tables
-    assert checked == {"login.provider": ("github", "google")}
-    bad = 'heartbeat = 5\n[[login.provider]]\nissuer = "https://id.example"\n'
+    assert checked == {"sample.provider": ("github", "google")}
+    bad = 'heartbeat = 5\n[[sample.provider]]\nissuer = "https://id.example"\n'
     argv = [*HUB_BASE, "--config", str(settings_file(tmp_path, bad))]
-    with pytest.raises(SettingsError, match=r":2: login\.provider: every provider needs a name"):
+    with pytest.raises(SettingsError, match=r":2: sample\.provider: every provider needs a name"):
         resolve(process_parser("hub"), argv, {}, tables)
-    with pytest.raises(SettingsError, match=":2: unknown key login"):
+    with pytest.raises(SettingsError, match=":2: unknown key sample"):
         resolve(process_parser("hub"), argv, {})  # not registered: unknown
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cloudping.settings import SettingsError, options_of, resolve
+from cloudping.settings.tables import registered_tables
 
 from .processes import PARSERS, as_argv, as_env, as_toml, process_parser, rounds
 
@@ -59,7 +60,10 @@ def test_every_option_reads_the_same_from_a_flag_a_variable_and_the_file(
         from_flags = resolve(parser, argv, {})
         from_env = resolve(parser, [], as_env(options))
         from_file = resolve(parser, ["--config", str(config)], {})
-        expected = vars(parser.parse_args(argv))  # argparse itself, on the flags
+        # argparse itself, on the flags; and each registered table, absent from these files
+        expected = vars(parser.parse_args(argv)) | dict.fromkeys(
+            (name.replace(".", "_") for name in registered_tables()), None
+        )
         assert vars(from_flags.namespace) == expected
         assert vars(from_env.namespace) == expected
         assert vars(from_file.namespace) == expected | {"config": str(config)}

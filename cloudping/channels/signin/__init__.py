@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
 from cloudping.channels.signin.channel import SignIn
 from cloudping.channels.signin.providers import Provider
 from cloudping.channels.signin.settings import LoginSettings, login_settings
 from cloudping.errors import CloudpingError
+from cloudping.settings import register_table
 
 MAX_SECRET_BYTES = 4096
 
@@ -63,11 +63,8 @@ def read_secret(path: Path, where: str) -> str:
 
 
 def _configure(args: argparse.Namespace) -> ChannelFactory | None:
-    table: Mapping[str, Any] | None = getattr(args, "login", None)
-    if not table:
-        return None
-    settings = login_settings(table)
-    if not settings.providers:
+    settings: LoginSettings | None = args.login  # the settings file's checked [login]
+    if settings is None or not settings.providers:
         return None
     secrets = {
         p.name: read_secret(p.client_secret_file, f"login.provider {p.name!r} client_secret_file")
@@ -80,6 +77,7 @@ def _no_options(_: argparse.ArgumentParser) -> None:
     """Sign-in is configured in the settings file only (providers are tables, not flags)."""
 
 
+register_table("login", login_settings)
 KIND = ChannelKind("login", _no_options, _configure)
 
 __all__ = ["KIND", "LoginSettings", "SignIn", "login_settings", "read_secret", "signin_factory"]

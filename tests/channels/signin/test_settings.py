@@ -9,6 +9,9 @@ import pytest
 
 from cloudping.channels.signin import login_settings, read_secret
 from cloudping.channels.signin.expiring import Expiring
+from cloudping.serve import up
+from cloudping.serve.channels import configure_channels
+from cloudping.settings import load_settings
 
 GOOD = {"name": "corp", "kind": "oidc", "issuer": "https://id.example", "client_id": "c"}
 
@@ -74,3 +77,28 @@ def test_pending_sign_ins_are_single_use_short_lived_and_bounded() -> None:
         store.put(key, key, now=100)
     assert len(store) == 2  # the oldest went first
     assert store.peek("c", now=100) is None
+
+
+def test_the_settings_file_carries_the_login_table_to_the_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "corp.secret"
+    secret.write_text("s3cret\n")
+    config = tmp_path / "cloudping.toml"
+    config.write_text(
+        "[login]\nsession_hours = 2\n\n[[login.provider]]\n"
+        f'name = "corp"\nkind = "oidc"\nissuer = "https://id.example"\nclient_id = "c"\n'
+        f'client_secret_file = "{secret}"\n'
+    )
+    args = load_settings(up.parser(), ["--config", str(config)]).namespace
+    assert args.login.providers[0].name == "corp"
+    assert args.login.session_s == 7200
+    assert len(configure_channels(args)) == 1  # sign-in is configured
+
+    config.write_text('[login]\nsession_hours = 2\n\n[[login.provider]]\nname = "x"\n')
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(up.parser(), ["--config", str(config)])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "login" in error
+    assert f"{config}:" in error  # names the file and line
