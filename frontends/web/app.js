@@ -57,11 +57,11 @@ async function run(text, { push = true } = {}) {
   showError(null);
   if (push) history.pushState(null, "", `/?${new URLSearchParams({ c: text })}`);
   agentList.tick(pickedIn(text));
+  // list, help, version (and COMMAND --help) are answers, not measurements
+  if (!VIEWS[firstWord(text)] || /(^|\s)(-h|--help)(\s|$)/.test(text)) return answer(text);
   try {
-    const response = await api.measure(text);
-    await show(response, null);
+    await show(await api.measure(text), null);
   } catch (error) {
-    if (error.code === "not_a_measurement") return answer(text);
     fail(error);
   }
 }

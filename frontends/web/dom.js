@@ -18,7 +18,7 @@ function fill(el, attrs, children) {
     if (value === false || value === null || value === undefined) continue;
     el.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : String(child));
   }
@@ -27,6 +27,6 @@ function fill(el, attrs, children) {
 
 /** `el` emptied and given `children`. */
 export function replace(el, ...children) {
-  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined));
   return el;
 }

@@ -1,0 +1,288 @@
+"""The web page in a real browser (Debian's Chromium through Playwright) against a hub with
+two lab agents: every view, Stop, Share and replay, the downloads, and a page that makes no
+error, no failed request and no request to another origin (issue 15, "Must show").
+
+One hub, one browser and one page for the module; the browser runs in the hub's namespace
+(r2), where the API listens on loopback. Screenshots are checked by size and known pixels.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from hub.labhub import API_PORT, HUB_ROLE, LabHub
+from lab import Lab
+from lab.pki import LabPki
+from lab.servers import HTTPS_PORT, Caddy
+from lab.unbound import Unbound, UnboundSpec, lab_zone
+from playwright.sync_api import Page, expect
+
+from cloudping.render.colours import GREEN
+
+from .browser import Watch, browser_in, near, pixel, size
+
+ORIGIN = f"http://127.0.0.1:{API_PORT}"
+TARGET = "198.18.3.2"
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def hub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHub]:
+    """The hub (r2) and agents a1, a2; Caddy and unbound on the target for http and dns."""
+    directory = tmp_path_factory.mktemp("web-lab")
+    running = LabHub.create(lab, directory / "hub")
+    pki = LabPki(directory / "pki")
+    caddy = Caddy(lab, directory / "caddy", pki, (TARGET,))
+    zone = tuple(lab_zone([TARGET]))
+    dns = Unbound(lab, "target", UnboundSpec(directory / "unbound", (TARGET,), local_data=zone))
+    try:
+        (directory / "unbound").mkdir()
+        caddy.start()
+        dns.start()
+        running.ensure_running()
+        yield running
+    finally:
+        running.close()
+        dns.stop()
+        caddy.stop()
+
+
+@pytest.fixture(scope="module")
+def page_and_watch(
+    lab: Lab, hub: LabHub, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Page, Watch]]:
+    """One page for the module, signed in with the lab user's token (pasted once)."""
+    with browser_in(lab, HUB_ROLE, tmp_path_factory.mktemp("chromium")) as browser:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ORIGIN)
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        watch = Watch(ORIGIN)
+        watch.attach(page)
+        page.goto(ORIGIN + "/")
+        page.click("#signin summary")
+        page.fill("#token", hub.api_token)
+        page.click("#token-form button[type=submit]")
+        expect(page.locator("#who")).to_have_text("with your token")
+        yield page, watch
+        context.close()
+
+
+@pytest.fixture
+def page(page_and_watch: tuple[Page, Watch]) -> Iterator[Page]:
+    """The page; after the test, nothing went wrong on it that the test did not expect."""
+    page, watch = page_and_watch
+    yield page
+    assert watch.problems() == []
+
+
+@pytest.fixture
+def watch(page_and_watch: tuple[Page, Watch]) -> Watch:
+    return page_and_watch[1]
+
+
+def run(page: Page, command: str, state: str = "ok") -> None:
+    """Type ``command``, press Enter, wait for the measurement to end with ``state``."""
+    page.fill("#command", command)
+    page.press("#command", "Enter")
+    expect(page.locator("#status")).to_have_attribute("data-state", state)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go, for people to look at (the tests check them themselves)."""
+    return tmp_path_factory.mktemp("web-screenshots")
+
+
+def shot(page: Page, selector: str, path: Path) -> bytes:
+    """A screenshot of the first element matching ``selector``, kept at ``path``."""
+    return page.locator(selector).first.screenshot(path=path)
+
+
+def shared(page: Page) -> tuple[str, str, str]:
+    """Click Share: the link it gives, the measurement id and its read key."""
+    page.click("#share")
+    link = page.locator("#share-link input").input_value()
+    parts = urlsplit(link)
+    assert parts.path.startswith("/m/")
+    return link, parts.path.removeprefix("/m/"), parse_qs(parts.query)["key"][0]
+
+
+def api_bytes(page: Page, path: str) -> bytes:
+    """What the API answers at ``path``, fetched by the page's origin without a token."""
+    encoded: str = page.evaluate(
+        """async (path) => {
+            const bytes = new Uint8Array(await (await fetch(path)).arrayBuffer());
+            let text = ""; for (const b of bytes) text += String.fromCharCode(b);
+            return btoa(text);
+        }""",
+        path,
+    )
+    return base64.b64decode(encoded)
+
+
+def test_the_agents_are_listed_and_picking_them_writes_from(page: Page) -> None:
+    page.goto(ORIGIN + "/")
+    rows = page.locator("#agent-list li")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("a1")
+    expect(rows.nth(1)).to_contain_text("a2")
+    page.fill("#command", f"ping -c 3 {TARGET}")
+    page.check("#agent-a1")
+    page.check("#agent-a2")
+    expect(page.locator("#command")).to_have_value(f"ping -c 3 {TARGET} from a1,a2")
+    page.uncheck("#agent-a2")
+    expect(page.locator("#command")).to_have_value(f"ping -c 3 {TARGET} from a1")
+
+
+def test_ping_shows_both_agents_rtts_in_the_matrix_coloured_green(page: Page, shots: Path) -> None:
+    run(page, f"ping -c 3 -i 0.2 {TARGET} from a1,a2")
+    assert parse_qs(urlsplit(page.url).query)["c"] == [f"ping -c 3 -i 0.2 {TARGET} from a1,a2"]
+    for agent in ("a1", "a2"):
+        cell = page.locator(f'tr[data-target="{TARGET}"] td[data-agent="{agent}"]')
+        expect(cell).to_have_class(re.compile(r"\brtt-fast\b"))
+        expect(cell.locator(".rtt")).to_have_text(re.compile(r"^\d+\.\d+ ms$"))
+        expect(cell.locator(".loss")).to_have_text("0 % loss")
+        expect(cell.locator(".spark rect")).to_have_count(3)
+    png = shot(page, "table.matrix", shots / "ping-matrix.png")
+    width, height = size(png)
+    assert width > 300
+    assert 60 < height < 300
+    background = pixel(shot(page, 'td[data-agent="a2"]', shots / "ping-cell.png"), -6, 6)
+    assert near(background, GREEN)  # the cell's background: the scale's green
+
+
+def test_traceroute_shows_three_hops(page: Page, shots: Path, lab: Lab) -> None:
+    run(page, f"traceroute -q 1 {TARGET} from a1")
+    expect(page.locator('[role="tab"]')).to_have_text(["a1"])
+    rows = page.locator("table.hops tbody tr")
+    expect(rows).to_have_count(3)
+    for row, address in zip(range(3), lab.hops(4), strict=True):
+        expect(rows.nth(row).locator(".host")).to_contain_text(address)
+    png = shot(page, "table.hops", shots / "traceroute.png")
+    assert size(png)[1] > 80
+
+
+def test_scan_shows_the_bitmap_with_its_legend(page: Page, shots: Path) -> None:
+    run(page, "scan -W 0.5 198.18.3.0/29 from a1")
+    image = page.locator(".bitmap img")
+    expect(image).to_be_visible()
+    natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    _, measurement_id, key = shared(page)
+    picture = api_bytes(page, f"/api/v1/measurements/{measurement_id}/picture.png?key={key}")
+    assert natural == list(size(picture))  # the API's picture itself
+    expect(page.locator(".legend li")).to_have_count(5)
+    expect(page.locator(".counts")).to_contain_text("a1: 2 alive")  # r2 and the target
+    assert size(shot(page, ".bitmap img", shots / "scan.png"))[0] > 100
+
+
+def test_dns_shows_each_agents_answer_section(page: Page, shots: Path) -> None:
+    run(page, f"dns --server {TARGET} target.lab from a1,a2")
+    for agent in ("a1", "a2"):
+        section = page.locator(f'section.dns[data-agent="{agent}"]')
+        expect(section.locator("caption")).to_contain_text(["answers"])
+        expect(section.locator("table.records").first).to_contain_text(TARGET)
+        expect(section.locator(".facts")).to_contain_text("NOERROR")
+    assert size(shot(page, "section.dns", shots / "dns.png"))[1] > 60
+
+
+def test_http_shows_status_waterfall_and_certificate(page: Page, shots: Path) -> None:
+    run(page, f"http -k https://{TARGET}:{HTTPS_PORT}/ from a1")
+    section = page.locator('section.http[data-agent="a1"]')
+    expect(section.locator(".status strong")).to_have_text(re.compile(r"^200 "))
+    assert section.locator(".waterfall rect").count() >= 3  # connect, tls, wait, transfer
+    expect(section.locator(".cert")).to_contain_text("www.lab")
+    png = shot(page, 'section.http[data-agent="a1"]', shots / "http.png")
+    assert size(png)[0] > 300
+
+
+def test_a_bad_command_shows_the_parsers_message_beside_the_box(page: Page, watch: Watch) -> None:
+    page.fill("#command", f"ping -c x {TARGET}")
+    page.press("#command", "Enter")
+    error = page.locator("#command-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text('-c: "x" is not a whole number')
+    expect(error.locator(".usage")).to_contain_text("usage: ping")
+    expect(page.locator("#command")).to_have_attribute("aria-invalid", "true")
+    selected = page.evaluate(
+        "() => { const b = document.getElementById('command'); "
+        "return b.value.slice(b.selectionStart, b.selectionEnd); }"
+    )
+    assert selected == "x"  # the bad word, selected in the box
+    watch.expect_refusal(400, "POST", "/api/v1/measurements")
+
+
+@pytest.mark.parametrize(("command", "shown"), [("list", "a2"), ("ping --help", "usage: ping")])
+def test_commands_that_are_not_measurements_show_their_answer(
+    page: Page, command: str, shown: str
+) -> None:
+    page.fill("#command", command)
+    page.press("#command", "Enter")
+    expect(page.locator("pre.answer")).to_contain_text(shown)
+
+
+def test_stop_cancels_a_running_measurement(page: Page, hub: LabHub) -> None:
+    page.fill("#command", f"ping -c 100 -i 0.5 {TARGET} from a1")
+    page.press("#command", "Enter")
+    expect(page.locator('td[data-agent="a1"] .rtt')).to_have_text(re.compile(r" ms$"))
+    page.click("#stop")
+    expect(page.locator("#status")).to_have_attribute("data-state", "cancelled")
+    _, measurement_id, _ = shared(page)
+    assert hub.get(f"/measurements/{measurement_id}")["status"] == "cancelled"
+
+
+def test_a_shared_link_replays_the_same_result_and_downloads_are_the_apis(
+    page: Page, shots: Path
+) -> None:
+    run(page, f"ping -c 2 -i 0.2 {TARGET} from a1,a2")
+    live = page.locator("table.matrix").inner_text()
+    link, measurement_id, key = shared(page)
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    with page.expect_download() as png_download:
+        page.click("#download-png")
+    with page.expect_download() as json_download:
+        page.click("#download-json")
+    api = f"/api/v1/measurements/{measurement_id}"
+    png = Path(png_download.value.path()).read_bytes()
+    assert png == api_bytes(page, f"{api}/picture.png?key={key}")
+    document = Path(json_download.value.path()).read_bytes()
+    assert document == api_bytes(page, f"{api}?key={key}")
+    stored: dict[str, Any] = json.loads(document)
+    assert stored["id"] == measurement_id
+    assert stored["status"] == "done"
+
+    page.goto(link)  # the key alone opens it: the page sends no token with a key
+    expect(page.locator("#status")).to_have_attribute("data-state", "ok")
+    assert page.locator("table.matrix").inner_text() == live
+    assert near(pixel(shot(page, 'td[data-agent="a1"]', shots / "replay-cell.png"), -6, 6), GREEN)
+
+
+def test_a_link_with_a_wrong_key_shows_not_found(page: Page, watch: Watch) -> None:
+    run(page, f"ping -c 1 {TARGET} from a1")
+    _, measurement_id, _ = shared(page)
+    page.goto(f"{ORIGIN}/m/{measurement_id}?key=wrong")
+    expect(page.locator("#status")).to_have_attribute("data-state", "error")
+    expect(page.locator("#status")).to_contain_text("not_found")
+    watch.expect_refusal(404, "GET", f"/api/v1/measurements/{measurement_id}/events?key=wrong")
+
+
+def test_the_page_reads_on_a_phone_in_dark_mode(page: Page, shots: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme="dark")
+    try:
+        run(page, f"ping -c 1 {TARGET} from a1")
+        png = page.screenshot(path=shots / "phone-dark.png")
+        assert size(png) == (390, 844)
+        assert near(pixel(png, 2, 2), (0x15, 0x17, 0x1A))  # the dark background
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 390  # nothing wider than the phone
+    finally:
+        page.set_viewport_size({"width": 1200, "height": 900})
+        page.emulate_media(color_scheme="light")
