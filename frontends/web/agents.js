@@ -4,7 +4,7 @@ import { h, replace } from "./dom.js";
 
 /** The flag of an ISO country code, from Unicode's regional indicator letters. */
 export function flag(country) {
-  if (!/^[A-Za-z]{2}$/.test(country ?? "")) return "🏳";
+  if (!/^[A-Za-z]{2}$/.test(country ?? "")) return "";
   return String.fromCodePoint(...[...country.toUpperCase()].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
 }
 
@@ -42,7 +42,7 @@ export class AgentList {
       return h("li", { "data-agent": agent.name },
         this.boxes[i],
         h("label", { for: `agent-${agent.name}` },
-          h("span", { class: "flag", "aria-hidden": "true" }, flag(agent.country)),
+          agent.country ? h("span", { class: "flag", "aria-hidden": "true" }, flag(agent.country)) : null,
           h("strong", {}, agent.name), place ? ` ${place}` : "", network ? ` · ${network}` : ""),
         h("span", { class: "caps" }, agent.capabilities.join(" ")),
         h("span", { class: "state" }, "online"));

@@ -44,7 +44,7 @@ function sparkline(rtts) {
 
 export class Matrix {
   constructor(root, measurement) {
-    this.agents = measurement.agents;
+    this.agents = [...measurement.agents].sort();
     this.cells = new Map(); // "target\0agent" -> Cell
     this.body = h("tbody");
     const head = h("tr", {}, h("th", { scope: "col" }, "target"),
