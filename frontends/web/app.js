@@ -176,7 +176,9 @@ async function loadAgents() {
   }
 }
 
-function route() {
+/** Show what the address names: a stored measurement, or a command, run when the page is
+ * opened from a link (`rerun`) but only written back into the box on Back and Forward. */
+function route({ rerun }) {
   const path = location.pathname.match(/^\/m\/([^/]+)$/);
   const params = new URLSearchParams(location.search);
   if (path) {
@@ -184,7 +186,7 @@ function route() {
     api.follow(decodeURIComponent(path[1]), key).then((r) => show(r, key), fail);
   } else if (params.get("c")) {
     box.value = params.get("c");
-    run(box.value, { push: false });
+    if (rerun) run(box.value, { push: false });
   }
 }
 
@@ -214,7 +216,7 @@ $("token-forget").addEventListener("click", () => {
   setToken(null);
   showWho();
 });
-addEventListener("popstate", route);
+addEventListener("popstate", () => route({ rerun: false }));
 showWho();
 loadAgents();
-route();
+route({ rerun: true });

@@ -41,6 +41,12 @@ function certificate(tls) {
   return h("dl", { class: "cert" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
+function redirects(hops) {
+  if (!hops.length) return null;
+  return h("ol", { class: "redirects", "aria-label": "redirects" },
+    hops.map((hop) => h("li", {}, `${hop.status} ${hop.url}`, hop.location ? ` → ${hop.location}` : "")));
+}
+
 export class HttpView {
   constructor(root) {
     this.root = root;
@@ -54,6 +60,6 @@ export class HttpView {
       h("p", { class: "status" }, h("strong", {}, status), event.address ? ` from ${event.address}` : "",
         ` · ${event.body_bytes} bytes`),
       event.error ? h("p", { class: "error" }, event.error) : null,
-      waterfall(event.timings), certificate(event.tls)));
+      redirects(event.redirects), waterfall(event.timings), certificate(event.tls)));
   }
 }

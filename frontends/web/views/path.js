@@ -78,8 +78,9 @@ class Hops {
 
 export class PathView {
   constructor(root, measurement) {
-    this.tabs = new Tabs(root, measurement.agents, "agents");
-    this.hops = new Map(measurement.agents.map((a) => [a, new Hops(this.tabs.panel(a))]));
+    const agents = [...measurement.agents].sort();
+    this.tabs = new Tabs(root, agents, "agents");
+    this.hops = new Map(agents.map((a) => [a, new Hops(this.tabs.panel(a))]));
   }
 
   add(event) {

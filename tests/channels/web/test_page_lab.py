@@ -142,6 +142,26 @@ def test_the_agents_are_listed_and_picking_them_writes_from(page: Page) -> None:
     expect(page.locator("#command")).to_have_value(f"ping -c 3 {TARGET} from a1")
 
 
+def test_hints_come_from_the_schemas_and_the_agents_and_forms_write_the_command(
+    page: Page,
+) -> None:
+    page.goto(ORIGIN + "/")
+    page.click("#command")
+    page.locator("#command").press_sequentially("ping -c")
+    expect(page.locator("#hint")).to_contain_text("packets to send to each target (-c, --count)")
+    page.fill("#command", "")
+    page.locator("#command").press_sequentially("mtr from ")
+    expect(page.locator("#hint")).to_contain_text("agents: a1, a2")
+    page.click("#quick summary")
+    page.select_option("#quick-form select[name=command]", "traceroute")
+    page.fill("#quick-form input[name=target]", TARGET)
+    page.select_option("#quick-form select[name=family]", "4")
+    page.check("#agent-a2")
+    page.click("#quick-form button[type=submit]")
+    expect(page.locator("#command")).to_have_value(f"traceroute -4 {TARGET} from a2")
+    expect(page.locator("#command")).to_be_focused()
+
+
 def test_ping_shows_both_agents_rtts_in_the_matrix_coloured_green(page: Page, shots: Path) -> None:
     run(page, f"ping -c 3 -i 0.2 {TARGET} from a1,a2")
     assert parse_qs(urlsplit(page.url).query)["c"] == [f"ping -c 3 -i 0.2 {TARGET} from a1,a2"]
@@ -168,6 +188,30 @@ def test_traceroute_shows_three_hops(page: Page, shots: Path, lab: Lab) -> None:
         expect(rows.nth(row).locator(".host")).to_contain_text(address)
     png = shot(page, "table.hops", shots / "traceroute.png")
     assert size(png)[1] > 80
+
+
+def test_mtr_shows_a_tab_per_agent_and_the_keyboard_moves_between_them(page: Page) -> None:
+    run(page, f"mtr -c 2 -i 0.2 {TARGET} from a1,a2")
+    tabs = page.locator('[role="tab"]')
+    expect(tabs).to_have_text(["a1", "a2"])
+    first = tabs.nth(0)
+    first.focus()
+    expect(first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowRight")
+    second = tabs.nth(1)
+    expect(second).to_be_focused()
+    expect(second).to_have_attribute("aria-selected", "true")
+    panel = page.locator(f"#{second.get_attribute('aria-controls')}")
+    expect(panel).to_be_visible()
+    expect(panel.locator("tbody tr")).to_have_count(3)
+    expect(panel.locator("tbody tr").last).to_contain_text("0 %")
+
+
+def test_tcping_fills_the_matrix_for_host_and_port(page: Page) -> None:
+    run(page, f"tcping -c 2 -i 0.2 {TARGET}:{HTTPS_PORT} from a1")
+    cell = page.locator('td[data-agent="a1"]')
+    expect(cell).to_have_class(re.compile(r"\brtt-fast\b"))
+    expect(cell.locator(".loss")).to_have_text("0 % loss")
 
 
 def test_scan_shows_the_bitmap_with_its_legend(page: Page, shots: Path) -> None:
