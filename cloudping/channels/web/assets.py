@@ -22,8 +22,9 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".html": "text/html; charset=utf-8",
 }
-# The source folder in a checkout: frontends/web beside the package.
-DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "frontends" / "web"
+# In a checkout, a link to frontends/web (where the page is edited); in a wheel, the files
+# themselves (package data, copied through the link when the wheel is built).
+DEFAULT_ROOT = Path(__file__).parent / "page"
 
 
 @dataclass(frozen=True, slots=True)
