@@ -1,6 +1,9 @@
 // scan: the sweep's bitmap (the API's picture.png: one square per address, coloured by the
-// RTT scale) with its legend, counted live and drawn when the sweep has ended.
+// RTT scale) with its legend, counted live, redrawn every few seconds while the sweep runs
+// and once more when it has ended.
 import { h, replace } from "../dom.js";
+
+const REFRESH_MS = 2000; // a /16 sweeps for minutes: show it filling, without a draw per reply
 
 const LEGEND = [
   ["rtt-fast", "< 100 ms"], ["rtt-mid", "< 250 ms"], ["rtt-slow", "≥ 250 ms"],
@@ -10,6 +13,10 @@ const LEGEND = [
 export class ScanView {
   constructor(root, measurement, picture) {
     this.picture = picture; // () => Promise<Blob>, the measurement's PNG
+    this.started = false; // the picture has something to draw once a job has started
+    this.drawn = -Infinity;
+    this.drawing = null;
+    this.url = null;
     this.counts = new Map(); // agent -> {alive, unreachable, total}
     this.status = h("p", { class: "counts", role: "status" });
     this.figure = h("figure", { class: "bitmap" });
@@ -20,6 +27,7 @@ export class ScanView {
   }
 
   add(event) {
+    if (event.type === "start") this.started = true;
     if (event.type === "scan") {
       const count = this.counts.get(event.agent) ?? { alive: 0, unreachable: 0, seen: 0 };
       count.seen += 1;
@@ -30,15 +38,25 @@ export class ScanView {
       this.counts.set(event.agent, { alive: event.alive, unreachable: event.unreachable, seen: event.probed });
       replace(this.ranges, `${event.agent}: alive ${event.alive_ranges.join(", ") || "none"}`);
     } else if (event.type === "end") {
-      this.draw();
+      this.refresh(true);
     }
+    if (event.type === "scan" && this.started) this.refresh(false);
     replace(this.status, [...this.counts].map(([agent, c]) =>
       `${agent}: ${c.alive} alive, ${c.unreachable} unreachable of ${c.seen} answered or probed`).join("; "));
+  }
+
+  refresh(final) {
+    const now = performance.now();
+    if (!final && (this.drawing || now - this.drawn < REFRESH_MS)) return;
+    this.drawn = now;
+    this.drawing = (this.drawing ?? Promise.resolve()).then(() => this.draw()).finally(() => (this.drawing = null));
   }
 
   async draw() {
     try {
       const url = URL.createObjectURL(await this.picture());
+      if (this.url) URL.revokeObjectURL(this.url);
+      this.url = url;
       const img = h("img", { src: url, alt: "scan bitmap: one square per address" });
       replace(this.figure, img, h("figcaption", {}, "one square per address, in address order"));
     } catch (error) {

@@ -317,6 +317,23 @@ def test_a_link_with_a_wrong_key_shows_not_found(page: Page, watch: Watch) -> No
     watch.expect_refusal(404, "GET", f"/api/v1/measurements/{measurement_id}/events?key=wrong")
 
 
+def test_a_tab_without_a_token_says_what_the_hub_wants(page_and_watch: tuple[Page, Watch]) -> None:
+    own, _ = page_and_watch
+    other = own.context.new_page()  # a new tab: its session storage holds no token
+    watch = Watch(ORIGIN)
+    watch.attach(other)
+    try:
+        other.goto(f"{ORIGIN}/?c=ping+-c+1+{TARGET}")
+        expect(other.locator("#who")).to_have_text("as a guest")
+        expect(other.locator("#status")).to_have_attribute("data-state", "error")
+        expect(other.locator("#status")).to_contain_text("token")
+        expect(other.locator("#agent-list li")).to_have_count(2)  # anyone may see the agents
+        watch.expect_refusal(401, "POST", "/api/v1/measurements")
+        assert watch.problems() == []
+    finally:
+        other.close()
+
+
 def test_the_page_reads_on_a_phone_in_dark_mode(page: Page, shots: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.emulate_media(color_scheme="dark")
