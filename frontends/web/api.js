@@ -53,10 +53,11 @@ export async function* events(response) {
   if (rest) yield JSON.parse(rest);
 }
 
-/** Run a measurement: its live NDJSON answer. */
-export function measure(command) {
+/** Run a measurement: its live NDJSON answer (aborting `signal` hangs up, which cancels it). */
+export function measure(command, signal) {
   const body = JSON.stringify({ command });
-  return call("/measurements", { method: "POST", headers: { ...JSON_TYPE, ...headers() }, body });
+  const init = { method: "POST", headers: { ...JSON_TYPE, ...headers() }, body, signal };
+  return call("/measurements", init);
 }
 
 /** Answer a command that is not a measurement (list, help, version): `{command, text, ...}`. */
@@ -66,10 +67,10 @@ export async function answer(command) {
   return (await call("/commands", init)).json();
 }
 
-/** Replay a stored measurement, then follow it while it runs. */
-export function follow(id, key) {
+/** Replay a stored measurement, then follow it while it runs (until `signal` aborts). */
+export function follow(id, key, signal) {
   const [path, init] = reading(id, key, "/events");
-  return call(path, init);
+  return call(path, { ...init, signal });
 }
 
 /** The stored measurement, as the API's own bytes (Download JSON). */

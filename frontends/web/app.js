@@ -25,6 +25,15 @@ const agentList = new AgentList($("agent-list"), (names) => {
   hints.show();
 });
 let current = null; // the measurement shown: {id, key (null: ours, read with the token), share}
+let watching = { hangUp: new AbortController(), ended: true }; // the stream shown
+
+/** The next stream to show. The one before is hung up if its measurement has not ended (the
+ * hub cancels a live run of ours when we hang up: the page shows one at a time). */
+function nextStream() {
+  if (!watching.ended) watching.hangUp.abort();
+  watching = { hangUp: new AbortController(), ended: false };
+  return watching;
+}
 
 function firstWord(text) {
   return text.trim().split(/\s+/)[0].toLowerCase();
@@ -59,14 +68,18 @@ async function run(text, { push = true } = {}) {
   agentList.tick(pickedIn(text));
   // list, help, version (and COMMAND --help) are answers, not measurements
   if (!VIEWS[firstWord(text)] || /(^|\s)(-h|--help)(\s|$)/.test(text)) return answer(text);
+  const stream = nextStream();
+  status("starting…", "starting");
   try {
-    await show(await api.measure(text), null);
+    await show(await api.measure(text, stream.hangUp.signal), null, stream);
   } catch (error) {
-    fail(error);
+    if (stream === watching) fail(error);
   }
 }
 
 async function answer(text) {
+  nextStream();
+  status("asking…", "starting");
   try {
     const result = await api.answer(text);
     begin();
@@ -78,21 +91,24 @@ async function answer(text) {
 }
 
 function fail(error) {
-  if (error.code === "bad_command" || error.status === 400) showError(error);
-  else {
+  if (error.code === "bad_command" || error.status === 400) {
+    showError(error);
+    status("not run", "refused");
+  } else {
     begin();
     status(`${error.message} (${error.code})`, "error");
   }
 }
 
-async function show(response, key) {
+async function show(response, key, stream) {
   begin();
   status("running…", "running");
-  $("stop").disabled = false;
+  $("stop").disabled = Boolean(key); // a shared link reads; only the owner may stop
   const errors = h("ul", { class: "errors" });
   let view = null;
   try {
     for await (const event of api.events(response)) {
+      if (stream !== watching) return; // another measurement took the view
       if (event.type === "measurement") {
         current = { id: event.id, key, share: key ?? event.read_key };
         const kind = VIEWS[firstWord(event.command)];
@@ -102,14 +118,16 @@ async function show(response, key) {
       } else if (event.type === "error") {
         errors.append(h("li", { class: "error" }, `${event.agent ?? "hub"}: ${event.message} (${event.code})`));
       } else if (event.type === "end") {
+        stream.ended = true;
         status(`${event.status} in ${(event.duration_ms / 1000).toFixed(1)} s`, event.status);
       }
       view?.add(event);
     }
   } catch (error) {
-    status(`the stream broke off: ${error.message}`, "error");
+    if (stream === watching) status(`the stream broke off: ${error.message}`, "error");
   } finally {
-    $("stop").disabled = true;
+    stream.ended = true;
+    if (stream === watching) $("stop").disabled = true;
   }
 }
 
@@ -183,7 +201,9 @@ function route({ rerun }) {
   const params = new URLSearchParams(location.search);
   if (path) {
     const key = params.get("key");
-    api.follow(decodeURIComponent(path[1]), key).then((r) => show(r, key), fail);
+    const stream = nextStream();
+    const id = decodeURIComponent(path[1]);
+    api.follow(id, key, stream.hangUp.signal).then((r) => show(r, key, stream), fail);
   } else if (params.get("c")) {
     box.value = params.get("c");
     if (rerun) run(box.value, { push: false });

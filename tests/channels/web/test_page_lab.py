@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hub.labhub import API_PORT, HUB_ROLE, LabHub
-from lab import Lab
+from lab import Lab, poll_until
 from lab.pki import LabPki
 from lab.servers import HTTPS_PORT, Caddy
 from lab.unbound import Unbound, UnboundSpec, lab_zone
@@ -140,6 +140,33 @@ def test_the_agents_are_listed_and_picking_them_writes_from(page: Page) -> None:
     expect(page.locator("#command")).to_have_value(f"ping -c 3 {TARGET} from a1,a2")
     page.uncheck("#agent-a2")
     expect(page.locator("#command")).to_have_value(f"ping -c 3 {TARGET} from a1")
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "written"),
+    [
+        ("ping -s a1 x", ["a2"], "ping x from a2"),
+        ("ping --from=a1,a2 x", [], "ping x"),
+        ("ping --from a1 x from a2", ["b"], "ping x from b"),
+        ("ping from DE+AS3320 x", ["a1"], "ping x from a1"),
+        ("dns -t A example.com", ["a1", "a2"], "dns -t A example.com from a1,a2"),
+        ("ping fromage.example", ["a1"], "ping fromage.example from a1"),
+    ],
+)
+def test_picking_agents_rewrites_every_spelling_of_from(
+    page: Page, text: str, names: list[str], written: str
+) -> None:
+    if not page.url.startswith(ORIGIN):
+        page.goto(ORIGIN + "/")
+    found = page.evaluate(
+        """async ([text, names]) => {
+            const src = document.querySelector("script[type=module]").src;
+            const { withAgents } = await import(new URL("agents.js", src));
+            return withAgents(text, names);
+        }""",
+        [text, names],
+    )
+    assert found == written
 
 
 def test_hints_come_from_the_schemas_and_the_agents_and_forms_write_the_command(
@@ -282,6 +309,24 @@ def test_stop_cancels_a_running_measurement(page: Page, hub: LabHub) -> None:
     assert hub.get(f"/measurements/{measurement_id}")["status"] == "cancelled"
 
 
+def test_a_new_command_hangs_up_the_last_one_which_the_hub_cancels(
+    page: Page, hub: LabHub, watch: Watch
+) -> None:
+    page.fill("#command", f"ping -c 100 -i 0.5 {TARGET} from a1")
+    page.press("#command", "Enter")
+    expect(page.locator('td[data-agent="a1"] .rtt')).to_have_text(re.compile(r" ms$"))
+    _, first, _ = shared(page)
+    run(page, f"ping -c 1 {TARGET} from a2")
+    expect(page.locator("table.matrix thead th")).to_have_text(["target", "a2"])
+    poll_until(
+        lambda: hub.get(f"/measurements/{first}")["status"] == "cancelled",
+        timeout=10,
+        what="the abandoned measurement to be cancelled",
+        every=0.1,
+    )
+    watch.expect_aborted("POST", "/api/v1/measurements")
+
+
 def test_a_shared_link_replays_the_same_result_and_downloads_are_the_apis(
     page: Page, shots: Path
 ) -> None:
@@ -304,6 +349,7 @@ def test_a_shared_link_replays_the_same_result_and_downloads_are_the_apis(
 
     page.goto(link)  # the key alone opens it: the page sends no token with a key
     expect(page.locator("#status")).to_have_attribute("data-state", "ok")
+    expect(page.locator("#stop")).to_be_disabled()  # a reader of a shared link stops nothing
     assert page.locator("table.matrix").inner_text() == live
     assert near(pixel(shot(page, 'td[data-agent="a1"]', shots / "replay-cell.png"), -6, 6), GREEN)
 
