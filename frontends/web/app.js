@@ -45,8 +45,8 @@ function showError(error) {
   box.setAttribute("aria-invalid", String(Boolean(error)));
   if (!error) return replace(out);
   replace(out, error.message, error.usage ? h("code", { class: "usage" }, error.usage) : null);
-  const at = error.word ? box.value.indexOf(error.word) : -1;
-  if (at >= 0) box.setSelectionRange(at, at + error.word.length); // the bad word, selected
+  const bad = [...box.value.matchAll(/\S+/g)].find((word) => word[0] === error.word);
+  if (bad) box.setSelectionRange(bad.index, bad.index + bad[0].length); // the bad word, selected
 }
 
 function status(text, state) {

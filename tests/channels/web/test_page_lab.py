@@ -354,9 +354,14 @@ def test_a_shared_link_replays_the_same_result_and_downloads_are_the_apis(
     assert near(pixel(shot(page, 'td[data-agent="a1"]', shots / "replay-cell.png"), -6, 6), GREEN)
 
 
-def test_a_link_with_a_wrong_key_shows_not_found(page: Page, watch: Watch) -> None:
+def test_the_owner_opens_m_id_with_the_token_and_a_wrong_key_finds_nothing(
+    page: Page, watch: Watch
+) -> None:
     run(page, f"ping -c 1 {TARGET} from a1")
     _, measurement_id, _ = shared(page)
+    page.goto(f"{ORIGIN}/m/{measurement_id}")  # no key: the tab's token reads its own
+    expect(page.locator("#status")).to_have_attribute("data-state", "ok")
+    expect(page.locator('td[data-agent="a1"] .loss')).to_have_text("0 % loss")
     page.goto(f"{ORIGIN}/m/{measurement_id}?key=wrong")
     expect(page.locator("#status")).to_have_attribute("data-state", "error")
     expect(page.locator("#status")).to_contain_text("not_found")
