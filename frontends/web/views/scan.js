@@ -7,7 +7,7 @@ const REFRESH_MS = 2000; // a /16 sweeps for minutes: show it filling, without a
 
 const LEGEND = [
   ["rtt-fast", "< 100 ms"], ["rtt-mid", "< 250 ms"], ["rtt-slow", "≥ 250 ms"],
-  ["unreachable", "unreachable"], ["rtt-none", "no answer"],
+  ["unreachable", "unreachable"], ["rtt-none", "no answer"], ["not-probed", "not probed"],
 ];
 
 export class ScanView {
@@ -37,7 +37,7 @@ export class ScanView {
     } else if (event.type === "summary" && event.alive_ranges) {
       this.counts.set(event.agent, { alive: event.alive, unreachable: event.unreachable, seen: event.probed });
       replace(this.ranges, `${event.agent}: alive ${event.alive_ranges.join(", ") || "none"}`);
-    } else if (event.type === "end") {
+    } else if (event.type === "end" && this.started) {
       this.refresh(true);
     }
     if (event.type === "scan" && this.started) this.refresh(false);

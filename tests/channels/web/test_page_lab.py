@@ -9,9 +9,11 @@ One hub, one browser and one page for the module; the browser runs in the hub's 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,11 +27,14 @@ from lab.unbound import Unbound, UnboundSpec, lab_zone
 from playwright.sync_api import Page, expect
 
 from cloudping.render.colours import GREEN
+from cloudping.render.picture.bitmap import place
+from cloudping.render.scanresult import ScanResult
 
 from .browser import Watch, browser_in, near, pixel, size
 
 ORIGIN = f"http://127.0.0.1:{API_PORT}"
 TARGET = "198.18.3.2"
+SWEPT = "198.18.3.0/24"  # the target's link: r2 (.1) and the target (.2) answer
 WAIT_MS = 30_000
 
 
@@ -92,7 +97,10 @@ def run(page: Page, command: str, state: str = "ok") -> None:
     """Type ``command``, press Enter, wait for the measurement to end with ``state``."""
     page.fill("#command", command)
     page.press("#command", "Enter")
-    expect(page.locator("#status")).to_have_attribute("data-state", state)
+    try:
+        expect(page.locator("#status")).to_have_attribute("data-state", state)
+    except AssertionError as exc:
+        raise AssertionError(f"{command}: {page.locator('main').inner_text()}") from exc
 
 
 @pytest.fixture(scope="module")
@@ -242,16 +250,34 @@ def test_tcping_fills_the_matrix_for_host_and_port(page: Page) -> None:
 
 
 def test_scan_shows_the_bitmap_with_its_legend(page: Page, shots: Path) -> None:
-    run(page, "scan -W 0.5 198.18.3.0/29 from a1")
+    run(page, f"scan -W 0.5 --rate 1000 {SWEPT} from a1")
     image = page.locator(".bitmap img")
     expect(image).to_be_visible()
     natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     _, measurement_id, key = shared(page)
     picture = api_bytes(page, f"/api/v1/measurements/{measurement_id}/picture.png?key={key}")
     assert natural == list(size(picture))  # the API's picture itself
-    expect(page.locator(".legend li")).to_have_count(5)
+    expect(page.locator(".legend li")).to_have_text(
+        ["< 100 ms", "< 250 ms", "≥ 250 ms", "unreachable", "no answer", "not probed"]
+    )
     expect(page.locator(".counts")).to_contain_text("a1: 2 alive")  # r2 and the target
-    assert size(shot(page, ".bitmap img", shots / "scan.png"))[0] > 100
+    png = shot(page, ".bitmap img", shots / "scan.png")
+    (shown_w, shown_h), (own_w, own_h) = size(png), size(picture)
+    assert shown_w == own_w  # shown at its own size: one screen pixel per pixel
+    assert abs(shown_h - own_h) <= 1  # (the element may start at a fraction of a pixel)
+    layout = ScanResult(ipaddress.ip_network(SWEPT), "a1", {}, frozenset(), 256)
+    grid = place(layout, datetime(2026, 1, 1, tzinfo=UTC))  # any date: one header line
+    for offset in (1, 2):  # r2 and the target answered within the scale's green
+        left, top, right, bottom = grid.box(offset)
+        assert near(pixel(png, (left + right) // 2, (top + bottom) // 2), GREEN), offset
+
+
+def test_an_agents_refusal_is_shown_with_its_code(page: Page) -> None:
+    run(page, f"scan --rate 2000 {SWEPT} from a1", state="error")
+    refusal = page.locator("ul.errors li")
+    expect(refusal).to_have_count(1)
+    expect(refusal).to_contain_text("a1: the job asks for 2000 packets/s")
+    expect(refusal).to_contain_text("(limit_exceeded)")
 
 
 def test_dns_shows_each_agents_answer_section(page: Page, shots: Path) -> None:
