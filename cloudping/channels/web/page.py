@@ -68,7 +68,8 @@ def page_routes(assets: Assets) -> Sequence[BaseRoute]:
 def _served(request: Request, asset: Asset, cache: str) -> Response:
     """``asset``, or 304 when the browser's copy has its ETag (RFC 9110 section 13.1.2)."""
     headers = {**SECURITY_HEADERS, "ETag": asset.etag, "Cache-Control": cache}
-    if asset.etag in _etags(request.headers.get("if-none-match", "")):
+    tags = _etags(request.headers.get("if-none-match", ""))
+    if asset.etag in tags or "*" in tags:
         return Response(status_code=304, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)
 

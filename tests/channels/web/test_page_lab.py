@@ -34,6 +34,7 @@ from .browser import Watch, browser_in, near, pixel, size
 
 ORIGIN = f"http://127.0.0.1:{API_PORT}"
 TARGET = "198.18.3.2"
+PHASES = ("connect", "tls", "wait", "transfer")  # an address: no DNS phase
 SWEPT = "198.18.3.0/24"  # the target's link: r2 (.1) and the target (.2) answer
 WAIT_MS = 30_000
 
@@ -294,7 +295,9 @@ def test_http_shows_status_waterfall_and_certificate(page: Page, shots: Path) ->
     run(page, f"http -k https://{TARGET}:{HTTPS_PORT}/ from a1")
     section = page.locator('section.http[data-agent="a1"]')
     expect(section.locator(".status strong")).to_have_text(re.compile(r"^200 "))
-    assert section.locator(".waterfall rect").count() >= 3  # connect, tls, wait, transfer
+    phases = section.locator(".waterfall text")
+    expect(phases).to_have_text([re.compile(rf"^{name} \d+\.\d+ ms$") for name in PHASES])
+    expect(section.locator(".waterfall rect")).to_have_count(len(PHASES))
     expect(section.locator(".cert")).to_contain_text("www.lab")
     png = shot(page, 'section.http[data-agent="a1"]', shots / "http.png")
     assert size(png)[0] > 300
