@@ -111,6 +111,7 @@ async function show(response, key, stream) {
       if (stream !== watching) return; // another measurement took the view
       if (event.type === "measurement") {
         current = { id: event.id, key, share: key ?? event.read_key };
+        document.title = `${event.command} · cloudping`;
         const kind = VIEWS[firstWord(event.command)];
         $("view").append(h("p", { class: "command" }, h("code", {}, event.command)), errors);
         view = kind ? new kind($("view"), event, () => api.picture(current.id, current.key)) : null;

@@ -201,6 +201,7 @@ def test_hints_come_from_the_schemas_and_the_agents_and_forms_write_the_command(
 def test_ping_shows_both_agents_rtts_in_the_matrix_coloured_green(page: Page, shots: Path) -> None:
     run(page, f"ping -c 3 -i 0.2 {TARGET} from a1,a2")
     assert parse_qs(urlsplit(page.url).query)["c"] == [f"ping -c 3 -i 0.2 {TARGET} from a1,a2"]
+    expect(page).to_have_title(f"ping -c 3 -i 0.2 -s a1,a2 {TARGET} · cloudping")
     for agent in ("a1", "a2"):
         cell = page.locator(f'tr[data-target="{TARGET}"] td[data-agent="{agent}"]')
         expect(cell).to_have_class(re.compile(r"\brtt-fast\b"))
