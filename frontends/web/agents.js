@@ -34,14 +34,15 @@ export class AgentList {
   }
 
   show(agents) {
-    this.boxes = agents.map((agent) => h("input", { type: "checkbox", value: agent.name, id: `agent-${agent.name}` }));
+    const id = (agent) => `agent-${agent.name}`;
+    this.boxes = agents.map((agent) => h("input", { type: "checkbox", value: agent.name, id: id(agent) }));
     replace(this.list, agents.map((agent, i) => {
       const place = [agent.city, agent.country].filter(Boolean).join(", ");
       const network = agent.asn ? `AS${agent.asn}${agent.isp ? ` ${agent.isp}` : ""}` : "";
       this.boxes[i].addEventListener("change", () => this.onPick(this.picked()));
       return h("li", { "data-agent": agent.name },
         this.boxes[i],
-        h("label", { for: `agent-${agent.name}` },
+        h("label", { for: id(agent) },
           agent.country ? h("span", { class: "flag", "aria-hidden": "true" }, flag(agent.country)) : null,
           h("strong", {}, agent.name), place ? ` ${place}` : "", network ? ` · ${network}` : ""),
         h("span", { class: "caps" }, agent.capabilities.join(" ")),

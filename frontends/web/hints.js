@@ -34,14 +34,17 @@ export class Hints {
     const options = Object.entries(schema.properties)
       .filter(([name]) => !["command", "background"].includes(name))
       .map(([name, p]) => h("li", {}, h("code", {}, name), ` ${p.description ?? ""}`, range(p)));
-    replace(this.out, h("p", {}, h("strong", {}, words[0]), `: ${schema.description}`), h("ul", {}, options));
+    const about = h("p", {}, h("strong", {}, words[0]), `: ${schema.description}`);
+    replace(this.out, about, h("ul", {}, options));
   }
 }
 
+/** What a schema allows, in a few words: `(1–100; default 4)`. */
 function range(property) {
+  const { minimum, maximum, default: fallback } = property;
   const bounds = [];
-  if (property.minimum !== undefined && property.maximum !== undefined) bounds.push(`${property.minimum}–${property.maximum}`);
+  if (minimum !== undefined && maximum !== undefined) bounds.push(`${minimum}–${maximum}`);
   if (property.enum) bounds.push(property.enum.filter((v) => v !== null).join("|"));
-  if (property.default !== undefined && property.default !== null && property.default !== false) bounds.push(`default ${property.default}`);
+  if (![undefined, null, false].includes(fallback)) bounds.push(`default ${fallback}`);
   return bounds.length ? ` (${bounds.join("; ")})` : "";
 }

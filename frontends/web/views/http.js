@@ -23,11 +23,15 @@ function phases(t) {
 function waterfall(timings) {
   const rows = phases(timings);
   const total = Math.max(1e-3, ...rows.map(([, at, length]) => at + length));
-  const rowHeight = 14;
+  const row = 14; // px per phase; the bars share 280 of the 400 px, after the labels
   const bars = rows.map(([name, at, length], i) => svg("g", {},
-    svg("text", { x: 0, y: i * rowHeight + 11, class: "label" }, `${name} ${ms(length)}`),
-    svg("rect", { x: 120 + (280 * at) / total, y: i * rowHeight + 2, width: Math.max(1, (280 * length) / total), height: 10, class: `phase-${name}` })));
-  return svg("svg", { class: "waterfall", viewBox: `0 0 400 ${rows.length * rowHeight}`, role: "img", "aria-label": "phases" }, bars);
+    svg("text", { x: 0, y: i * row + 11, class: "label" }, `${name} ${ms(length)}`),
+    svg("rect", {
+      x: 120 + (280 * at) / total, y: i * row + 2, height: 10,
+      width: Math.max(1, (280 * length) / total), class: `phase-${name}`,
+    })));
+  const box = `0 0 400 ${rows.length * row}`;
+  return svg("svg", { class: "waterfall", viewBox: box, role: "img", "aria-label": "phases" }, bars);
 }
 
 function certificate(tls) {
@@ -43,8 +47,8 @@ function certificate(tls) {
 
 function redirects(hops) {
   if (!hops.length) return null;
-  return h("ol", { class: "redirects", "aria-label": "redirects" },
-    hops.map((hop) => h("li", {}, `${hop.status} ${hop.url}`, hop.location ? ` → ${hop.location}` : "")));
+  const step = (hop) => `${hop.status} ${hop.url}${hop.location ? ` → ${hop.location}` : ""}`;
+  return h("ol", { class: "redirects", "aria-label": "redirects" }, hops.map((hop) => h("li", {}, step(hop))));
 }
 
 export class HttpView {
@@ -57,8 +61,8 @@ export class HttpView {
     const status = event.status ? `${event.status} ${event.http_version ?? ""}`.trim() : "no answer";
     this.root.append(h("section", { class: "http", "data-agent": event.agent },
       h("h3", {}, `${event.agent}: ${event.method} ${event.url}`),
-      h("p", { class: "status" }, h("strong", {}, status), event.address ? ` from ${event.address}` : "",
-        ` · ${event.body_bytes} bytes`),
+      h("p", { class: "status" }, h("strong", {}, status),
+        event.address ? ` from ${event.address}` : "", ` · ${event.body_bytes} bytes`),
       event.error ? h("p", { class: "error" }, event.error) : null,
       redirects(event.redirects), waterfall(event.timings), certificate(event.tls)));
   }

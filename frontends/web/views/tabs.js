@@ -8,8 +8,9 @@ export class Tabs {
     this.panels = new Map();
     root.append(this.list);
     names.forEach((name, i) => {
-      const tab = h("button", { type: "button", role: "tab", id: `tab-${i}`, "aria-controls": `panel-${i}` }, name);
-      const panel = h("div", { role: "tabpanel", id: `panel-${i}`, "aria-labelledby": `tab-${i}`, tabindex: 0 });
+      const [tabId, panelId] = [`tab-${i}`, `panel-${i}`];
+      const tab = h("button", { type: "button", role: "tab", id: tabId, "aria-controls": panelId }, name);
+      const panel = h("div", { role: "tabpanel", id: panelId, "aria-labelledby": tabId, tabindex: 0 });
       tab.addEventListener("click", () => this.select(i));
       tab.addEventListener("keydown", (e) => this.key(e, i));
       this.tabs.push(tab);
