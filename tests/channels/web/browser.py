@@ -34,8 +34,15 @@ def browser_in(lab: Lab, role: Role, directory: Path) -> Iterator[Browser]:
     wrapper = directory / "chromium-in-namespace"
     wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {lab.ns(role)} {CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
+    with chromium(wrapper) as browser:
+        yield browser
+
+
+@contextmanager
+def chromium(executable: Path = Path(CHROMIUM)) -> Iterator[Browser]:
+    """Chromium (here, or through a wrapper), closed on the way out."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(wrapper), args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(executable), args=FLAGS)
         try:
             yield browser
         finally:

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from upprocess import UpProcess, start_up, stop
 
 from cloudping.channels.web import WebPage, add_options, configure
 from cloudping.channels.web.assets import DEFAULT_ROOT, load_assets
+
+from .browser import Watch, chromium
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 BUDGET = 100 * 1024  # issue 15: the first view under 100 KB, uncompressed
@@ -128,6 +131,22 @@ def test_a_browser_revalidating_its_copy_gets_304(client: httpx.Client) -> None:
 def test_an_old_version_or_another_file_is_not_found(client: httpx.Client, path: str) -> None:
     version = load_assets(DEFAULT_ROOT).version
     assert client.get(path.format(v=version)).status_code == 404
+
+
+def test_a_guest_uses_the_page_where_the_hub_allows_guests(up: UpProcess) -> None:
+    with chromium() as browser:
+        page = browser.new_page()
+        watch = Watch(up.url)
+        watch.attach(page)
+        page.goto(f"{up.url}/?c=help+dns")  # a link runs its command
+        expect(page.locator("#who")).to_have_text("as a guest")
+        expect(page.locator("pre.answer")).to_contain_text("usage: dns")
+        expect(page.locator("#agent-list li")).to_have_text([re.compile(r"^local")])
+        page.fill("#command", "ping -c 1 127.0.0.1")  # loopback: not for guests
+        page.press("#command", "Enter")
+        expect(page.locator("#status")).to_have_attribute("data-state", "error")
+        expect(page.locator("ul.errors li")).to_contain_text(["(policy_denied)"])
+        assert watch.problems() == []
 
 
 def options(*argv: str) -> argparse.Namespace:
