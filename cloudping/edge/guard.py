@@ -49,7 +49,7 @@ def refusal_of(headers: Headers, policy: RoutePolicy, rules: HostRules) -> Cloud
     if not policy.own_secret and not rules.host_allowed(host):
         return CloudpingError(f"this server does not answer for {host!r}", code="host_not_allowed")
     origin = headers.get("origin")
-    if not rules.origin_allowed(origin):
+    if not rules.origin_allowed(origin, host):
         message = f"requests from pages on {origin!r} are not allowed"
         return CloudpingError(message, code="origin_not_allowed")
     declared = headers.get("content-length", "")

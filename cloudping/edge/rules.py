@@ -30,9 +30,16 @@ class HostRules:
         """Whether a request with this ``Host`` header may go on."""
         return not self.enforced or (host is not None and _matches(host, self.hosts))
 
-    def origin_allowed(self, origin: str | None) -> bool:
-        """Whether a request with this ``Origin`` header may go on."""
-        return not self.enforced or origin is None or _matches(origin, self.origins)
+    def origin_allowed(self, origin: str | None, host: str | None = None) -> bool:
+        """Whether a request with this ``Origin`` header (and this ``Host``) may go on.
+
+        A page of this server itself (the web page) sends its own origin: one whose host is
+        the request's allowed ``Host`` is same-origin (RFC 6454), whatever name the server
+        is reached by. A rebound name fails the ``Host`` rule, so it gains nothing here.
+        """
+        if not self.enforced or origin is None or _matches(origin, self.origins):
+            return True
+        return host is not None and self.host_allowed(host) and _same_origin(origin, host)
 
 
 def host_rules(
@@ -75,6 +82,12 @@ def _matches(value: str, patterns: tuple[str, ...]) -> bool:
             if port.isdigit():
                 return True
     return False
+
+
+def _same_origin(origin: str, host: str) -> bool:
+    # An Origin is "scheme://host[:port]" with the default port left out, as in Host.
+    scheme, separator, authority = origin.partition("://")
+    return bool(separator) and scheme in ("http", "https") and authority.lower() == host.lower()
 
 
 def _is_loopback(host: str) -> bool:

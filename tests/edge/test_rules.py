@@ -42,6 +42,26 @@ def test_origins_alone_keep_the_default_hosts() -> None:
     assert rules.origins == ("https://app.example",)
 
 
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed"),
+    [
+        ("https://hub.example.org", "hub.example.org", True),  # the hub's own page
+        ("http://hub.example.org:8080", "hub.example.org:8080", True),
+        ("https://HUB.example.org", "hub.example.org", True),
+        ("https://hub.example.org", "other.example:443", False),  # another site's page
+        ("https://evil.example", "evil.example", False),  # a rebound name: Host not allowed
+        ("null", "hub.example.org", False),
+        ("ftp://hub.example.org", "hub.example.org", False),
+        ("https://hub.example.org", None, False),
+    ],
+)
+def test_a_page_of_the_hub_itself_is_same_origin_by_any_allowed_name(
+    origin: str, host: str | None, allowed: bool
+) -> None:
+    rules = host_rules(ANY, ("hub.example.org", "hub.example.org:8080"), (), guests=False)
+    assert rules.origin_allowed(origin, host) is allowed
+
+
 def test_hosts_alone_keep_the_default_origins() -> None:
     rules = host_rules(ANY, ("hub.example.org:443",), (), guests=False)
     assert rules.hosts == ("hub.example.org:443",)

@@ -1,4 +1,5 @@
-"""``GET /``: what this server is and where to go, until the web page takes the root.
+"""``GET /``: what this server is and where to go, when no web page takes the root (``--no-web``,
+or a client that does not ask for HTML).
 
 A browser (``Accept: text/html``) gets a small page; anything else a JSON index with the
 same links. The page loads nothing: no script, no third-party resource; its one style block
@@ -69,6 +70,6 @@ def page(known: dict[str, tuple[str, str]]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>cloudping</title><style>{_STYLE}</style></head><body>"
         f"<h1>cloudping</h1><p>{html.escape(ABOUT)}.</p><ul>{items}</ul>"
-        "<p>The web page arrives here later; until then use the API, MCP or the "
+        "<p>This hub serves no web page (<code>--no-web</code>): use the API, MCP or the "
         "<code>cloudping</code> command line.</p></body></html>"
     )

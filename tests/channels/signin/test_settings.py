@@ -93,7 +93,8 @@ def test_the_settings_file_carries_the_login_table_to_the_processes(
     args = load_settings(up.parser(), ["--config", str(config)]).namespace
     assert args.login.providers[0].name == "corp"
     assert args.login.session_s == 7200
-    assert len(configure_channels(args)) == 1  # sign-in is configured
+    plain = load_settings(up.parser(), []).namespace
+    assert len(configure_channels(args)) == len(configure_channels(plain)) + 1  # sign-in
 
     config.write_text('[login]\nsession_hours = 2\n\n[[login.provider]]\nname = "x"\n')
     with pytest.raises(SystemExit) as stopped:
