@@ -29,6 +29,7 @@ from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.errors import ListenError
 from cloudping.hub.server import HubServer
+from cloudping.routes.lookup import RouteStore
 from cloudping.serve.protocol import bounded_protocol
 from cloudping.service import ApiSettings, CommandService
 
@@ -81,7 +82,8 @@ def bind_tcp(host: str, port: int) -> socket.socket:
 def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
     app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
-    service = CommandService(server.hub, server.store, listen.settings)
+    route_store = RouteStore(server.settings.data_dir)
+    service = CommandService(server.hub, server.store, listen.settings, routes=route_store)
     api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(
         listen.host,

@@ -14,18 +14,27 @@ reaches a routing table: the routes are data.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .topology import Lab, Role, poll_until
+from .topology import FAMILIES, Lab, Role, poll_until
 
 ASNS: dict[Role, int] = {"r1": 65001, "r2": 4200000002, "target": 65003}
-NEIGHBOURS: dict[Role, tuple[Role, ...]] = {"r1": ("r2",), "r2": ("r1", "target"), "target": ("r2",)}
-# Where each router's statics live: disjoint, so that every prefix has one origin.
-V4_SPACE: dict[Role, str] = {"r1": "198.19.0.0/17", "r2": "198.19.128.0/18", "target": "198.19.192.0/18"}
+NEIGHBOURS: dict[Role, tuple[Role, ...]] = {
+    "r1": ("r2",),
+    "r2": ("r1", "target"),
+    "target": ("r2",),
+}
+# Where each router's statics live: disjoint, so that only the anycast prefixes have two.
+V4_SPACE: dict[Role, str] = {
+    "r1": "198.19.0.0/17",
+    "r2": "198.19.128.0/18",
+    "target": "198.19.192.0/18",
+}
 V6_SPACE: dict[Role, str] = {
     "r1": "2001:db8:1000::/36", "r2": "2001:db8:2000::/36", "target": "2001:db8:3000::/36"
 }  # fmt: skip
@@ -50,39 +59,51 @@ class StaticRoute:
 
 
 def statics(role: Role, count: int) -> list[StaticRoute]:
-    """``count`` v4 and ``count`` v6 statics of ``role``, with varied prepends and communities:
-    prefixes of several lengths (so some cover others), paths of one to three extra ASNs."""
+    """``count`` v4 and ``count`` v6 statics of ``role``, with varied prepends and communities
+    (paths of one to four ASNs), every 7th with a more-specific half beside it (a lookup by
+    address finds a longest match and the prefix covering it); r1 and target also announce
+    the same anycast prefixes, which r2 sees from two peers."""
     routes: list[StaticRoute] = []
-    for family_space in (V4_SPACE[role], V6_SPACE[role]):
-        space = ipaddress.ip_network(family_space)
-        step = 24 - 17 if space.version == 4 else 48 - 36
-        subnets = space.subnets(new_prefix=space.prefixlen + step)
-        for index, subnet in zip(range(count), subnets, strict=False):
+    spaces: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
+        ipaddress.IPv4Network(V4_SPACE[role]),
+        ipaddress.IPv6Network(V6_SPACE[role]),
+    )
+    for space in spaces:
+        length = 24 if space.version == 4 else 48
+        subnets: Iterator[ipaddress.IPv4Network | ipaddress.IPv6Network]
+        subnets = space.subnets(new_prefix=length)
+        for index, subnet in enumerate(itertools.islice(subnets, count)):
             routes.append(_varied(subnet, index))
+            if index % 7 == 0:
+                half = next(subnet.subnets(new_prefix=subnet.prefixlen + 1))
+                routes.append(_varied(half, index + 1))
+    if role in ("r1", "target"):
+        routes += [StaticRoute(prefix, (ANYCAST_ORIGIN,), ((65535, 666),)) for prefix in ANYCAST]
     return routes
 
 
+ANYCAST = ("198.18.200.0/24", "2001:db8:200::/48")
+ANYCAST_ORIGIN = 64999
+
+
 def _varied(subnet: ipaddress.IPv4Network | ipaddress.IPv6Network, index: int) -> StaticRoute:
-    # Every 7th prefix is also announced cut in two more-specifics, so that lookups by address
-    # find a longest match and the prefixes covering it.
-    prefix = subnet if index % 7 else next(subnet.subnets(new_prefix=subnet.prefixlen + 1))
     prepends = tuple(64512 + (index * k) % 500 for k in range(1, 1 + index % 4))
     communities = tuple((65000 + k, index) for k in range(index % 3))
     large = ((4200000000, index, index % 5),) if index % 2 else ()
-    return StaticRoute(str(prefix), prepends, communities, large)
+    return StaticRoute(str(subnet), prepends, communities, large)
 
 
 def config(lab: Lab, role: Role, routes: list[StaticRoute]) -> str:
     """The BIRD 2 configuration of ``role``: device, statics v4/v6, eBGP to its neighbours."""
     own_v4 = lab.link_addr(role, NEIGHBOURS[role][0], 4)
     lines = [f"router id {own_v4};", "protocol device {}"]
-    for family in (4, 6):
+    for family in FAMILIES:
         mine = [r for r in routes if ipaddress.ip_network(r.prefix).version == family]
         lines += [f"protocol static static{family} {{", f"  ipv{family} {{ import all; }};"]
         lines += [route.config() for route in mine]
         lines.append("}")
     for peer in NEIGHBOURS[role]:
-        for family in (4, 6):
+        for family in FAMILIES:
             lines += [
                 f"protocol bgp {peer}_v{family} {{",
                 f"  local {lab.link_addr(role, peer, family)} as {ASNS[role]};",
