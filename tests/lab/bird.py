@@ -75,7 +75,7 @@ def statics(role: Role, count: int) -> list[StaticRoute]:
         for index, subnet in enumerate(itertools.islice(subnets, count)):
             routes.append(_varied(subnet, index))
             if index % 7 == 0:
-                half = next(subnet.subnets(new_prefix=subnet.prefixlen + 1))
+                half = ipaddress.ip_network(f"{subnet.network_address}/{subnet.prefixlen + 1}")
                 routes.append(_varied(half, index + 1))
     if role in ("r1", "target"):
         routes += [StaticRoute(prefix, (ANYCAST_ORIGIN,), ((65535, 666),)) for prefix in ANYCAST]
