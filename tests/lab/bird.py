@@ -70,13 +70,11 @@ def statics(role: Role, count: int) -> list[StaticRoute]:
     )
     for space in spaces:
         length = 24 if space.version == 4 else 48
-        subnets: Iterator[ipaddress.IPv4Network | ipaddress.IPv6Network]
-        subnets = space.subnets(new_prefix=length)
-        for index, subnet in enumerate(itertools.islice(subnets, count)):
-            routes.append(_varied(subnet, index))
+        prefixes = [str(net) for net in itertools.islice(space.subnets(new_prefix=length), count)]
+        for index, prefix in enumerate(prefixes):
+            routes.append(_varied(prefix, index))
             if index % 7 == 0:
-                half = ipaddress.ip_network(f"{subnet.network_address}/{subnet.prefixlen + 1}")
-                routes.append(_varied(half, index + 1))
+                routes.append(_varied(f"{prefix.split('/')[0]}/{length + 1}", index + 1))
     if role in ("r1", "target"):
         routes += [StaticRoute(prefix, (ANYCAST_ORIGIN,), ((65535, 666),)) for prefix in ANYCAST]
     return routes
@@ -86,11 +84,11 @@ ANYCAST = ("198.18.200.0/24", "2001:db8:200::/48")
 ANYCAST_ORIGIN = 64999
 
 
-def _varied(subnet: ipaddress.IPv4Network | ipaddress.IPv6Network, index: int) -> StaticRoute:
+def _varied(prefix: str, index: int) -> StaticRoute:
     prepends = tuple(64512 + (index * k) % 500 for k in range(1, 1 + index % 4))
     communities = tuple((65000 + k, index) for k in range(index % 3))
     large = ((4200000000, index, index % 5),) if index % 2 else ()
-    return StaticRoute(str(subnet), prepends, communities, large)
+    return StaticRoute(prefix, prepends, communities, large)
 
 
 def config(lab: Lab, role: Role, routes: list[StaticRoute]) -> str:
