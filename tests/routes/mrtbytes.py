@@ -81,3 +81,16 @@ def rib(prefix: str, entries: Sequence[Entry], *, addpath: bool = False, seq: in
             body += struct.pack("!HIH", entry.peer, 1_699_999_000, len(attrs))
         body += attrs
     return record(RIB_SUBTYPE[(network.version, addpath)], body)
+
+
+TEST_PEERS = [("192.0.2.1", 64500), ("2001:db8::1", 4200000001)]
+
+
+def small_table(origin: int, extra: int = 0) -> bytes:
+    """A small table whose 203.0.113.0/24 two peers see originated by ``origin``, with
+    ``extra`` more /24s and one IPv6 prefix."""
+    data = peer_index(TEST_PEERS)
+    data += rib("203.0.113.0/24", [Entry(0, (64500, origin)), Entry(1, (4200000001, origin))])
+    for index in range(extra):
+        data += rib(f"10.{index // 256}.{index % 256}.0/24", [Entry(0, (64500, 64999))])
+    return data + rib("2001:db8:40::/48", [Entry(1, (4200000001,), next_hop="2001:db8::1")])

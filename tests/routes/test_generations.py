@@ -20,18 +20,10 @@ from cloudping.routes.ingest import ingest
 from cloudping.routes.lookup import RouteStore
 from cloudping.routes.model import RouteQuery
 
-from .mrtbytes import Entry, peer_index, rib
+from .mrtbytes import TEST_PEERS, peer_index, small_table
 
-PEERS = [("192.0.2.1", 64500), ("2001:db8::1", 4200000001)]
-
-
-def dump(origin: int, extra: int = 0) -> bytes:
-    """A small table whose 203.0.113.0/24 is originated by ``origin``."""
-    data = peer_index(PEERS)
-    data += rib("203.0.113.0/24", [Entry(0, (64500, origin)), Entry(1, (4200000001, origin))])
-    for index in range(extra):
-        data += rib(f"10.{index // 256}.{index % 256}.0/24", [Entry(0, (64500, 64999))])
-    return data + rib("2001:db8:40::/48", [Entry(1, (4200000001,), next_hop="2001:db8::1")])
+PEERS = TEST_PEERS
+dump = small_table
 
 
 def origin_now(store: RouteStore) -> set[int | None]:

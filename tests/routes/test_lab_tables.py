@@ -28,7 +28,6 @@ EVERYTHING = {4: "0.0.0.0/0", 6: "::/0"}
 def dumps(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     """r2's master4 and master6 as MRT files (the routers stop once they are written)."""
     directory = tmp_path_factory.mktemp("bird")
-    directory.chmod(0o755)  # BIRD writes its dumps as root, but keep it readable for bgpdump
     written: dict[int, Path] = {}
     for routers in bird_lab(lab, directory, PER_ROUTER):
         for family in (4, 6):
