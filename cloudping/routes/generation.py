@@ -23,7 +23,6 @@ from cloudping.routes.mrt import Attributes, Peer, RibRow, TableDumpReader
 
 ROUTES_DIR = "routes"
 _BATCH = 20_000  # rows per executemany: large enough to amortise, small enough to stay lean
-_ATTRIBUTE_IDS = 500_000  # distinct attribute sets remembered before the memo is emptied
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -129,10 +128,14 @@ def _write(
     try:
         # A generation nobody reads yet: no journal, no fsync per page. The file is synced
         # once, whole, before the rename that serves it.
-        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;")
+        db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;"
+            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        )
         db.executescript(SCHEMA)
         db.execute("BEGIN")
-        entries, prefixes = _insert(db, rows)
+        entries = _insert(db, rows)
+        prefixes = reader.prefixes
         peers = _peers(db, reader.peers)
         if not peers or not entries:
             raise CloudpingError(f"the dump for {source} has no routes", code="empty_dump")
@@ -166,57 +169,56 @@ def _peers(db: sqlite3.Connection, peers: tuple[Peer, ...]) -> int:
     return len(peers)
 
 
-def _insert(db: sqlite3.Connection, rows: Iterable[RibRow]) -> tuple[int, int]:
-    """Insert every row; returns (entries, distinct prefixes)."""
-    ids: dict[Attributes, int] = {}
-    batch: list[tuple[int, bytes, int, int, int | None, int]] = []
-    entries = prefixes = 0
-    last: tuple[bytes, int] | None = None
-    for row in rows:
-        attrs = ids.get(row.attributes)
-        if attrs is None:
-            if len(ids) >= _ATTRIBUTE_IDS:  # bounded memory: later duplicates get a new id
-                ids.clear()
-            attrs = ids[row.attributes] = _new_attributes(db, row.attributes)
-        batch.append((row.family, row.network, row.length, row.peer, row.path_id, attrs))
-        if (row.network, row.length) != last:
-            prefixes, last = prefixes + 1, (row.network, row.length)
-        if len(batch) >= _BATCH:
-            entries += _flush(db, batch)
-    entries += _flush(db, batch)
-    return entries, prefixes
+def _insert(db: sqlite3.Connection, rows: Iterable[RibRow]) -> int:
+    """Insert every row, each distinct attribute set once (its reader key is its id); returns
+    how many rows."""
+    batch = _Batch()
+    routes = batch.routes
+    entries = newest = 0
+    for family, network, length, peer, path_id, _, key, attributes in rows:
+        if key > newest:  # the reader numbers attribute sets in the order it meets them
+            newest = key
+            batch.attributes(key, attributes)
+        routes.append((family, network, length, peer, path_id, key))
+        if len(routes) >= _BATCH:
+            entries += batch.flush(db)
+    return entries + batch.flush(db)
 
 
-def _flush(
-    db: sqlite3.Connection, batch: list[tuple[int, bytes, int, int, int | None, int]]
-) -> int:
-    db.executemany("INSERT INTO routes VALUES (?, ?, ?, ?, ?, ?)", batch)
-    count = len(batch)
-    batch.clear()
-    return count
+class _Batch:
+    """Rows waiting for one ``executemany`` per table."""
 
+    def __init__(self) -> None:
+        self.routes: list[tuple[int, bytes, int, int, int | None, int]] = []
+        self.attrs: list[tuple[int, str, int | None, int | None, str | None, str, str]] = []
+        self.path_asns: list[tuple[int, int]] = []
+        self.members: list[tuple[str, int]] = []
 
-def _new_attributes(db: sqlite3.Connection, attributes: Attributes) -> int:
-    cursor = db.execute(
-        "INSERT INTO attrs VALUES (NULL, ?, ?, ?, ?, ?, ?)",
-        (
+    def attributes(self, key: int, attributes: Attributes) -> None:
+        self.attrs.append((
+            key,
             path_text(attributes.as_path),
             attributes.origin_as,
             attributes.neighbor_as,
             attributes.next_hop,
             f" {' '.join(attributes.communities)} ",
             f" {' '.join(attributes.large_communities)} ",
-        ),
-    )
-    attrs = cursor.lastrowid
-    assert attrs is not None
-    asns = {
-        asn for hop in attributes.as_path for asn in (hop if isinstance(hop, tuple) else (hop,))
-    }
-    db.executemany("INSERT INTO path_asns VALUES (?, ?)", [(asn, attrs) for asn in asns])
-    members = {*attributes.communities, *attributes.large_communities}
-    db.executemany("INSERT INTO community_members VALUES (?, ?)", [(c, attrs) for c in members])
-    return attrs
+        ))  # fmt: skip
+        hops = attributes.as_path
+        asns = {asn for hop in hops for asn in (hop if isinstance(hop, tuple) else (hop,))}
+        self.path_asns += [(asn, key) for asn in asns]
+        members = {*attributes.communities, *attributes.large_communities}
+        self.members += [(community, key) for community in members]
+
+    def flush(self, db: sqlite3.Connection) -> int:
+        db.executemany("INSERT INTO attrs VALUES (?, ?, ?, ?, ?, ?, ?)", self.attrs)
+        db.executemany("INSERT INTO path_asns VALUES (?, ?)", self.path_asns)
+        db.executemany("INSERT INTO community_members VALUES (?, ?)", self.members)
+        db.executemany("INSERT INTO routes VALUES (?, ?, ?, ?, ?, ?)", self.routes)
+        count = len(self.routes)
+        for pending in (self.routes, self.attrs, self.path_asns, self.members):
+            pending.clear()
+        return count
 
 
 def _keep_error(data_dir: Path, source: str, exc: CloudpingError, now: float) -> None:
