@@ -12,9 +12,10 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cloudping.datafiles import private_dir, private_file
 from cloudping.errors import CloudpingError
@@ -86,6 +87,7 @@ def load(
     *,
     origin: str,
     now: float,
+    validators: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Write ``rows`` (from ``reader``) as the next generation of ``source`` and serve it.
 
@@ -100,12 +102,13 @@ def load(
     loading = target.with_name(f".{target.name}.{os.getpid()}.loading")
     loading.unlink(missing_ok=True)
     try:
-        result = _write(loading, source, rows, reader, origin=origin, now=now)
+        meta = {"source": source, "origin": origin, "loaded_at": now}
+        result = _write(loading, rows, reader, meta, {} if validators is None else validators)
         os.replace(loading, target)  # the swap: readers opening after this see the new file
         _sync_dir(directory)
     except CloudpingError as exc:
         loading.unlink(missing_ok=True)
-        _keep_error(data_dir, source, exc, now)
+        keep_error(data_dir, source, exc, now)
         raise
     except BaseException:
         loading.unlink(missing_ok=True)
@@ -116,13 +119,13 @@ def load(
 
 def _write(
     path: Path,
-    source: str,
     rows: Iterable[RibRow],
     reader: TableDumpReader,
-    *,
-    origin: str,
-    now: float,
+    meta: dict[str, Any],
+    validators: Mapping[str, str],
 ) -> tuple[int, int, int]:
+    """Write the generation's file; ``validators`` (a URL's ETag and Last-Modified, filled in
+    as its answer arrives) are read once every row is in."""
     private_file(path)
     db = sqlite3.connect(path, isolation_level=None)
     try:
@@ -135,22 +138,13 @@ def _write(
         db.executescript(SCHEMA)
         db.execute("BEGIN")
         entries = _insert(db, rows)
-        prefixes = reader.prefixes
         peers = _peers(db, reader.peers)
         if not peers or not entries:
-            raise CloudpingError(f"the dump for {source} has no routes", code="empty_dump")
-        meta = {
-            "source": source,
-            "origin": origin,
-            "loaded_at": now,
-            "entries": entries,
-            "peers": peers,
-            "prefixes": prefixes,
-            "dump_time": reader.dump_time,
-        }
-        db.executemany(
-            "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
-        )
+            raise CloudpingError(f"the dump for {meta['source']} has no routes", code="empty_dump")
+        meta |= {"entries": entries, "peers": peers, "prefixes": reader.prefixes,
+                 "dump_time": reader.dump_time, "validators": dict(validators)}  # fmt: skip
+        rows_of_meta = [(key, json.dumps(value)) for key, value in meta.items()]
+        db.executemany("INSERT INTO meta VALUES (?, ?)", rows_of_meta)
         db.execute("COMMIT")
         db.executescript(INDEXES)
         db.execute("ANALYZE")
@@ -158,7 +152,7 @@ def _write(
         db.close()
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
-    return entries, peers, prefixes
+    return entries, peers, reader.prefixes
 
 
 def _peers(db: sqlite3.Connection, peers: tuple[Peer, ...]) -> int:
@@ -221,7 +215,7 @@ class _Batch:
         return count
 
 
-def _keep_error(data_dir: Path, source: str, exc: CloudpingError, now: float) -> None:
+def keep_error(data_dir: Path, source: str, exc: CloudpingError, now: float) -> None:
     with contextlib.suppress(OSError):  # the status is a courtesy; the error is raised anyway
         path = error_path(data_dir, source)
         private_file(path)
@@ -234,3 +228,20 @@ def _sync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def served_validators(data_dir: Path, source: str) -> dict[str, str]:
+    """The ETag/Last-Modified the serving generation of ``source`` was fetched with."""
+    path = serving_path(data_dir, source)
+    if not path.exists():
+        return {}
+    with contextlib.closing(open_generation(path)) as db:
+        row = db.execute("SELECT value FROM meta WHERE key = 'validators'").fetchone()
+    found = json.loads(row[0]) if row else {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def open_generation(path: Path) -> sqlite3.Connection:
+    """A serving generation, read-only. ``immutable``: a generation never changes once it
+    serves (a load replaces the file), so SQLite need not lock or look for writers."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)

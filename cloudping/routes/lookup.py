@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from cloudping.errors import CloudpingError
-from cloudping.routes.generation import error_path, path_text, routes_dir, serving_path
+from cloudping.routes.generation import (
+    error_path,
+    open_generation,
+    path_text,
+    routes_dir,
+    serving_path,
+)
 from cloudping.routes.model import Hop, IpNetwork, Route, RouteAnswer, RouteQuery, SourceStatus
 
 _SELECT = """
@@ -91,7 +97,7 @@ class RouteStore:
         path = serving_path(self.data_dir, source)
         if not path.exists():
             return SourceStatus(source, last_error=error)
-        with closing(_open(path)) as db:
+        with closing(open_generation(path)) as db:
             meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         return SourceStatus(
             source,
@@ -123,7 +129,7 @@ class RouteStore:
     def _select(self, source: str, where: str, params: list[Any], limit: int) -> list[Route]:
         path = serving_path(self.data_dir, source)
         try:
-            db = _open(path)
+            db = open_generation(path)
         except sqlite3.Error:  # swapped out between listing and opening: nothing to add
             return []
         with closing(db):
@@ -132,10 +138,6 @@ class RouteStore:
 
 
 MAX_ORIGIN_ROWS = 1_000
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -29,9 +29,12 @@ from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.routes.fetcher import fetching
+from cloudping.routes.schedule import FetchPlan
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
+from cloudping.serve.routes import add_route_options, fetch_plan
 from cloudping.service import ApiSettings
 from cloudping.special import Network
 
@@ -115,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_route_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
 
@@ -221,10 +225,12 @@ def main(argv: Sequence[str]) -> int:
     )
     try:
         settings, api = configure(args)
+        plan = fetch_plan(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    return run_service("cloudping hub", serve(settings, api=api), listeners(settings, api))
+    service = serve(settings, api=api, routes=plan)
+    return run_service("cloudping hub", service, listeners(settings, api))
 
 
 def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
@@ -325,6 +331,7 @@ async def serve(
     *,
     api: ApiListen | None = None,
     greeting: Callable[[HubServer, int | None], str] | None = None,
+    routes: FetchPlan | None = None,
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
 
@@ -339,6 +346,7 @@ async def serve(
         api: also serve the HTTP API there.
         greeting: the welcome text from the server and the API's bound port (default:
             :func:`welcome`).
+        routes: the route sources to fetch on a schedule (default: none).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -349,6 +357,7 @@ async def serve(
         # The API's socket first: a taken port fails before the hub starts anything.
         sock = bind_tcp(api.host, api.port) if api is not None else None
         async with HubServer(settings) as server, AsyncExitStack() as stack:
+            await stack.enter_async_context(fetching(settings.data_dir, routes or FetchPlan()))
             api_port = None
             if api is not None:
                 api_port = await stack.enter_async_context(serve_api(server, api, sock))

@@ -15,9 +15,40 @@ from cloudping.channels.cli.exits import EXIT_ERROR
 from cloudping.errors import CloudpingError
 from cloudping.routes.ingest import ingest
 from cloudping.routes.lookup import RouteStore
+from cloudping.routes.schedule import FetchPlan, RouteSource
 from cloudping.serve.datadir import default_data_dir
 
 ACTIONS = ("ingest", "status")
+DEFAULT_INTERVAL_S = 3600.0
+
+
+def add_route_options(p: argparse.ArgumentParser) -> None:
+    """The hub's scheduled route fetches (``hub`` and ``up``): off unless a source is named."""
+    p.add_argument(
+        "--route-source",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="fetch this MRT dump (http/https; plain, gzip or bzip2) as route source NAME on "
+        "start and every --route-interval, conditionally (repeatable; default: none)",
+    )
+    p.add_argument(
+        "--route-interval",
+        type=float,
+        default=DEFAULT_INTERVAL_S,
+        metavar="SEC",
+        help="seconds between two fetches of each --route-source",
+    )
+
+
+def fetch_plan(args: argparse.Namespace) -> FetchPlan:
+    """The scheduled fetches the options ask for.
+
+    Raises:
+        ValueError: a malformed ``--route-source``, two with one name, an interval under 1 s.
+    """
+    sources = tuple(RouteSource.parse(text) for text in args.route_source)
+    return FetchPlan(sources, args.route_interval)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +80,7 @@ def main(argv: Sequence[str]) -> int:
     except CloudpingError as exc:
         print(f"cloudping route ingest: {exc.message} ({exc.code})", file=sys.stderr)
         return EXIT_ERROR
+    assert result is not None  # only a conditional fetch can find nothing new
     print(
         f"{result.source}: {result.entries} routes, {result.prefixes} prefixes, "
         f"{result.peers} peers; serving from {result.path}"

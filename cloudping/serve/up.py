@@ -42,6 +42,7 @@ from cloudping.serve.hub import (
     serve,
     welcome,
 )
+from cloudping.serve.routes import add_route_options, fetch_plan
 from cloudping.service import ApiSettings
 from cloudping.special import Network
 
@@ -95,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
+    add_route_options(p)
     return p
 
 
@@ -109,6 +111,7 @@ def main(argv: Sequence[str]) -> int:
             agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
         served = LOOPBACK + parse_served(args.serve)
         http = http_settings(args)
+        plan = fetch_plan(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -136,7 +139,7 @@ def main(argv: Sequence[str]) -> int:
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port), admin)
 
-    service = serve(settings, api=api, greeting=greeting)
+    service = serve(settings, api=api, greeting=greeting, routes=plan)
     return run_service("cloudping up", service, listeners(settings, api))
 
 

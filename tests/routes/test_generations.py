@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import http.server
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from cloudping.routes.ingest import ingest
 from cloudping.routes.lookup import RouteStore
 from cloudping.routes.model import RouteQuery
 
+from .conftest import Web
 from .mrtbytes import TEST_PEERS, peer_index, small_table
 
 PEERS = TEST_PEERS
@@ -130,45 +128,23 @@ def test_no_source_and_an_unknown_source_say_no_routes(serving: RouteStore, tmp_
     assert empty.value.code == unknown.value.code == "no_routes"
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """Tests read the answers, not the server's log."""
-
-
-@pytest.fixture
-def web(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A loopback HTTP server of a directory: its base URL and the directory."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = partial(_Quiet, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.mark.parametrize(("name", "pack"), [("rib.gz", gzip.compress), ("rib.bz2", bz2.compress)])
 def test_a_url_source_is_fetched_and_unpacked(
-    serving: RouteStore, web: tuple[str, Path], name: str, pack: object
+    serving: RouteStore, web: Web, name: str, pack: object
 ) -> None:
-    base, root = web
-    (root / name).write_bytes(pack(dump(64503)))  # type: ignore[operator]
+    base = web.base
+    (web.root / name).write_bytes(pack(dump(64503)))  # type: ignore[operator]
     result = ingest(serving.data_dir, "test", f"{base}/{name}", now=300.0)
+    assert result is not None
     assert result.entries == 3
     assert origin_now(serving) == {64503}
     (status,) = serving.status()
     assert status.origin == f"{base}/{name}"
 
 
-def test_a_url_that_fails_keeps_the_generation(serving: RouteStore, web: tuple[str, Path]) -> None:
-    base, _ = web
+def test_a_url_that_fails_keeps_the_generation(serving: RouteStore, web: Web) -> None:
     with pytest.raises(CloudpingError) as caught:
-        ingest(serving.data_dir, "test", f"{base}/missing.gz", now=300.0)
+        ingest(serving.data_dir, "test", f"{web.base}/missing.gz", now=300.0)
     assert caught.value.code == "dump_unreadable"
     assert "404" in caught.value.message
     assert origin_now(serving) == {64501}
