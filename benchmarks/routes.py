@@ -5,7 +5,8 @@
    rounds: ``bgpdump -m FILE`` (C, parse and print, output discarded) against ``cloudping
    route ingest FILE`` (parse and store in SQLite, indexes included), both as processes,
    with their peak RSS (``wait4``). The ratio is bgpdump's time over ours (>= 1: we are as
-   fast). The in-process ingest time (no interpreter start-up) is shown too.
+   fast). In-process: our reader alone, our parse+store, and mrtparse's parse (pure Python),
+   with no interpreter start-up.
 2. The table replicated to 1M+ entries (its prefixes moved to other /8s: data only), loaded
    once; p50/p95 of each query type over random keys taken from the table; the file's size.
 """
@@ -87,6 +88,7 @@ def ingest_table(dump: Path, work: Path) -> Table:
         argv += ["--source", "lab", "--data-dir", str(data)]
         runs.setdefault("cloudping route ingest", []).append(timed(argv))
         runs.setdefault("  in-process: parse only", []).append(_cpu(lambda: _parse(dump)))
+        runs.setdefault("  mrtparse 2.2: parse only", []).append(_cpu(lambda: _mrtparse(dump)))
         stored = partial(_load, dump, work / f"inproc{round_}")
         runs.setdefault("  in-process: parse+store", []).append(_cpu(stored))
     reference = statistics.median(run[1] for run in runs["bgpdump -m"])
@@ -121,6 +123,13 @@ def _cpu(work: Callable[[], object]) -> tuple[float, float, int]:
 
 def _parse(dump: Path) -> int:
     return sum(1 for _ in rows(file_chunks(dump), TableDumpReader()))
+
+
+def _mrtparse(dump: Path) -> int:
+    """The RIB entries mrtparse (pure Python, the library the issue names) reads."""
+    import mrtparse  # noqa: PLC0415 (a dev dependency, only for this comparison)
+
+    return sum(len(e.data.get("rib_entries", ())) for e in mrtparse.Reader(str(dump)))
 
 
 def _load(dump: Path, data: Path) -> None:

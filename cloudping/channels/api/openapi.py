@@ -39,7 +39,7 @@ _ERROR_TEXT = {
     421: "A Host header this server does not answer for (DNS rebinding protection).",
     422: "No agent matches the selection (no_agent_matched).",
     429: "Over a quota: the numbers, and Retry-After when waiting helps.",
-    501: "Not built into this hub yet (not_implemented: ipinfo, route).",
+    501: "Not built into this hub yet (not_implemented: ipinfo).",
 }
 # What the guard in front of every route may answer (403 also: an Origin not allowed).
 _GUARD = tuple(sorted(set(EDGE_STATUS.values())))
