@@ -158,7 +158,8 @@ def _overview() -> str:
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
         "usage: cloudping [--json] [-v] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS]\n"
-        "processes: cloudping up | hub | agent | token issue|list|revoke ...\n\n"
+        "processes: cloudping up | hub | agent | token issue|list|revoke ... | "
+        "route ingest|status ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
@@ -168,6 +169,7 @@ def _overview() -> str:
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB); list shows its\n"
         "                 agents, version its own and its agents' versions\n"
         "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"
+        "  --data-dir DIR route: look up in this data directory's route store, no hub\n"
         "  -V, --version  print the version\n\n"
         "`cloudping help COMMAND` or `cloudping COMMAND --help` explains a command."
     )
