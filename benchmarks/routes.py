@@ -172,7 +172,7 @@ def query_table(dump: Path, work: Path) -> Table:
             RouteQuery(community=f"4200000000:{i % 50}:1", limit=100) for i in range(QUERIES)
         ],
     }
-    table = Table(f"route queries on {result.entries} entries ({result.prefixes} prefixes)")
+    table = Table(f"route queries on {result.entries} entries (the lab table x {COPIES})")
     for name, asked in queries.items():
         samples = []
         for query in asked:

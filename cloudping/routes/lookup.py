@@ -35,7 +35,7 @@ FROM routes r JOIN peers p ON p.id = r.peer JOIN attrs a ON a.id = r.attrs
 # order (origin, neighbour, path and community indexes give them so), which a LIMIT can stop
 # early: ordering half a million matches by prefix to keep the first 100 took seconds.
 _BY_PREFIX = " ORDER BY r.family, r.network, r.length, r.peer, r.path_id LIMIT ?"
-_BY_ATTRIBUTES = " ORDER BY r.attrs, r.rowid LIMIT ?"
+_BY_ATTRIBUTES = " ORDER BY a.id, r.rowid LIMIT ?"
 
 
 class RouteStore:
