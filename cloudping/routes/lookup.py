@@ -89,12 +89,8 @@ class RouteStore:
     def status(self) -> list[SourceStatus]:
         """Every source's serving generation and last failed load."""
         directory = routes_dir(self.data_dir)
-        names = {p.stem for p in directory.glob("*.sqlite")} if directory.is_dir() else set()
-        names |= (
-            {p.name.removesuffix(".error.json") for p in directory.glob("*.error.json")}
-            if directory.is_dir()
-            else set()
-        )
+        failed = directory.glob("*.error.json") if directory.is_dir() else ()
+        names = {*self.sources(), *(p.name.removesuffix(".error.json") for p in failed)}
         return [self._status(name) for name in sorted(names)]
 
     def _status(self, source: str) -> SourceStatus:
