@@ -21,6 +21,14 @@ _BZIP2 = b"BZh"
 
 
 class _Decompressor(Protocol):
+    @property
+    def eof(self) -> bool:
+        """The end of this gzip member or bzip2 stream was read."""
+
+    @property
+    def unused_data(self) -> bytes:
+        """What came after that end."""
+
     def decompress(self, data: bytes) -> bytes: ...
 
 
@@ -40,22 +48,44 @@ def decompressed(chunks: Iterable[bytes]) -> Iterator[bytes]:
         MrtError: ``mrt_corrupt`` when the compressed stream does not decode, ``mrt_truncated``
             when it stops before its end.
     """
+    head = b""
     engine: _Decompressor | None = None
-    first = True
+    plain = False
     try:
         for chunk in chunks:
-            if first:
-                engine, first = decompressor(chunk), False
-            yield engine.decompress(chunk) if engine is not None else chunk
+            data = chunk
+            if engine is None and not plain:  # the first bytes tell; a first read may be short
+                head += chunk
+                if len(head) < len(_BZIP2):
+                    continue
+                data, head = head, b""
+                engine = decompressor(data)
+                plain = engine is None
+            if engine is None:
+                yield data
+            else:
+                engine, inflated = _inflate(engine, data)
+                yield inflated
     except (OSError, EOFError, zlib.error) as exc:
         raise MrtError(f"the dump does not decompress: {exc}", code="mrt_corrupt") from exc
-    if engine is not None and not _at_end(engine):
+    if head:
+        yield head  # a dump too short to be compressed: the reader says what it is
+    if engine is not None and not engine.eof:
         raise MrtError("the compressed dump stops before its end", code="mrt_truncated")
 
 
-def _at_end(engine: _Decompressor) -> bool:
-    # gzip: a zlib object; bzip2: BZ2Decompressor; both say when the stream's end was read.
-    return bool(getattr(engine, "eof", True))
+def _inflate(engine: _Decompressor, data: bytes) -> tuple[_Decompressor, bytes]:
+    """Decompress ``data``, going on into the next gzip member or bzip2 stream when one ends
+    (``pbzip2`` and concatenated gzip files have several; each decoder stops at its end)."""
+    out = engine.decompress(data)
+    while engine.eof and engine.unused_data:
+        rest = engine.unused_data
+        following = decompressor(rest)
+        if following is None:
+            raise MrtError("bytes after the compressed dump's end", code="mrt_corrupt")
+        engine = following
+        out += engine.decompress(rest)
+    return engine, out
 
 
 def rows(chunks: Iterable[bytes], reader: TableDumpReader) -> Iterator[RibRow]:

@@ -118,3 +118,22 @@ def test_records_of_other_types_are_skipped() -> None:
     reader, found = read(bgp4mp + golden())
     assert len(found) == 6
     assert reader.skipped == 1
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress])
+def test_concatenated_members_and_streams_are_read_to_the_end(compress: object) -> None:
+    data = golden()
+    cut = len(peer_index(PEERS)) + 10  # inside the first RIB record
+    packed = compress(data[:cut]) + compress(data[cut:])  # type: ignore[operator]
+    assert read(packed, 64)[1] == read(data)[1]
+
+
+def test_bytes_after_the_compressed_end_are_corrupt() -> None:
+    with pytest.raises(MrtError) as caught:
+        read(gzip.compress(golden()) + b"trailing")
+    assert caught.value.code == "mrt_corrupt"
+
+
+def test_a_first_read_shorter_than_the_magic_still_tells_the_compression() -> None:
+    packed = bz2.compress(golden())
+    assert read(packed, 1)[1] == read(golden())[1]
