@@ -52,7 +52,9 @@ class RouteStore:
         return sorted(path.stem for path in directory.glob("*.sqlite"))
 
     def lookup(self, query: RouteQuery) -> RouteAnswer:
-        """The routes ``query`` matches, ordered by prefix (an address: longest match first).
+        """The routes ``query`` matches, at most its limit, shown by prefix (an address: the
+        longest match first). Which routes fill a page past the limit: the first by prefix for
+        a prefix query, the first by attribute set for the others (see ``_BY_ATTRIBUTES``).
 
         Raises:
             CloudpingError: ``no_routes`` (no source serves; the named one does not exist),
