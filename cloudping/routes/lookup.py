@@ -36,6 +36,7 @@ FROM routes r JOIN peers p ON p.id = r.peer JOIN attrs a ON a.id = r.attrs
 # early: ordering half a million matches by prefix to keep the first 100 took seconds.
 _BY_PREFIX = " ORDER BY r.family, r.network, r.length, r.peer, r.path_id LIMIT ?"
 _BY_ATTRIBUTES = " ORDER BY a.id, r.rowid LIMIT ?"
+MAX_ORIGIN_ROWS = 1_000  # routes origin_of weighs: the longest match's come first
 
 
 class RouteStore:
@@ -72,7 +73,8 @@ class RouteStore:
 
     def origin_of(self, address: str) -> tuple[str, int] | None:
         """The longest prefix covering ``address`` and its origin AS (the one most peers
-        see), from any source; ``None`` when no route covers it. For per-hop enrichment."""
+        see), from any source; ``None`` when no route covers it. For per-hop enrichment
+        (blocking file I/O: call it off the event loop)."""
         try:
             answer = self.lookup(RouteQuery(prefix=address, limit=MAX_ORIGIN_ROWS))
         except CloudpingError:
@@ -138,9 +140,6 @@ class RouteStore:
         with closing(db):
             cursor = db.execute(_SELECT + " WHERE " + where, [*params, limit])
             return [_route(row, source) for row in cursor]
-
-
-MAX_ORIGIN_ROWS = 1_000
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
