@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, mcp, settings, web), default all.
+hub, scale, mcp, settings, web, routes), default all.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, hub, mcp, path, ping_rtt, scale, scan, settings, web  # noqa: E402
+from benchmarks import dns, http, hub, mcp, path, ping_rtt, routes, scale, scan, settings, web  # noqa: E402
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "mcp": [mcp.latency_table, mcp.swarm_table],
     "settings": [settings.parse_table, settings.log_table],
     "web": [web.bench],
+    "routes": [routes.bench],
 }
 
 

@@ -12,12 +12,16 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from cloudping import __version__
 from cloudping.channels.cli.exits import EXIT_ERROR
 from cloudping.channels.cli.options import CliOptions, split_options
 from cloudping.errors import UsageError
 from cloudping.policy import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from cloudping.commands import Command
 
 LOCAL_COUNT_MAX = 1_000_000
 PROGRAM = "cloudping "  # how the grammar's usage lines read here: usage: cloudping ping ...
@@ -47,6 +51,11 @@ def _dispatch(args: Sequence[str]) -> int:
         from cloudping.serve import token as token_cmd  # noqa: PLC0415 (the JWT libraries only here)
 
         return token_cmd.main(args[1:])
+    if list(args[:1]) == ["route"] and args[1:2] in (["ingest"], ["status"]):
+        # The operator's route store tools; `route ADDRESS ...` is the grammar's lookup.
+        from cloudping.serve import routes as routes_cmd  # noqa: PLC0415
+
+        return routes_cmd.main(args[1:])
     if list(args[:1]) == ["agent"]:  # a long-running service, not a command of the grammar
         from cloudping.serve import agent as agent_cli  # noqa: PLC0415 (aioquic only here)
 
@@ -94,6 +103,8 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
         print(_help(cmd.topic))
         return 0
+    if options.data_dir is not None:
+        return _route_here(cmd, options)
     runner = runner_for(hub)
     # Only a command that runs needs asyncio, the events and the renderers.
     if not is_measurement(cmd):
@@ -103,6 +114,19 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     from cloudping.channels.cli.measure import measure  # noqa: PLC0415
 
     return measure(cmd, runner, as_json=options.json, png=options.png, verbose=options.verbose)
+
+
+def _route_here(cmd: Command, options: CliOptions) -> int:
+    """``route ... --data-dir DIR``: the lookup in that data directory, no hub involved."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from cloudping.channels.cli.answers import route_here  # noqa: PLC0415
+    from cloudping.commands import RouteCommand  # noqa: PLC0415
+
+    if not isinstance(cmd, RouteCommand):
+        return _usage_error(UsageError("--data-dir is for route only", word="--data-dir"))
+    assert options.data_dir is not None
+    return route_here(cmd, Path(options.data_dir), as_json=options.json)
 
 
 def _help(topic: str | None) -> str:
@@ -134,7 +158,8 @@ def _overview() -> str:
     return (
         f"cloudping {__version__}: network diagnostics from probe agents.\n\n"
         "usage: cloudping [--json] [-v] [--png FILE] [--hub URL [--token T]] COMMAND [OPTIONS]\n"
-        "processes: cloudping up | hub | agent | token issue|list|revoke ...\n\n"
+        "processes: cloudping up | hub | agent | token issue|list|revoke ... | "
+        "route ingest|status ...\n\n"
         f"{commands}\n\n"
         "Options of the cloudping command itself:\n"
         "  --json         print the event stream as NDJSON instead of text\n"
@@ -144,6 +169,7 @@ def _overview() -> str:
         "  --hub URL      run through a hub's HTTP API (env CLOUDPING_HUB); list shows its\n"
         "                 agents, version its own and its agents' versions\n"
         "  --token T      the bearer token for --hub (env CLOUDPING_TOKEN)\n"
+        "  --data-dir DIR route: look up in this data directory's route store, no hub\n"
         "  -V, --version  print the version\n\n"
         "`cloudping help COMMAND` or `cloudping COMMAND --help` explains a command."
     )

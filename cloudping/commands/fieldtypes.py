@@ -86,6 +86,8 @@ Asn = Annotated[int, BeforeValidator(names.asn), Field(ge=1, le=names.ASN_MAX)]
 AsPath = Annotated[
     tuple[Asn, ...], BeforeValidator(names.as_path), Field(min_length=1, max_length=32)
 ]
+Community = Annotated[str, Field(max_length=32), AfterValidator(names.community)]
+RouteLimit = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=names.ROUTE_LIMIT_MAX)]
 Flag = StrictBool
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
 CaPem = Annotated[str, Field(min_length=1, max_length=MAX_PEM_CHARS), AfterValidator(check_ca_pem)]

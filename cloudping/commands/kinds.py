@@ -56,6 +56,7 @@ PEM = Kind(
         "contentMediaType": "application/pem-certificate-chain",
     }
 )
+COMMUNITY = string(pattern="^[0-9]{1,10}:[0-9]{1,10}(:[0-9]{1,10})?$")
 NAME = string(pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 METHOD = choice(Method)
 HEADER = Kind(

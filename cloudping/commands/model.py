@@ -23,6 +23,7 @@ from cloudping.commands.fieldtypes import (
     AsPath,
     CaPem,
     Cidr,
+    Community,
     Count,
     DnsNames,
     DnsServer,
@@ -40,6 +41,7 @@ from cloudping.commands.fieldtypes import (
     ProtoField,
     RecordType,
     Retries,
+    RouteLimit,
     Seconds,
     Size,
     Text,
@@ -298,22 +300,33 @@ class IpinfoCommand(CommandModel):
 
 
 class RouteCommand(CommandModel):
-    """BGP routes: by address or prefix, origin ASN, neighbor ASN, or AS path segment."""
+    """BGP routes: by address or prefix, origin ASN, neighbor ASN, AS path segment or community."""
 
     command: Literal["route"] = "route"
     prefix: AddressOrPrefix | None = None
     origin: Asn | None = None
     neighbor: Asn | None = None
     path: AsPath | None = None
+    community: Community | None = None
+    more_specific: Flag = False
+    less_specific: Flag = False
     source: Name | None = None
+    limit: RouteLimit | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
         given = [key for key in ROUTE_QUERIES if getattr(self, key) is not None]
         if not given:
-            raise cross_field("prefix", "give one of {prefix}, {origin}, {neighbor} or {path}")
+            raise cross_field(
+                "prefix", "give one of {prefix}, {origin}, {neighbor}, {path} or {community}"
+            )
         if len(given) > 1:
             raise cross_field(given[1], f"conflicts with {{{given[0]}}}")
+        if self.more_specific and self.less_specific:
+            raise cross_field("less_specific", "conflicts with {more_specific}")
+        if (self.more_specific or self.less_specific) and self.prefix is None:
+            key = "more_specific" if self.more_specific else "less_specific"
+            raise cross_field(key, "needs a {prefix}")
         return self
 
     @property
@@ -322,7 +335,7 @@ class RouteCommand(CommandModel):
         return self.prefix if self.prefix and names.ip_literal(self.prefix) else None
 
 
-ROUTE_QUERIES = ("prefix", "origin", "neighbor", "path")
+ROUTE_QUERIES = ("prefix", "origin", "neighbor", "path", "community")
 
 
 class VersionCommand(CommandModel):

@@ -21,6 +21,7 @@ _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 # DNS names (RFC 2181 section 11) also carry underscores: _dmarc.example.com, _443._tcp.x.
 _DNS_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 _MAX_NAME = 253
+ROUTE_LIMIT_MAX = 10_000  # routes in one answer of the route command
 _MAX_URL = 2048
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ASN = re.compile(r"(?:AS)?([0-9]{1,10})", re.IGNORECASE)
@@ -185,6 +186,19 @@ def as_path(value: object) -> object:
     if isinstance(value, str):
         return tuple(asn(word) for word in value.replace(",", " ").split())
     return value
+
+
+def community(word: str) -> str:
+    """A BGP community: standard ``A:B`` (RFC 1997, 16-bit parts) or large ``A:B:C`` (RFC 8092,
+    32-bit parts), in canonical decimal form."""
+    parts = word.split(":")
+    top = {2: 0xFFFF, 3: ASN_MAX}.get(len(parts))
+    if top is None or not all(part.isdigit() and len(part) <= 10 for part in parts):
+        raise ValueError(f"{shown(word)} is not a community (A:B or A:B:C)")
+    numbers = [int(part) for part in parts]
+    if any(number > top for number in numbers):
+        raise ValueError(f"{shown(word)} is not a community: a part is over {top}")
+    return ":".join(map(str, numbers))
 
 
 def network(word: str) -> Network:

@@ -7,7 +7,7 @@ positional may hold; the parser checks them, the JSON Schemas publish them.
 from __future__ import annotations
 
 from cloudping.commands.model import CommandModel, ScanCommand
-from cloudping.commands.names import ASN_MAX, PORT_MAX
+from cloudping.commands.names import ASN_MAX, PORT_MAX, ROUTE_LIMIT_MAX
 from cloudping.commands.spec import Violation
 from cloudping.policy import Limits
 
@@ -50,6 +50,10 @@ def asn(limits: Limits) -> tuple[float, float]:
 
 def targets(limits: Limits) -> tuple[float, float]:
     return (1, limits.max_targets)
+
+
+def routes(limits: Limits) -> tuple[float, float]:
+    return (1, ROUTE_LIMIT_MAX)
 
 
 def agents(limits: Limits) -> tuple[float, float]:

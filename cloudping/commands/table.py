@@ -302,7 +302,7 @@ IPINFO = CommandSpec(
 ROUTE = CommandSpec(
     "route",
     RouteCommand,
-    "BGP routes by address or prefix, origin, neighbor or AS path",
+    "BGP routes by address or prefix, origin, neighbor, AS path or community",
     (
         OptionSpec(
             "origin", ("--origin",), "routes originated by this ASN", kinds.ASN, "ASN", ranges.asn
@@ -313,22 +313,40 @@ ROUTE = CommandSpec(
         OptionSpec(
             "path",
             ("--path",),
-            "routes whose AS path has this segment",
+            "routes whose AS path has this run of ASNs, in this order",
             kinds.AS_PATH,
             "'ASN ASN ...'",
         ),
+        OptionSpec(
+            "community",
+            ("--community",),
+            "routes with this community (A:B) or large community (A:B:C)",
+            kinds.COMMUNITY,
+            "A:B[:C]",
+        ),
+        _flag("more_specific", ("--more-specific",), "the prefix and every prefix inside it"),
+        _flag("less_specific", ("--less-specific",), "the prefix and every prefix around it"),
         OptionSpec("source", ("--source",), "only this route source", kinds.NAME, "NAME"),
+        OptionSpec(
+            "limit", ("--limit",), "show at most N routes", kinds.INTEGER, "N", ranges.routes
+        ),
     ),
     PositionalSpec(
         "prefix",
         "ADDRESS|PREFIX",
-        "an address (longest match) or a prefix",
+        "an address (longest match and the prefixes covering it) or a prefix",
         kinds.string(),
         "prefixes",
         required=False,
     ),
-    ("route 1.1.1.1", "route --origin AS13335", "route --path 'AS174 AS13335'"),
-    note="Give exactly one of ADDRESS|PREFIX, --origin, --neighbor and --path.",
+    (
+        "route 1.1.1.1",
+        "route --origin AS13335",
+        "route --path 'AS174 AS13335'",
+        "route 10.0.0.0/8 --more-specific",
+        "route --community 65000:1",
+    ),
+    note="Give exactly one of ADDRESS|PREFIX, --origin, --neighbor, --path and --community.",
 )
 VERSION = CommandSpec("version", VersionCommand, "show the version of the hub and the agents")
 TOKEN = CommandSpec("token", TokenCommand, "issue a personal API/MCP token")

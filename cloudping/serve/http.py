@@ -31,6 +31,7 @@ from cloudping.channels.plug import Channel
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.errors import ListenError
 from cloudping.hub.server import HubServer
+from cloudping.routes.lookup import RouteStore
 from cloudping.serve.protocol import bounded_protocol
 from cloudping.service import ApiSettings, CommandService
 
@@ -93,9 +94,12 @@ def hub_app(
     MCP's session manager (a mounted app's own lifespan never runs).
 
     Args:
-        service: the command service the hub's other channels share (default: a new one).
+        service: the command service the hub's other channels share (default: a new one,
+            answering ``route`` from the data directory's route store).
     """
-    service = service or CommandService(server.hub, server.store, listen.settings)
+    service = service or CommandService(
+        server.hub, server.store, listen.settings, routes=RouteStore(server.settings.data_dir)
+    )
     api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(
         listen.host,

@@ -30,10 +30,14 @@ from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.routes.fetcher import fetching
+from cloudping.routes.lookup import RouteStore
+from cloudping.routes.schedule import FetchPlan
 from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
+from cloudping.serve.routes import add_route_options, fetch_plan
 from cloudping.service import ApiSettings, CommandService
 from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
@@ -118,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_route_options(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
@@ -241,10 +246,11 @@ def main(argv: Sequence[str]) -> int:
     try:
         settings, api = configure(args)
         channels = configure_channels(args)
+        plan = fetch_plan(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    service = serve(settings, api=api, channels=channels)
+    service = serve(settings, api=api, channels=channels, routes=plan)
     return run_service("cloudping hub", service, listeners(settings, api))
 
 
@@ -350,6 +356,7 @@ async def serve(
     api: ApiListen | None = None,
     greeting: Callable[[HubServer, int | None], str] | None = None,
     channels: Sequence[ChannelFactory] = (),
+    routes: FetchPlan | None = None,
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
 
@@ -366,6 +373,7 @@ async def serve(
             :func:`welcome`).
         channels: the channels to run in the process (Telegram, email, the web page), on the
             API's command service.
+        routes: the route sources to fetch on a schedule (default: none).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -376,8 +384,12 @@ async def serve(
         # The API's socket first: a taken port fails before the hub starts anything.
         sock = bind_tcp(api.host, api.port) if api is not None else None
         async with HubServer(settings) as server, AsyncExitStack() as stack:
+            await stack.enter_async_context(fetching(settings.data_dir, routes or FetchPlan()))
             service = CommandService(
-                server.hub, server.store, api.settings if api is not None else ApiSettings()
+                server.hub,
+                server.store,
+                api.settings if api is not None else ApiSettings(),
+                routes=RouteStore(settings.data_dir),
             )
             context = ChannelContext(
                 service,

@@ -43,6 +43,7 @@ from cloudping.serve.hub import (
     serve,
     welcome,
 )
+from cloudping.serve.routes import add_route_options, fetch_plan
 from cloudping.service import ApiSettings
 from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
@@ -99,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     add_http_options(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
+    add_route_options(p)
     return p
 
 
@@ -115,6 +117,7 @@ def main(argv: Sequence[str]) -> int:
         served = LOOPBACK + parse_served(args.serve)
         http = http_settings(args)
         channels = configure_channels(args)
+        plan = fetch_plan(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -142,7 +145,7 @@ def main(argv: Sequence[str]) -> int:
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port), admin)
 
-    service = serve(settings, api=api, greeting=greeting, channels=channels)
+    service = serve(settings, api=api, greeting=greeting, channels=channels, routes=plan)
     return run_service("cloudping up", service, listeners(settings, api))
 
 

@@ -1,5 +1,6 @@
 """The commands that are not measurements, answered the same on every channel: ``list``,
-``version``, ``help``; ``ipinfo``/``route`` (not built yet) and ``token`` refused by code.
+``version``, ``help``; ``ipinfo`` (not built yet), ``route`` without a route store and
+``token`` refused by code (a hub's ``route`` is answered from its route store by the service).
 
 An :class:`Answer` carries the text a person reads and the JSON a program reads; each channel
 shows one or the other, and never decides by itself what a command means.
@@ -28,7 +29,7 @@ NOT_BUILT: dict[str, str] = {
         "traceroute names every hop"
     ),
     "route": (
-        "BGP route lookup is not built into this hub yet: it has imported no MRT dumps. "
+        "BGP route lookup is not built into this hub yet: it has no route store. "
         "Meanwhile traceroute shows the path packets really take"
     ),
 }

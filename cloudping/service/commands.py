@@ -8,16 +8,19 @@ hour are counted once, whichever channel started them.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cloudping.commands import Command
+from cloudping.commands import Command, RouteCommand
 from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit
 from cloudping.hub import Hub
+from cloudping.routes.answer import route_answer
+from cloudping.routes.lookup import RouteStore
 from cloudping.service.admission import Admission
 from cloudping.service.answers import answer
 from cloudping.service.caller import Caller
@@ -33,10 +36,18 @@ log = logging.getLogger(__name__)
 class CommandService:
     """Runs or answers a caller's command, cancels its runs, reads back what it may see."""
 
-    def __init__(self, hub: Hub, store: MeasurementStore, settings: ApiSettings) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        store: MeasurementStore,
+        settings: ApiSettings,
+        *,
+        routes: RouteStore | None = None,
+    ) -> None:
         self.hub = hub
         self.store = store
         self.settings = settings
+        self.routes = routes  # the BGP route store `route` reads (None: not set up here)
         self._admission = Admission(hub)
 
     async def run(self, caller: Caller, command: Command, emit: Emit) -> str:
@@ -128,8 +139,12 @@ class CommandService:
 
         Raises:
             CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
-                (see :func:`cloudping.service.answers.answer`).
+                (see :func:`cloudping.service.answers.answer`); for ``route``: ``no_routes``,
+                ``bad_query`` (see :meth:`RouteStore.lookup`).
         """
+        if isinstance(command, RouteCommand) and self.routes is not None:
+            # SQLite reads files: off the event loop, so other channels keep being served.
+            return await asyncio.to_thread(route_answer, self.routes, command)
         entries = await self.hub.registry.list()
         return answer(caller, command, entries, self.settings.expose_coordinates)
 

@@ -108,7 +108,11 @@ MALFORMED: list[tuple[str, str, str | None]] = [
     ("scan", "scan: missing CIDR", None),
     ("scan --rate 20000 192.0.2.0/24", "--rate: 20000 is out of range (1\u201310000)", "20000"),
     ("ipinfo example.com", '"example.com" is not a valid IP address', "example.com"),
-    ("route", "route: give one of ADDRESS|PREFIX, --origin, --neighbor or --path", None),
+    (
+        "route",
+        "route: give one of ADDRESS|PREFIX, --origin, --neighbor, --path or --community",
+        None,
+    ),
     ("route 1.1.1.1 --origin 13335", "route: --origin: conflicts with ADDRESS|PREFIX", "13335"),
     ("route --origin ASx", '--origin: "ASx" is not an AS number', "ASx"),
     ("route --origin AS0", "--origin: AS0 is out of range (1\u20134294967295)", "AS0"),

@@ -33,6 +33,7 @@ _STATUS: dict[str, int] = {
     "token_not_issued": 403,
     "not_found": 404,
     "no_picture": 404,
+    "no_routes": 404,
     "method_not_allowed": 405,
     "not_running": 409,
     "nothing_to_draw": 409,

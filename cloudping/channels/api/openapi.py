@@ -19,6 +19,11 @@ from cloudping.edge import COMMAND_BODY_LIMIT
 from cloudping.edge.errors import EDGE_STATUS
 
 PREFIX = "/api/v1"
+# GET /routes takes the route command's fields (design.md "Names": the same names).
+ROUTE_PARAMETERS = (
+    "prefix", "origin", "neighbor", "path", "community", "more_specific", "less_specific",
+    "source", "limit",
+)  # fmt: skip
 _REF = "#/components/schemas/"
 _CANCEL = "Cancel a running measurement (yours); answers once it has ended."
 _ERROR_TEXT = {
@@ -26,14 +31,15 @@ _ERROR_TEXT = {
     401: "No token (anonymous access off), or a bad, expired or revoked one.",
     403: "The token lacks the scope (admin, to act on another subject; a scope asked for), "
     "or the request came from a page on another site; token_not_issued: not issued here.",
-    404: "No such measurement or token (or not yours); no_picture: its command draws none.",
+    404: "No such measurement or token (or not yours); no_picture: its command draws none; "
+    "no_routes: no route source serves (or not the one named).",
     409: "not_running (cancel), or nothing_to_draw yet (picture).",
     413: f"The body is over the route's limit ({COMMAND_BODY_LIMIT // 1024} KiB for a command).",
     415: "The body is not of the route's media type (application/json).",
     421: "A Host header this server does not answer for (DNS rebinding protection).",
     422: "No agent matches the selection (no_agent_matched).",
     429: "Over a quota: the numbers, and Retry-After when waiting helps.",
-    501: "Not built into this hub yet (not_implemented: ipinfo, route).",
+    501: "Not built into this hub yet (not_implemented: ipinfo).",
 }
 # What the guard in front of every route may answer (403 also: an Origin not allowed).
 _GUARD = tuple(sorted(set(EDGE_STATUS.values())))
@@ -84,6 +90,7 @@ def _paths() -> dict[str, Any]:
             | {"parameters": [measurement_id, _key()]}
         },
         f"{PREFIX}/commands": {"post": _command()},
+        f"{PREFIX}/routes": {"get": _routes()},
         f"{PREFIX}/openapi.json": {
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
@@ -151,6 +158,24 @@ def _command() -> dict[str, Any]:
         "content": {"application/json": {"schema": schema}},
     }
     return operation
+
+
+def _routes() -> dict[str, Any]:
+    """The route command's fields as query parameters, their schemas taken from its own."""
+    fields = json_schema("route")["properties"]
+    parameters = []
+    for name in ROUTE_PARAMETERS:
+        schema = {k: v for k, v in fields[name].items() if k not in ("title", "default")}
+        if isinstance(schema.get("type"), list):  # a parameter left out is the JSON null
+            schema["type"] = next(kind for kind in schema["type"] if kind != "null")
+        if name == "path":  # an array in JSON; one parameter here, as the grammar writes it
+            schema = {"type": "string", "description": "ASNs, spaces or commas between them"}
+        parameters.append(_query(name, schema, fields[name].get("description", name)))
+    summary = (
+        "BGP routes from the hub's MRT dumps: give one of prefix/origin/neighbor/path/community."
+    )
+    operation = _op("lookupRoutes", summary, _json("Answer"), 400, 401, 404)
+    return operation | {"parameters": parameters}
 
 
 def _seed() -> dict[str, Any]:

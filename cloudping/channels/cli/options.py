@@ -1,6 +1,7 @@
 """The ``cloudping`` command's own options, taken out of the words once, before the grammar.
 
-``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL`` and ``--token T`` (each value
+``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL``, ``--token T`` and
+``--data-dir DIR`` (``route`` from a local route store) (each value
 also as ``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they
 may stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
 """
@@ -21,8 +22,13 @@ _OPTIONS: dict[str, bool] = {
     "--ca": True,
     "--hub": True,
     "--token": True,
+    "--data-dir": True,
 }
-_FILES: dict[str, str] = {"--png": "a file name: --png FILE", "--ca": "a file name: --ca FILE"}
+_FILES: dict[str, str] = {
+    "--png": "a file name: --png FILE",
+    "--ca": "a file name: --ca FILE",
+    "--data-dir": "a directory: --data-dir DIR",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class CliOptions:
     ca: str | None = None  # a file of CA certificates the CLI reads (the command carries ca_pem)
     hub: str | None = None
     token: str | None = field(default=None, repr=False)
+    data_dir: str | None = None  # `route` answered from this data directory's route store
 
 
 def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
@@ -74,4 +81,5 @@ def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
         ca=found.get("--ca"),
         hub=found.get("--hub") or None,
         token=found.get("--token") or None,
+        data_dir=found.get("--data-dir"),
     ), words

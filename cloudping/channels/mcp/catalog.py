@@ -1,5 +1,6 @@
 """The tools, generated from the command layer: one per measurement command, ``list_agents``,
-the tools whose capability is not built yet, ``run_command`` and ``get_measurement``.
+``route_lookup``, the tools whose capability is not built yet, ``run_command`` and
+``get_measurement``.
 
 A measurement tool's name is its command's, its input schema the command's JSON Schema
 (:mod:`.schemas`), its description the command's summary and usage line: adding a command to
@@ -38,7 +39,7 @@ Handler = Callable[[dict[str, Any], Ctx], Awaitable[CallToolResult]]
 Identify = Callable[[Ctx], Caller]
 # Tools named apart from their command.
 TOOL_NAMES: dict[str, str] = {"list": "list_agents", "route": "route_lookup"}
-NOT_BUILT_TOOLS = tuple(NOT_BUILT)
+NOT_BUILT_TOOLS = tuple(name for name in NOT_BUILT if name != "route")
 _RESULTS = (
     "Returns a compact summary per agent and target (verdict, loss, round-trip times, hop "
     "table, answers, status, timings) with a measurement_id: get_measurement pages through "
@@ -71,6 +72,7 @@ def catalog(box: Toolbox, identify: Identify) -> list[ToolSpec]:
         _list_agents(box, identify),
         *(_measurement(box, identify, name) for name in measurements),
         *(_not_built(box, identify, name) for name in NOT_BUILT_TOOLS),
+        _route_lookup(box, identify),
         _run_command(box, identify),
         _get_measurement(box, identify),
     ]
@@ -125,6 +127,28 @@ def _list_agents(box: Toolbox, identify: Identify) -> ToolSpec:
         ),
         input_schema=check.schema,
         output_schema=schemas.model_output(rm.AgentList),
+        handler=_guarded(handler),
+        open_world=False,
+    )
+
+
+def _route_lookup(box: Toolbox, identify: Identify) -> ToolSpec:
+    check = ArgumentCheck("route_lookup", schemas.command_input("route"))
+
+    async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
+        return success(await box.answer(identify(ctx), command_of("route", check, arguments)))
+
+    return ToolSpec(
+        name="route_lookup",
+        title="Route lookup",
+        description=(
+            f"{_summary('route')}, from the hub's MRT dumps. {_grammar('route')} Returns a "
+            "table grouped per prefix: origin AS, each AS path with how many peers carry it "
+            "(SEEN), communities; `limit` caps the routes (default 100) and the last line says "
+            "when more matched."
+        ),
+        input_schema=check.schema,
+        output_schema=schemas.model_output(rm.TextAnswer),
         handler=_guarded(handler),
         open_world=False,
     )
