@@ -33,6 +33,7 @@ from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
 from cloudping.hub.local import LocalAgentBridge, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
+from cloudping.hub.observer import HubObserver
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
@@ -92,13 +93,19 @@ class HubServer:
     Args:
         settings: see :class:`HubServerSettings`.
         clock: POSIX seconds (token expiry, timestamps); tests may pass a fake.
+        observer: told what the hub does, for the metrics (default: nobody).
     """
 
     def __init__(
-        self, settings: HubServerSettings, *, clock: Callable[[], float] = time.time
+        self,
+        settings: HubServerSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        observer: HubObserver | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
+        self._observer = observer
         self._stack: AsyncExitStack | None = None
         self.registry = MemoryRegistry()
         self._store: SqliteStore | None = None
@@ -176,7 +183,13 @@ class HubServer:
                 "%d measurements left running by a crash marked interrupted", len(interrupted)
             )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
-        hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
+        hub = Hub(
+            self.registry,
+            self._store,
+            settings=settings.hub,
+            clock=self._clock,
+            observer=self._observer,
+        )
         self.door = AgentDoor(
             hub, self.registry, self.tokens, liveness=settings.liveness, clock=self._clock
         )

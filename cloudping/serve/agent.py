@@ -15,7 +15,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,9 @@ from cloudping.agent.connect import Dial, HubSession, OnEvent, stay_connected
 from cloudping.agent.runtime import Agent
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError
+from cloudping.metrics import AgentMetrics
 from cloudping.probes.env import ProbeEnv
+from cloudping.serve.metrics import add_metrics_option, serve_metrics
 from cloudping.transport.trust import HubTrust
 from cloudping.transport.ws import HubUrl, dial_hub_ws, parse_hub_url
 from cloudping.wire import AgentAttributes, Capability, Hello
@@ -77,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="PPS",
         help=f"most packets per second of one job (default {DEFAULT_MAX_RATE_PPS})",
     )
+    add_metrics_option(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log connections and jobs")
     return p
 
@@ -141,6 +144,7 @@ class AgentSettings:
     hello: Hello
     rules: AgentRules
     ws: HubUrl | None = None  # dial this WebSocket URL rather than QUIC at host:port
+    metrics_listen: tuple[str, int] | None = None  # serve /metrics there (no token)
 
 
 def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSettings:
@@ -174,7 +178,14 @@ def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSet
         trust = HubTrust.from_ca_file(args.hub_ca)
     hello = Hello(name=args.name, token=agent_token(args), attributes=attributes)
     rules = AgentRules(served=served, max_rate_pps=args.max_rate)
-    return AgentSettings(host=host, port=port, trust=trust, hello=hello, rules=rules, ws=ws)
+    metrics = None
+    if args.metrics_listen is not None:
+        metrics = split_host_port(args.metrics_listen, default_port=0)
+        if metrics[1] == 0:
+            raise ValueError(f"--metrics-listen {args.metrics_listen!r} needs a port: HOST:PORT")
+    return AgentSettings(
+        host=host, port=port, trust=trust, hello=hello, rules=rules, ws=ws, metrics_listen=metrics
+    )
 
 
 def agent_token(args: argparse.Namespace) -> str:
@@ -246,8 +257,12 @@ def dialler(config: AgentSettings) -> Dial:
 
 async def run_agent(config: AgentSettings) -> None:
     """The agent's life: one shared probe environment, jobs, the reconnect loop."""
+    metrics = AgentMetrics()
     async with (
         ProbeEnv(agent=config.hello.name) as env,
-        Agent.running(env, config.rules) as agent,
+        Agent.running(env, config.rules, metrics) as agent,
+        AsyncExitStack() as stack,
     ):
+        if config.metrics_listen is not None:
+            await stack.enter_async_context(serve_metrics(*config.metrics_listen, metrics.scrape))
         await stay_connected(dialler(config), agent)

@@ -30,11 +30,14 @@ from cloudping.edge import HttpSettings
 from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
-from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.hub.server import STORE_FILE, HubServer, HubServerSettings
+from cloudping.metrics.hub import HubMetrics
 from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
-from cloudping.serve.http import ApiListen, bind_tcp, serve_api
+from cloudping.serve.http import ApiListen, serve_api
+from cloudping.serve.metrics import add_metrics_option, serve_metrics
+from cloudping.serve.tcp import bind_tcp
 from cloudping.service import ApiSettings, CommandService
 from cloudping.special import Network
 
@@ -118,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_metrics_option(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
@@ -244,11 +248,19 @@ def main(argv: Sequence[str]) -> int:
     try:
         settings, api = configure(args)
         channels = configure_channels(args)
+        metrics = metrics_address(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    service = serve(settings, api=api, channels=channels)
-    return run_service("cloudping hub", service, listeners(settings, api))
+    service = serve(settings, api=api, channels=channels, metrics_listen=metrics)
+    return run_service("cloudping hub", service, listeners(settings, api, metrics))
+
+
+def metrics_address(args: argparse.Namespace) -> tuple[str, int] | None:
+    """``--metrics-listen`` as (host, port), if given (``ValueError`` when malformed)."""
+    if args.metrics_listen is None:
+        return None
+    return listen_address(args.metrics_listen, "--metrics-listen")
 
 
 def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
@@ -310,10 +322,16 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
     return next((option for option, set_ in given.items() if set_), None)
 
 
-def listeners(settings: HubServerSettings, api: ApiListen | None) -> dict[Listener, str]:
+def listeners(
+    settings: HubServerSettings,
+    api: ApiListen | None,
+    metrics: tuple[str, int] | None = None,
+) -> dict[Listener, str]:
     """What each listening address serves and the option that moves it, by (protocol, host,
     port) as given."""
     found = {("udp", settings.agent_host, settings.agent_port): "agents (QUIC): --agent-listen"}
+    if metrics is not None:
+        found[("tcp", *metrics)] = "the metrics: --metrics-listen"
     if settings.agent_ws is not None:
         found[("tcp", *settings.agent_ws)] = "agents (WebSocket): --agent-ws-listen"
     if api is not None:
@@ -353,6 +371,7 @@ async def serve(
     api: ApiListen | None = None,
     greeting: Callable[[HubServer, int | None], str] | None = None,
     channels: Sequence[ChannelFactory] = (),
+    metrics_listen: tuple[str, int] | None = None,
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
 
@@ -369,6 +388,8 @@ async def serve(
             :func:`welcome`).
         channels: the channels to run in the process (Telegram, email, the web page), on the
             API's command service.
+        metrics_listen: also serve ``/metrics`` there without a token (on the API's
+            listener it always is, for admin tokens).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -378,7 +399,13 @@ async def serve(
     try:
         # The API's socket first: a taken port fails before the hub starts anything.
         sock = bind_tcp(api.host, api.port) if api is not None else None
-        async with HubServer(settings) as server, AsyncExitStack() as stack:
+        store = settings.data_dir / STORE_FILE
+        metrics = HubMetrics((store, store.with_name(f"{STORE_FILE}-wal")))
+        async with HubServer(settings, observer=metrics) as server, AsyncExitStack() as stack:
+
+            async def scrape() -> bytes:
+                return await metrics.scrape(server.hub)
+
             service = CommandService(
                 server.hub, server.store, api.settings if api is not None else ApiSettings()
             )
@@ -390,10 +417,12 @@ async def serve(
                 public_url=api.public_url if api is not None else None,
             )
             running = await stack.enter_async_context(running_channels(channels, context))
+            if metrics_listen is not None:
+                await stack.enter_async_context(serve_metrics(*metrics_listen, scrape))
             api_port = None
             if api is not None:
                 api_port = await stack.enter_async_context(
-                    serve_api(server, api, sock, service, running)
+                    serve_api(server, api, sock, service, running, scrape=scrape)
                 )
             if greeting is not None:
                 text = greeting(server, api_port)

@@ -9,7 +9,8 @@ hour are counted once, whichever channel started them.
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cloudping.commands import Command
@@ -45,9 +46,10 @@ class CommandService:
             CloudpingError: before any event: ``scope_missing`` (no ``measure`` scope),
                 ``quota_exceeded``, ``no_agent_matched``, ``not_a_measurement``.
         """
-        caller.require("measure")
-        await self._admission.admit(caller, command, self.settings.clock())
-        return await self.hub.run(command, caller.subject, emit, private=caller.private)
+        with self._observed(caller):
+            caller.require("measure")
+            await self._admission.admit(caller, command, self.settings.clock())
+            return await self.hub.run(command, caller.subject, emit, private=caller.private)
 
     async def start(self, caller: Caller, command: Command, *, read_key: str | None = None) -> str:
         """Start ``command`` in the background for ``caller``; its id at once. ``read_key``:
@@ -56,11 +58,12 @@ class CommandService:
         Raises:
             CloudpingError: as :meth:`run`.
         """
-        caller.require("measure")
-        await self._admission.admit(caller, command, self.settings.clock())
-        return await self.hub.start(
-            command, caller.subject, private=caller.private, read_key=read_key
-        )
+        with self._observed(caller):
+            caller.require("measure")
+            await self._admission.admit(caller, command, self.settings.clock())
+            return await self.hub.start(
+                command, caller.subject, private=caller.private, read_key=read_key
+            )
 
     def follow(self, measurement_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
         """The stored events of a measurement the caller was let read (:meth:`stored`) after
@@ -113,8 +116,9 @@ class CommandService:
             CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
                 (see :func:`cloudping.service.answers.answer`).
         """
-        entries = await self.hub.registry.list()
-        return answer(caller, command, entries, self.settings.expose_coordinates)
+        with self._observed(caller):
+            entries = await self.hub.registry.list()
+            return answer(caller, command, entries, self.settings.expose_coordinates)
 
     async def cancel(self, caller: Caller, measurement_id: str) -> FinalStatus:
         """Cancel a running measurement of the caller's (any, for an admin); once its stream
@@ -134,6 +138,24 @@ class CommandService:
         final = (await self.store.get(measurement_id, events=False)).status
         assert final != "running", "a measurement's task ends after the store has its end"
         return final
+
+    @contextmanager
+    def _observed(self, caller: Caller) -> Iterator[None]:
+        """Tell the hub's observer how a command of ``caller`` went: ``ok``, or its error
+        code (a refusal by quota or scope counted as such too)."""
+        observer = self.hub.observer
+        try:
+            yield
+        except CloudpingError as exc:
+            observer.request(caller.channel, exc.code)
+            if exc.code in _REFUSALS:
+                observer.refused(_REFUSALS[exc.code])
+            raise
+        observer.request(caller.channel, "ok")
+
+
+# The error codes of the command service that are refusals, and the reason they count under.
+_REFUSALS = {"quota_exceeded": "quota", "scope_missing": "scope"}
 
 
 def _opens(key: str | None, read_key: str | None) -> bool:
