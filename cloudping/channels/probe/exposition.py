@@ -15,6 +15,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -195,6 +196,8 @@ def _fold_http(module: ProbeModule, target: str, reading: Reading, event: Event)
     reading.set("probe_duration_seconds", _s(timings.total_ms))
     reading.set("probe_failed_due_to_regex", 0)
     _address(reading, event.address)
+    if timings.dns_ms is None:
+        _lookup(reading, urlsplit(target).hostname or "")
     reading.set("probe_dns_lookup_time_seconds", _s(timings.dns_ms))
     if event.status is None:
         return
