@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from cloudping.agent.observer import AgentObserver
 from cloudping.auth import DEFAULT_ISSUER, TokenService, data_dir_tokens
 from cloudping.datafiles import private_dir
 from cloudping.hub.agentdoor import AgentDoor, Liveness
@@ -94,6 +95,7 @@ class HubServer:
         settings: see :class:`HubServerSettings`.
         clock: POSIX seconds (token expiry, timestamps); tests may pass a fake.
         observer: told what the hub does, for the metrics (default: nobody).
+        local_observer: told what the in-process ``local`` agent does, when there is one.
     """
 
     def __init__(
@@ -102,10 +104,12 @@ class HubServer:
         *,
         clock: Callable[[], float] = time.time,
         observer: HubObserver | None = None,
+        local_observer: AgentObserver | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
         self._observer = observer
+        self._local_observer = local_observer
         self._stack: AsyncExitStack | None = None
         self.registry = MemoryRegistry()
         self._store: SqliteStore | None = None
@@ -200,7 +204,9 @@ class HubServer:
         await self._listen(stack, self.door)
         if settings.local_agent is not None:
             self.local = await stack.enter_async_context(
-                local_agent(hub, self.registry, settings.local_agent, self._clock())
+                local_agent(
+                    hub, self.registry, settings.local_agent, self._clock(), self._local_observer
+                )
             )
         self._hub = await stack.enter_async_context(hub)
 

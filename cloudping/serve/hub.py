@@ -31,6 +31,7 @@ from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import STORE_FILE, HubServer, HubServerSettings
+from cloudping.metrics import AgentMetrics
 from cloudping.metrics.hub import HubMetrics
 from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
@@ -401,10 +402,16 @@ async def serve(
         sock = bind_tcp(api.host, api.port) if api is not None else None
         store = settings.data_dir / STORE_FILE
         metrics = HubMetrics((store, store.with_name(f"{STORE_FILE}-wal")))
-        async with HubServer(settings, observer=metrics) as server, AsyncExitStack() as stack:
+        # `up`'s in-process agent: its metrics are this process's too, after the hub's.
+        local = AgentMetrics() if settings.local_agent is not None else None
+        async with (
+            HubServer(settings, observer=metrics, local_observer=local) as server,
+            AsyncExitStack() as stack,
+        ):
 
             async def scrape() -> bytes:
-                return await metrics.scrape(server.hub)
+                text = await metrics.scrape(server.hub)
+                return text + (await local.scrape() if local is not None else b"")
 
             service = CommandService(
                 server.hub, server.store, api.settings if api is not None else ApiSettings()

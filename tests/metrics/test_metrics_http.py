@@ -59,3 +59,6 @@ def test_metrics_need_an_admin_token_on_the_api_and_none_on_their_own_listener(
         local_idle = ("cloudping_hub_agents", (("state", "idle"), ("transport", "local")))
         assert samples[local_idle] == 1
         assert samples["cloudping_hub_store_bytes", ()] > 0
+        # The in-process agent's metrics follow the hub's in the same answer.
+        local_ping = ("cloudping_agent_jobs_total", (("command", "ping"), ("result", "completed")))
+        assert samples[local_ping] == 1

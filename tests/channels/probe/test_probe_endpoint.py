@@ -112,6 +112,26 @@ def test_multi_packet_icmp_adds_loss_jitter_and_packet_counts(tmp_path: Path) ->
     run(scenario())
 
 
+def test_a_probe_past_the_scrapers_timeout_answers_what_came_so_far(tmp_path: Path) -> None:
+    # 20 packets 0.2 s apart take ~4 s; Prometheus says it waits 1 s (0.5 s of it left for
+    # the answer), so the probe is cut short before its summary.
+    modules = BUILTIN | {"icmp_x20": ProbeModule("icmp_x20", "icmp", timeout_s=1, packets=20)}
+
+    async def scenario() -> None:
+        async with running_hub(tmp_path, modules=modules) as hub, hub.client("prober") as client:
+            answer = await client.get(
+                "/probe",
+                params={"module": "icmp_x20", "target": "127.0.0.1"},
+                headers={"X-Prometheus-Scrape-Timeout-Seconds": "1"},
+            )
+        assert answer.status_code == 200
+        found = values(answer.text)
+        assert one(found, "probe_success") == 0
+        assert ("probe_icmp_packets_sent", (("agent", "local"),)) not in found  # no summary
+
+    run(scenario())
+
+
 def test_tokens_modules_targets_and_quotas_are_checked_before_anything_runs(
     tmp_path: Path,
 ) -> None:
