@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -67,11 +68,13 @@ class ProbeChannel:
             return PlainTextResponse(f"Unknown module {name!r}", status_code=400)
         if not target:
             return PlainTextResponse("Target parameter is missing", status_code=400)
+        started = time.perf_counter()
         try:
             events = await self._run(request, module, target, params.get("from") or None)
         except CloudpingError as exc:
             return error_response(exc)
-        return Response(exposition(readings(module, target, events)), media_type=CONTENT_TYPE)
+        found = readings(module, target, events, time.perf_counter() - started)
+        return Response(exposition(found), media_type=CONTENT_TYPE)
 
     async def _run(
         self, request: Request, module: ProbeModule, target: str, selector: str | None

@@ -81,9 +81,15 @@ class Reading:
             self.values[name, tuple(sorted(labels.items()))] = value
 
 
-def readings(module: ProbeModule, target: str, events: Iterable[Event]) -> list[Reading]:
+def readings(
+    module: ProbeModule, target: str, events: Iterable[Event], elapsed_s: float
+) -> list[Reading]:
     """Each agent's reading of ``module`` from the stream's events, in the stream's order of
-    agents (every chosen agent has one: ``probe_success 0`` when it measured nothing)."""
+    agents (every chosen agent has one: ``probe_success 0`` when it measured nothing).
+
+    ``elapsed_s``: how long the whole measurement took, the ``probe_duration_seconds`` of an
+    agent whose events do not say (a refused target, a job cut short).
+    """
     by_agent: dict[str, Reading] = {}
     fold = _FOLD[module.prober]
     for event in events:
@@ -96,6 +102,8 @@ def readings(module: ProbeModule, target: str, events: Iterable[Event]) -> list[
                 reading.set("probe_success", 0)
             else:
                 fold(module, target, reading, event)
+    for reading in by_agent.values():
+        reading.values.setdefault(("probe_duration_seconds", ()), elapsed_s)
     return list(by_agent.values())
 
 

@@ -92,6 +92,7 @@ def test_a_closed_port_and_a_policy_refusal_are_probe_success_0(tmp_path: Path) 
         # Loopback is served only to tokens with the private scope, as everywhere.
         assert private.status_code == 200
         assert one(values(private.text), "probe_success") == 0
+        assert one(values(private.text), "probe_duration_seconds") > 0  # as blackbox, always
 
     run(scenario())
 
