@@ -24,10 +24,11 @@ from cloudping.agent.admit import DEFAULT_MAX_RATE_PPS, AgentRules, parse_served
 from cloudping.agent.connect import Dial, HubSession, OnEvent, stay_connected
 from cloudping.agent.runtime import Agent
 from cloudping.commands import split_host_port
-from cloudping.errors import CloudpingError
+from cloudping.errors import CloudpingError, ListenError
 from cloudping.metrics import AgentMetrics
 from cloudping.probes.env import ProbeEnv
 from cloudping.serve.metrics import add_metrics_option, serve_metrics
+from cloudping.serve.tcp import bind_tcp
 from cloudping.transport.trust import HubTrust
 from cloudping.transport.ws import HubUrl, dial_hub_ws, parse_hub_url
 from cloudping.wire import AgentAttributes, Capability, Hello
@@ -219,7 +220,11 @@ def main(argv: Sequence[str]) -> int:
     except (ValueError, CloudpingError) as exc:
         sys.stderr.write(f"cloudping agent: {getattr(exc, 'message', exc)}\n")
         return EXIT_USAGE
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config))
+    except ListenError as exc:  # the only listener an agent has
+        sys.stderr.write(f"cloudping agent: {exc.message} (--metrics-listen HOST:PORT moves it)\n")
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -258,11 +263,17 @@ def dialler(config: AgentSettings) -> Dial:
 async def run_agent(config: AgentSettings) -> None:
     """The agent's life: one shared probe environment, jobs, the reconnect loop."""
     metrics = AgentMetrics()
-    async with (
-        ProbeEnv(agent=config.hello.name) as env,
-        Agent.running(env, config.rules, metrics) as agent,
-        AsyncExitStack() as stack,
-    ):
-        if config.metrics_listen is not None:
-            await stack.enter_async_context(serve_metrics(*config.metrics_listen, metrics.scrape))
-        await stay_connected(dialler(config), agent)
+    # Bound first: a taken port is one plain error, before anything starts.
+    sock = bind_tcp(*config.metrics_listen) if config.metrics_listen is not None else None
+    try:
+        async with (
+            ProbeEnv(agent=config.hello.name) as env,
+            Agent.running(env, config.rules, metrics) as agent,
+            AsyncExitStack() as stack,
+        ):
+            if sock is not None:
+                await stack.enter_async_context(serve_metrics(sock, metrics.scrape))
+            await stay_connected(dialler(config), agent)
+    finally:
+        if sock is not None:
+            sock.close()

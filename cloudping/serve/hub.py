@@ -396,10 +396,11 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    sock = None
+    sock = metrics_sock = None
     try:
-        # The API's socket first: a taken port fails before the hub starts anything.
+        # The sockets first: a taken port fails before the hub starts anything.
         sock = bind_tcp(api.host, api.port) if api is not None else None
+        metrics_sock = bind_tcp(*metrics_listen) if metrics_listen is not None else None
         store = settings.data_dir / STORE_FILE
         metrics = HubMetrics((store, store.with_name(f"{STORE_FILE}-wal")))
         # `up`'s in-process agent: its metrics are this process's too, after the hub's.
@@ -424,8 +425,8 @@ async def serve(
                 public_url=api.public_url if api is not None else None,
             )
             running = await stack.enter_async_context(running_channels(channels, context))
-            if metrics_listen is not None:
-                await stack.enter_async_context(serve_metrics(*metrics_listen, scrape))
+            if metrics_sock is not None:
+                await stack.enter_async_context(serve_metrics(metrics_sock, scrape))
             api_port = None
             if api is not None:
                 api_port = await stack.enter_async_context(
@@ -438,8 +439,9 @@ async def serve(
             print(text, file=out or sys.stdout, flush=True)
             await stop.wait()
     finally:
-        if sock is not None:
-            sock.close()  # when the hub failed before serving it
+        for bound in (sock, metrics_sock):
+            if bound is not None:
+                bound.close()  # when the hub failed before serving it (twice is harmless)
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     log.info("the hub has stopped")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from cloudping.metrics import Scrape, metrics_route
-from cloudping.serve.tcp import SHUTDOWN_TIMEOUT_S, QuietServer, bind_tcp
+from cloudping.serve.tcp import SHUTDOWN_TIMEOUT_S, QuietServer
 
 
 def add_metrics_option(p: argparse.ArgumentParser) -> None:
@@ -27,13 +28,13 @@ def add_metrics_option(p: argparse.ArgumentParser) -> None:
 
 
 @asynccontextmanager
-async def serve_metrics(host: str, port: int, scrape: Scrape) -> AsyncIterator[int]:
-    """Serve ``/metrics`` on ``host:port`` until the block ends; yields the bound port.
+async def serve_metrics(sock: socket.socket, scrape: Scrape) -> AsyncIterator[int]:
+    """Serve ``/metrics`` on ``sock`` until the block ends (then it is closed); yields the
+    bound port.
 
-    Raises:
-        ListenError: the address cannot be bound.
+    The caller binds the socket (:func:`~cloudping.serve.tcp.bind_tcp`) before anything
+    else starts, so a taken port is one plain error, not one of a task group's.
     """
-    sock = bind_tcp(host, port)
     app = Starlette(routes=[metrics_route(scrape)])
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S

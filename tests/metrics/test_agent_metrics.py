@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 
+import pytest
 from agent.twin import LIMITS, TwinLink, offer, run
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -12,6 +14,7 @@ from cloudping.agent.admit import AgentRules
 from cloudping.agent.runtime import Agent
 from cloudping.metrics import AgentMetrics
 from cloudping.probes.env import ProbeEnv
+from cloudping.serve import agent as cli
 
 from .promtool import promtool_problems
 
@@ -51,3 +54,18 @@ def test_jobs_packets_durations_and_limits_are_counted_from_real_jobs() -> None:
     assert value(text, "cloudping_agent_probe_duration_seconds_count", command="ping") == 2
     assert value(text, "cloudping_agent_limited_jobs_total", limit="max_rate_pps") == 1
     assert promtool_problems(text) == ""
+
+
+def test_an_agent_whose_metrics_port_is_taken_says_so_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = f"127.0.0.1:{taken.getsockname()[1]}"
+        argv = ["--hub", "127.0.0.1:9", "--name", "fra1", "--token", "t0k3n"]
+        argv += ["--hub-fingerprint", "AB:" * 31 + "AB", "--metrics-listen", busy]
+        assert cli.main(argv) == 2
+    said = capsys.readouterr().err
+    assert said == (
+        f"cloudping agent: cannot listen on tcp {busy}: address already in use "
+        "(--metrics-listen HOST:PORT moves it)\n"
+    )
