@@ -25,7 +25,6 @@ from cloudping.agent.connect import Dial, HubSession, OnEvent, stay_connected
 from cloudping.agent.runtime import Agent
 from cloudping.commands import split_host_port
 from cloudping.errors import CloudpingError, ListenError
-from cloudping.metrics import AgentMetrics
 from cloudping.probes.env import ProbeEnv
 from cloudping.serve.metrics import add_metrics_option, serve_metrics
 from cloudping.serve.tcp import bind_tcp
@@ -262,16 +261,21 @@ def dialler(config: AgentSettings) -> Dial:
 
 async def run_agent(config: AgentSettings) -> None:
     """The agent's life: one shared probe environment, jobs, the reconnect loop."""
-    metrics = AgentMetrics()
-    # Bound first: a taken port is one plain error, before anything starts.
-    sock = bind_tcp(*config.metrics_listen) if config.metrics_listen is not None else None
+    metrics, sock = None, None
+    if config.metrics_listen is not None:
+        # Only an agent that serves metrics counts them (and loads prometheus_client).
+        from cloudping.metrics import AgentMetrics  # noqa: PLC0415
+
+        metrics = AgentMetrics()
+        # Bound first: a taken port is one plain error, before anything starts.
+        sock = bind_tcp(*config.metrics_listen)
     try:
         async with (
             ProbeEnv(agent=config.hello.name) as env,
             Agent.running(env, config.rules, metrics) as agent,
             AsyncExitStack() as stack,
         ):
-            if sock is not None:
+            if metrics is not None and sock is not None:
                 await stack.enter_async_context(serve_metrics(sock, metrics.scrape))
             await stay_connected(dialler(config), agent)
     finally:

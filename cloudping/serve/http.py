@@ -30,7 +30,8 @@ from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
 from cloudping.hub.server import HubServer
 from cloudping.metrics import Scrape, metrics_route
 from cloudping.serve.protocol import bounded_protocol
-from cloudping.serve.tcp import SHUTDOWN_TIMEOUT_S, QuietServer, bind_tcp
+from cloudping.serve.quiet import SHUTDOWN_TIMEOUT_S, QuietServer
+from cloudping.serve.tcp import bind_tcp
 from cloudping.service import ApiSettings, CommandService
 
 

@@ -9,12 +9,10 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import uvicorn
-from starlette.applications import Starlette
-
-from cloudping.metrics import Scrape, metrics_route
-from cloudping.serve.tcp import SHUTDOWN_TIMEOUT_S, QuietServer
+if TYPE_CHECKING:
+    from cloudping.metrics import Scrape
 
 
 def add_metrics_option(p: argparse.ArgumentParser) -> None:
@@ -35,6 +33,14 @@ async def serve_metrics(sock: socket.socket, scrape: Scrape) -> AsyncIterator[in
     The caller binds the socket (:func:`~cloudping.serve.tcp.bind_tcp`) before anything
     else starts, so a taken port is one plain error, not one of a task group's.
     """
+    # Here, not at the top: an agent without --metrics-listen loads neither prometheus_client
+    # nor the web server (its start-up stays as it was).
+    import uvicorn  # noqa: PLC0415
+    from starlette.applications import Starlette  # noqa: PLC0415
+
+    from cloudping.metrics import metrics_route  # noqa: PLC0415
+    from cloudping.serve.quiet import SHUTDOWN_TIMEOUT_S, QuietServer  # noqa: PLC0415
+
     app = Starlette(routes=[metrics_route(scrape)])
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S

@@ -1,26 +1,12 @@
-"""A TCP listener for uvicorn, bound before it starts, and uvicorn without its signal
-handlers: shared by the API's server and the metrics' own (which an agent runs too, so this
-module imports nothing of the hub)."""
+"""A TCP listener for uvicorn, bound before it starts; shared by the API's server and the
+metrics' own (which an agent runs too, so this module imports nothing of the hub, nor
+uvicorn: see :mod:`cloudping.serve.quiet`)."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
-from collections.abc import Iterator
-
-import uvicorn
 
 from cloudping.errors import ListenError
-
-SHUTDOWN_TIMEOUT_S = 5
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn without its signal handlers (the hub process installs its own)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def bind_tcp(host: str, port: int) -> socket.socket:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import subprocess
+import sys
 
 import pytest
 from agent.twin import LIMITS, TwinLink, offer, run
@@ -69,3 +71,15 @@ def test_an_agent_whose_metrics_port_is_taken_says_so_and_exits_2(
         f"cloudping agent: cannot listen on tcp {busy}: address already in use "
         "(--metrics-listen HOST:PORT moves it)\n"
     )
+
+
+def test_an_agent_without_a_metrics_listener_loads_no_metrics_library_nor_web_server() -> None:
+    heavy = "('prometheus_client', 'uvicorn', 'starlette')"
+    probe = (
+        "import sys; from cloudping.serve import agent; "
+        f"print(sorted(m for m in {heavy} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
