@@ -26,14 +26,15 @@ from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, Cha
 from cloudping.channels.probe.command import probe_command
 from cloudping.channels.probe.exposition import exposition, readings
 from cloudping.channels.probe.modules import BUILTIN, ProbeModule
+from cloudping.commands import Command
 from cloudping.errors import CloudpingError
 from cloudping.events import Event
-from cloudping.service import token_caller
+from cloudping.service import Caller, token_caller
 
 PROBE_PATH = "/probe"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# Prometheus says how long it waits (RFC-less, but every scraper version sends it); a probe
-# past it is cut short, and what came so far is answered, as blackbox_exporter does.
+# Prometheus says in each scrape how long it waits; a probe past it is cut short, and what
+# came so far is answered, as blackbox_exporter does.
 SCRAPE_TIMEOUT_HEADER = "x-prometheus-scrape-timeout-seconds"
 # blackbox_exporter leaves this much of the scrape's time for the answer to travel.
 TIMEOUT_OFFSET_S = 0.5
@@ -60,6 +61,10 @@ class ProbeChannel:
         return idle()
 
     async def _probe(self, request: Request) -> Response:
+        try:
+            caller = self._caller(request)  # first: nothing is said to a caller without one
+        except CloudpingError as exc:
+            return error_response(exc)
         params = request.query_params
         name, target = params.get("module", "http_2xx"), params.get("target", "")
         module = self._modules.get(name)
@@ -70,31 +75,35 @@ class ProbeChannel:
             return PlainTextResponse("Target parameter is missing", status_code=400)
         started = time.perf_counter()
         try:
-            events = await self._run(request, module, target, params.get("from") or None)
+            command = probe_command(module, target, params.get("from") or None)
+            events = await self._run(request, caller, command)
         except CloudpingError as exc:
             return error_response(exc)
         found = readings(module, target, events, time.perf_counter() - started)
         return Response(exposition(found), media_type=CONTENT_TYPE)
 
-    async def _run(
-        self, request: Request, module: ProbeModule, target: str, selector: str | None
-    ) -> list[Event]:
+    def _caller(self, request: Request) -> Caller:
+        """Who scrapes: the subject of an ``api`` token, counted under channel ``probe``.
+
+        Raises:
+            AuthError: no, bad, expired or revoked token (401).
+        """
+        settings = self._context.service.settings
+        token = bearer_token(request.headers.get("authorization"))
+        principal = self._context.tokens.verify(token, "api", settings.clock())
+        return token_caller(principal.subject, principal.scopes, settings, channel="probe")
+
+    async def _run(self, request: Request, caller: Caller, command: Command) -> list[Event]:
         """The events of the probe's measurement, up to the scrape's deadline.
 
         Raises:
-            CloudpingError: before any event: a bad or missing token, a target that does not
-                fit the module, the quotas, no agent matched.
+            CloudpingError: before any event: ``scope_missing``, ``quota_exceeded``,
+                ``no_agent_matched``.
         """
-        service = self._context.service
-        settings = service.settings
-        token = bearer_token(request.headers.get("authorization"))
-        principal = self._context.tokens.verify(token, "api", settings.clock())
-        caller = token_caller(principal.subject, principal.scopes, settings, channel="probe")
-        command = probe_command(module, target, selector)
         events: list[Event] = []
         try:
             async with asyncio.timeout(_deadline(request)):
-                await service.run(caller, command, events.append)
+                await self._context.service.run(caller, command, events.append)
         except TimeoutError:
             pass  # cancelled with the deadline: the agents that answered in time count
         return events

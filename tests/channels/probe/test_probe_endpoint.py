@@ -139,6 +139,7 @@ def test_tokens_modules_targets_and_quotas_are_checked_before_anything_runs(
     async def scenario() -> None:
         async with running_hub(tmp_path, quota=Quota(2, 10)) as hub:
             anonymous = await probe(hub, None, module="icmp", target="127.0.0.1")
+            anonymous_unknown = await probe(hub, None, module="ssh_banner", target="127.0.0.1")
             reader = await probe(hub, "reader", module="icmp", target="127.0.0.1")
             unknown = await probe(hub, "prober", module="ssh_banner", target="127.0.0.1")
             missing = await probe(hub, "prober", module="icmp")
@@ -146,7 +147,7 @@ def test_tokens_modules_targets_and_quotas_are_checked_before_anything_runs(
             first = await probe(hub, "prober", module="icmp", target="127.0.0.1")
             second = await probe(hub, "prober", module="icmp", target="127.0.0.1")
             third = await probe(hub, "prober", module="icmp", target="127.0.0.1")
-        assert anonymous.status_code == 401
+        assert anonymous.status_code == anonymous_unknown.status_code == 401
         assert reader.status_code == 403
         assert reader.json()["error"]["code"] == "scope_missing"
         assert (unknown.status_code, unknown.text) == (400, "Unknown module 'ssh_banner'")
