@@ -206,6 +206,8 @@ def test_prometheus_scrapes_the_hub_an_agent_and_probe_per_agent(
 def test_promtool_accepts_what_the_hub_and_an_agent_serve(deployment: MetricsLabHub) -> None:
     hub = deployment
     admin = issue_token(hub.data_dir, "ops", "api", "admin")
+    target = hub.lab.addr("target", 4)
+    assert hub_get(hub, probe_url("icmp", target, "a1"), hub.api_token)[0] == 200  # a job ran
     status, hub_text = hub_get(hub, f"http://127.0.0.1:{API_PORT}/metrics", admin)
     assert status == 200
     agent_url = f"http://{hub.lab.addr('agent', 4)}:{AGENT_METRICS_PORT}/metrics"
