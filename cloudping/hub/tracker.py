@@ -40,11 +40,12 @@ _HUB_ONLY = frozenset({"measurement", "end"})
 @dataclass(frozen=True, slots=True)
 class Reported:
     """An event an agent sent for one of its jobs, still in its JSON form, and when the hub
-    received it (on the loop's clock: the stream's lag behind the agents is measured from it)."""
+    received it (on the loop's clock: the stream's lag behind the agents is measured from it;
+    None: not measured)."""
 
     job_id: str
     event: Mapping[str, Any]
-    received: float
+    received: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +219,9 @@ class MeasurementRun:
         elif item.job_id not in self.open:
             return  # a late word about a job already over (after a cancel, a timeout)
         elif isinstance(item, Reported):
-            self._context.observer.event_lag(asyncio.get_running_loop().time() - item.received)
+            if item.received is not None:
+                lag = asyncio.get_running_loop().time() - item.received
+                self._context.observer.event_lag(lag)
             self._write(self._checked(item))
         elif isinstance(item, Ended):
             self.open.discard(item.job_id)
