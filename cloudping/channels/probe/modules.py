@@ -88,7 +88,7 @@ BUILTIN: dict[str, ProbeModule] = {
     )
 }
 
-# What each prober's table may hold: blackbox's key -> (our field, how to read it).
+# The keys each prober's table may hold, by blackbox_exporter's names.
 _COMMON = {"prober", "timeout"}
 _PROBER_KEYS: dict[Prober, frozenset[str]] = {
     "http": frozenset({"method", "valid_status_codes", "preferred_ip_protocol"}),
