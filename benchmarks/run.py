@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, mcp, settings, web, routes), default all.
+hub, scale, mcp, settings, web, routes, probe), default all.
 """
 
 from __future__ import annotations
@@ -21,7 +21,20 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, hub, mcp, path, ping_rtt, routes, scale, scan, settings, web  # noqa: E402
+from benchmarks import (  # noqa: E402
+    dns,
+    http,
+    hub,
+    mcp,
+    path,
+    ping_rtt,
+    probe,
+    routes,
+    scale,
+    scan,
+    settings,
+    web,
+)
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
@@ -36,6 +49,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "settings": [settings.parse_table, settings.log_table],
     "web": [web.bench],
     "routes": [routes.bench],
+    "probe": [probe.bench],
 }
 
 

@@ -77,6 +77,12 @@ def test_a_channel_reaches_the_hub_only_through_the_service(channel: str) -> Non
     assert offences(f"channels/{channel}", lambda m: not under(m, BELOW_THE_SERVICE)) == []
 
 
+@pytest.mark.parametrize("folder", ["hub", "agent"])
+def test_the_hub_and_the_agent_tell_an_observer_and_import_no_metrics(folder: str) -> None:
+    metrics = ("cloudping.metrics", "prometheus_client")
+    assert offences(folder, lambda module: not under(module, metrics)) == []
+
+
 def test_the_http_edge_in_front_of_the_channels_reaches_no_hub_either() -> None:
     assert offences("edge", lambda m: not under(m, BELOW_THE_SERVICE)) == []
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cloudping.agent.admit import AgentRules, LimitExceededError, admit, job_policy
+from cloudping.agent.observer import AgentObserver, QuietAgentObserver, packets_of
 from cloudping.errors import CloudpingError
 from cloudping.events import ErrorEvent, Event
 from cloudping.probes.env import ProbeEnv
@@ -57,6 +58,7 @@ class _Job:
 
     hub: HubSender
     offer: JobOffer
+    started: float  # on the loop's clock, for the probe's duration
     status: JobStatus = "completed"
     cancelled: bool = False  # asked to stop (a probe that swallowed it still ends cancelled)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -65,25 +67,40 @@ class _Job:
     def job_id(self) -> str:
         return self.offer.job_id
 
+    @property
+    def command(self) -> str:
+        """The command's name as offered (the metrics bound it to the known ones)."""
+        return str(self.offer.command.get("command", ""))
+
 
 class Agent:
     """Runs offered jobs on a shared :class:`ProbeEnv` (one ICMP socket per family for all).
 
     Build it with :meth:`running`; pass the instance as ``dial_hub``'s ``on_event``.
+    ``observer`` is told how jobs end, for the metrics.
     """
 
-    def __init__(self, env: ProbeEnv, rules: AgentRules, tasks: asyncio.TaskGroup) -> None:
+    def __init__(
+        self,
+        env: ProbeEnv,
+        rules: AgentRules,
+        tasks: asyncio.TaskGroup,
+        observer: AgentObserver | None = None,
+    ) -> None:
         self.env, self.rules = env, rules
         self._tasks = tasks
+        self._observer: AgentObserver = observer or QuietAgentObserver()
         self._jobs: dict[tuple[HubSender, str], _Job] = {}
         self._gone: set[HubSender] = set()  # hubs whose connection ended: nothing more to send
 
     @classmethod
     @asynccontextmanager
-    async def running(cls, env: ProbeEnv, rules: AgentRules) -> AsyncIterator[Agent]:
+    async def running(
+        cls, env: ProbeEnv, rules: AgentRules, observer: AgentObserver | None = None
+    ) -> AsyncIterator[Agent]:
         """An agent whose jobs are cancelled (and ended) when the block ends."""
         async with asyncio.TaskGroup() as tasks:
-            agent = cls(env, rules, tasks)
+            agent = cls(env, rules, tasks, observer)
             try:
                 yield agent
             finally:
@@ -128,7 +145,7 @@ class Agent:
         if key in self._jobs:  # the wire layer refuses a reused id; a twin might not
             log.warning("job %s is already running: offer ignored", offer.job_id)
             return
-        job = self._jobs[key] = _Job(hub, offer)
+        job = self._jobs[key] = _Job(hub, offer, asyncio.get_running_loop().time())
         log.info(
             "job %s started: %s",
             offer.job_id,
@@ -152,6 +169,8 @@ class Agent:
         try:
             await self._probe(job)
         except CloudpingError as exc:
+            if isinstance(exc, LimitExceededError):
+                self._observer.limited(str(exc.fields.get("limit")))
             self._emit(job, ErrorEvent.of(exc, agent=self.env.agent))
         except Exception as exc:  # a bug: say so in the stream, keep the traceback in the log
             log.exception("job %s failed", job.job_id)
@@ -190,6 +209,8 @@ class Agent:
     def _emit(self, job: _Job, event: Event) -> None:
         if isinstance(event, ErrorEvent):
             job.status = "failed"
+        elif (counted := packets_of(event)) is not None:
+            self._observer.packets(job.command, *counted)
         self._send(job.hub, job_event(job.job_id, event))
 
     def _ended(self, job: _Job, task: asyncio.Task[None]) -> None:
@@ -202,6 +223,8 @@ class Agent:
         del self._jobs[(job.hub, job.job_id)]
         context = self._context(job.job_id) | {"status": status}
         log.info("job %s ended: %s", job.job_id, status, extra=context)
+        seconds = asyncio.get_running_loop().time() - job.started
+        self._observer.job_ended(job.command, status, seconds)
         self._send(job.hub, JobEnd(job_id=job.job_id, status=status))
         self._forget_if_idle(job.hub)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudping import __version__
 from cloudping.agent.admit import AgentRules
+from cloudping.agent.observer import AgentObserver
 from cloudping.agent.runtime import Agent
 from cloudping.errors import CloudpingError
 from cloudping.hub.measurements import Hub
@@ -82,15 +83,20 @@ class LocalAgentBridge:
 
 @asynccontextmanager
 async def local_agent(
-    hub: Hub, registry: AgentRegistry, settings: LocalAgentSettings, now: float
+    hub: Hub,
+    registry: AgentRegistry,
+    settings: LocalAgentSettings,
+    now: float,
+    observer: AgentObserver | None = None,
 ) -> AsyncIterator[LocalAgentBridge]:
-    """Run the in-process agent, registered as ``local``, until the block ends.
+    """Run the in-process agent, registered as ``local``, until the block ends; its jobs
+    are told to ``observer`` (the metrics).
 
     Leaving stops its jobs (each sends its end) and unregisters it.
     """
     async with (
         ProbeEnv(agent=LOCAL_AGENT) as env,
-        Agent.running(env, settings.rules) as agent,
+        Agent.running(env, settings.rules, observer) as agent,
     ):
         handle = LocalAgentBridge(hub, agent)
         await registry.register(LOCAL_AGENT, LOCAL_AGENT, settings.attributes, handle, now)

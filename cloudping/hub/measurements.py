@@ -20,6 +20,7 @@ from typing import Any, Self
 from cloudping.commands import Command, targets_of
 from cloudping.events import Emit
 from cloudping.hub.jobs import plan_jobs
+from cloudping.hub.observer import HubObserver, QuietHubObserver
 from cloudping.hub.overdue import OVERDUE_SLACK
 from cloudping.hub.registry import AgentHandle, AgentRegistry
 from cloudping.hub.selection import choose_agents
@@ -77,6 +78,7 @@ class Hub:
         clock: POSIX seconds (``time.time``); tests pass a fake.
         new_id: measurement ids; tests pass a counter.
         rng: the shuffle behind agent choice; tests pass ``random.Random(seed)``.
+        observer: told what happens, for the metrics (default: nobody).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Hub:
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = new_measurement_id,
         rng: random.Random | None = None,
+        observer: HubObserver | None = None,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -95,6 +98,7 @@ class Hub:
         self._clock = clock
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 (spreads load; nothing secret)
+        self.observer: HubObserver = observer or QuietHubObserver()
         self._group: asyncio.TaskGroup | None = None
         self._routes: dict[str, MeasurementRun] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -185,6 +189,12 @@ class Hub:
         for run in list(self._runs.values()):
             run.inbox.put_nowait(Cancelled(reason))
 
+    def handles_at_work(self) -> frozenset[AgentHandle]:
+        """The agents (their handles) with a job open now."""
+        return frozenset(
+            run.handle_of(job_id) for run in self._runs.values() for job_id in run.open
+        )
+
     def owner(self, measurement_id: str) -> str | None:
         """The subject of a measurement running here (``None``: not running here)."""
         run = self._runs.get(measurement_id)
@@ -201,7 +211,8 @@ class Hub:
 
     def job_event(self, handle: AgentHandle, job_id: str, event: Mapping[str, Any]) -> None:
         """An agent sent an event of one of its jobs (a ``JobEvent``'s ``event``)."""
-        self._route(handle, job_id, Reported(job_id, event))
+        received = asyncio.get_running_loop().time()
+        self._route(handle, job_id, Reported(job_id, event, received))
 
     def job_end(self, handle: AgentHandle, job_id: str, status: JobStatus) -> None:
         """An agent ended a job (``JobEnd``)."""
@@ -249,6 +260,7 @@ class Hub:
             limits,
             self.settings.deadline_s,
             self.settings.overdue_slack_s,
+            self.observer,
         )
         return MeasurementRun(
             measurement_id,
@@ -267,6 +279,7 @@ class Hub:
         self._runs[run.id] = run
         self._routes.update(dict.fromkeys(run.jobs, run))
         task = self._group.create_task(run.execute(), name=f"measurement {run.id}")
+        self.observer.measurement_started(run.command.command)
         self._tasks[run.id] = task
         task.add_done_callback(lambda _: self._forget(run))
         return task

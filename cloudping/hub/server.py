@@ -27,12 +27,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from cloudping.agent.observer import AgentObserver
 from cloudping.auth import DEFAULT_ISSUER, TokenService, data_dir_tokens
 from cloudping.datafiles import private_dir
 from cloudping.hub.agentdoor import AgentDoor, Liveness
 from cloudping.hub.certfile import CERT_FILE, KEY_FILE, hub_certificate
 from cloudping.hub.local import LocalAgentBridge, LocalAgentSettings, local_agent
 from cloudping.hub.measurements import Hub, HubSettings
+from cloudping.hub.observer import HubObserver
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
@@ -92,13 +94,22 @@ class HubServer:
     Args:
         settings: see :class:`HubServerSettings`.
         clock: POSIX seconds (token expiry, timestamps); tests may pass a fake.
+        observer: told what the hub does, for the metrics (default: nobody).
+        local_observer: told what the in-process ``local`` agent does, when there is one.
     """
 
     def __init__(
-        self, settings: HubServerSettings, *, clock: Callable[[], float] = time.time
+        self,
+        settings: HubServerSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        observer: HubObserver | None = None,
+        local_observer: AgentObserver | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
+        self._observer = observer
+        self._local_observer = local_observer
         self._stack: AsyncExitStack | None = None
         self.registry = MemoryRegistry()
         self._store: SqliteStore | None = None
@@ -176,7 +187,13 @@ class HubServer:
                 "%d measurements left running by a crash marked interrupted", len(interrupted)
             )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
-        hub = Hub(self.registry, self._store, settings=settings.hub, clock=self._clock)
+        hub = Hub(
+            self.registry,
+            self._store,
+            settings=settings.hub,
+            clock=self._clock,
+            observer=self._observer,
+        )
         self.door = AgentDoor(
             hub, self.registry, self.tokens, liveness=settings.liveness, clock=self._clock
         )
@@ -187,7 +204,9 @@ class HubServer:
         await self._listen(stack, self.door)
         if settings.local_agent is not None:
             self.local = await stack.enter_async_context(
-                local_agent(hub, self.registry, settings.local_agent, self._clock())
+                local_agent(
+                    hub, self.registry, settings.local_agent, self._clock(), self._local_observer
+                )
             )
         self._hub = await stack.enter_async_context(hub)
 

@@ -25,6 +25,7 @@ from cloudping.events import Emit, ErrorEvent, Event, from_dict, to_dict
 from cloudping.events.frame import StreamFrame
 from cloudping.events.status import FINAL_OF_END
 from cloudping.hub.jobs import JobPlan
+from cloudping.hub.observer import HubObserver, QuietHubObserver
 from cloudping.hub.overdue import OVERDUE_SLACK, next_due, overdue_at, overdue_jobs
 from cloudping.hub.registry import AgentHandle
 from cloudping.store.base import MeasurementStore
@@ -38,10 +39,13 @@ _HUB_ONLY = frozenset({"measurement", "end"})
 
 @dataclass(frozen=True, slots=True)
 class Reported:
-    """An event an agent sent for one of its jobs, still in its JSON form."""
+    """An event an agent sent for one of its jobs, still in its JSON form, and when the hub
+    received it (on the loop's clock: the stream's lag behind the agents is measured from it;
+    None: not measured)."""
 
     job_id: str
     event: Mapping[str, Any]
+    received: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ class RunContext:
     limits: JobLimits
     deadline_s: float
     overdue_slack_s: float = OVERDUE_SLACK
+    observer: HubObserver = dataclasses.field(default_factory=QuietHubObserver)
 
 
 class MeasurementRun:
@@ -224,9 +229,13 @@ class MeasurementRun:
         elif item.job_id not in self.open:
             return  # a late word about a job already over (after a cancel, a timeout)
         elif isinstance(item, Reported):
+            if item.received is not None:
+                lag = asyncio.get_running_loop().time() - item.received
+                self._context.observer.event_lag(lag)
             self._write(self._checked(item))
         elif isinstance(item, Ended):
             self.open.discard(item.job_id)
+            self._context.observer.job_ended(item.status)
         else:
             self._fail(item.job_id, item.code, item.message, item.reason)
 
@@ -245,6 +254,7 @@ class MeasurementRun:
 
     def _fail(self, job_id: str, code: str, message: str, reason: LostReason | None = None) -> None:
         self.open.discard(job_id)
+        self._context.observer.job_ended(code)
         job = self.jobs[job_id]
         error = ErrorEvent(
             code=code, message=message, agent=job.agent, target=job.target, reason=reason
@@ -269,6 +279,7 @@ class MeasurementRun:
     def _cancel(self, reason: str) -> None:
         for job_id in self.open_jobs():
             self._tell_cancel(job_id, reason)
+            self._context.observer.job_ended("cancelled")
         self.open.clear()
         self._frame.cancel()
 
@@ -290,7 +301,11 @@ class MeasurementRun:
         The caller gets ``end`` before the store does; the wait is not cancelled with the
         run (:meth:`MeasurementWriter.drain`), so a cancelled run is still stored whole.
         """
-        self._write(self._frame.ending(self._context.clock()))
+        ending = self._frame.ending(self._context.clock())
+        self._write(ending)
+        self._context.observer.measurement_ended(
+            self.command.command, ending.status, ending.duration_ms / 1000
+        )
         status = FINAL_OF_END[self._frame.status]
         log.info(
             "measurement %s ended: %s",
@@ -308,6 +323,8 @@ class MeasurementRun:
     def _write(self, event: Event) -> None:
         """Queue the event for the store with the next ``seq`` and hand it to the caller."""
         self._frame.saw(event)
+        if isinstance(event, ErrorEvent) and event.code == "policy_denied":
+            self._context.observer.refused("policy")
         stored = to_dict(event)
         if event.type == "summary":
             self._summaries.append(stored)

@@ -15,7 +15,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +24,10 @@ from cloudping.agent.admit import DEFAULT_MAX_RATE_PPS, AgentRules, parse_served
 from cloudping.agent.connect import Dial, HubSession, OnEvent, stay_connected
 from cloudping.agent.runtime import Agent
 from cloudping.commands import split_host_port
-from cloudping.errors import CloudpingError
+from cloudping.errors import CloudpingError, ListenError
 from cloudping.probes.env import ProbeEnv
+from cloudping.serve.metrics import add_metrics_option, serve_metrics
+from cloudping.serve.tcp import bind_tcp
 from cloudping.settings import configure_logging, load_settings
 from cloudping.transport.trust import HubTrust
 from cloudping.transport.ws import HubUrl, dial_hub_ws, parse_hub_url
@@ -78,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="PPS",
         help=f"most packets per second of one job (default {DEFAULT_MAX_RATE_PPS})",
     )
+    add_metrics_option(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log connections and jobs")
     return p
 
@@ -142,6 +145,7 @@ class AgentSettings:
     hello: Hello
     rules: AgentRules
     ws: HubUrl | None = None  # dial this WebSocket URL rather than QUIC at host:port
+    metrics_listen: tuple[str, int] | None = None  # serve /metrics there (no token)
 
 
 def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSettings:
@@ -175,7 +179,14 @@ def settings(args: argparse.Namespace, caps: tuple[Capability, ...]) -> AgentSet
         trust = HubTrust.from_ca_file(args.hub_ca)
     hello = Hello(name=args.name, token=agent_token(args), attributes=attributes)
     rules = AgentRules(served=served, max_rate_pps=args.max_rate)
-    return AgentSettings(host=host, port=port, trust=trust, hello=hello, rules=rules, ws=ws)
+    metrics = None
+    if args.metrics_listen is not None:
+        metrics = split_host_port(args.metrics_listen, default_port=0)
+        if metrics[1] == 0:
+            raise ValueError(f"--metrics-listen {args.metrics_listen!r} needs a port: HOST:PORT")
+    return AgentSettings(
+        host=host, port=port, trust=trust, hello=hello, rules=rules, ws=ws, metrics_listen=metrics
+    )
 
 
 def agent_token(args: argparse.Namespace) -> str:
@@ -206,7 +217,11 @@ def main(argv: Sequence[str]) -> int:
     except (ValueError, CloudpingError) as exc:
         sys.stderr.write(f"cloudping agent: {getattr(exc, 'message', exc)}\n")
         return EXIT_USAGE
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config))
+    except ListenError as exc:  # the only listener an agent has
+        sys.stderr.write(f"cloudping agent: {exc.message} (--metrics-listen HOST:PORT moves it)\n")
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -244,8 +259,23 @@ def dialler(config: AgentSettings) -> Dial:
 
 async def run_agent(config: AgentSettings) -> None:
     """The agent's life: one shared probe environment, jobs, the reconnect loop."""
-    async with (
-        ProbeEnv(agent=config.hello.name) as env,
-        Agent.running(env, config.rules) as agent,
-    ):
-        await stay_connected(dialler(config), agent)
+    metrics, sock = None, None
+    if config.metrics_listen is not None:
+        # Only an agent that serves metrics counts them (and loads prometheus_client).
+        from cloudping.metrics import AgentMetrics  # noqa: PLC0415
+
+        metrics = AgentMetrics()
+        # Bound first: a taken port is one plain error, before anything starts.
+        sock = bind_tcp(*config.metrics_listen)
+    try:
+        async with (
+            ProbeEnv(agent=config.hello.name) as env,
+            Agent.running(env, config.rules, metrics) as agent,
+            AsyncExitStack() as stack,
+        ):
+            if metrics is not None and sock is not None:
+                await stack.enter_async_context(serve_metrics(sock, metrics.scrape))
+            await stay_connected(dialler(config), agent)
+    finally:
+        if sock is not None:
+            sock.close()

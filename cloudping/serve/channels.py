@@ -10,10 +10,10 @@ import argparse
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from cloudping.channels import signin, web
+from cloudping.channels import probe, signin, web
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
 
-KINDS: tuple[ChannelKind, ...] = (signin.KIND, web.KIND)
+KINDS: tuple[ChannelKind, ...] = (signin.KIND, probe.KIND, web.KIND)
 
 
 def add_channel_options(p: argparse.ArgumentParser, kinds: Sequence[ChannelKind] = KINDS) -> None:

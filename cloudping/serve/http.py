@@ -13,10 +13,9 @@ server bounds what a client may hold: ``max_connections`` and a deadline on requ
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import socket
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -29,13 +28,13 @@ from cloudping.channels.api import app
 from cloudping.channels.mcp import MCP_PATH, McpSettings, mcp_endpoint
 from cloudping.channels.plug import Channel
 from cloudping.edge import HttpGuard, HttpSettings, RoutePolicies, host_rules
-from cloudping.errors import ListenError
 from cloudping.hub.server import HubServer
+from cloudping.metrics import Scrape, metrics_route
 from cloudping.routes.lookup import RouteStore
 from cloudping.serve.protocol import bounded_protocol
+from cloudping.serve.quiet import SHUTDOWN_TIMEOUT_S, QuietServer
+from cloudping.serve.tcp import bind_tcp
 from cloudping.service import ApiSettings, CommandService
-
-SHUTDOWN_TIMEOUT_S = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,41 +52,13 @@ class ApiListen:
     """Where people reach the hub (``--public-url``), for links channels write."""
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers (the hub process installs its own)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def bind_tcp(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port``.
-
-    Raises:
-        ListenError: the address is taken, not this machine's, or a privileged port.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: accepted sockets inherit the protocol number, and asyncio turns
-    # Nagle off (TCP_NODELAY) only on sockets that say TCP. With Nagle on, each streamed
-    # event line after the headers waited for the client's delayed ACK: ~40 ms per call.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError as exc:
-        sock.close()
-        raise ListenError.from_os(exc, "tcp", host, port) from exc
-    return sock
-
-
 def hub_app(
     server: HubServer,
     listen: ApiListen,
     service: CommandService | None = None,
     channels: Sequence[Channel] = (),
+    *,
+    scrape: Scrape | None = None,
 ) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off, and the routes of the
     channels running in the hub process in front, behind the guard; the app's lifespan runs
@@ -96,6 +67,7 @@ def hub_app(
     Args:
         service: the command service the hub's other channels share (default: a new one,
             answering ``route`` from the data directory's route store).
+        scrape: the hub's metrics, served at ``/metrics`` to admin tokens.
     """
     service = service or CommandService(
         server.hub, server.store, listen.settings, routes=RouteStore(server.settings.data_dir)
@@ -111,6 +83,8 @@ def hub_app(
     policies = dataclasses.replace(listen.policies, routes=declared + listen.policies.routes)
     guard = [Middleware(HttpGuard, rules=rules, policies=policies)]
     routes: list[BaseRoute] = [route for channel in channels for route in channel.routes()]
+    if scrape is not None:
+        routes.append(metrics_route(scrape, server.tokens, listen.settings.clock))
     routes.append(Mount("/", api))
     if not listen.mcp.enabled:
         return Starlette(routes=routes, middleware=guard)
@@ -132,14 +106,16 @@ async def serve_api(
     sock: socket.socket | None = None,
     service: CommandService | None = None,
     channels: Sequence[Channel] = (),
+    *,
+    scrape: Scrape | None = None,
 ) -> AsyncIterator[int]:
     """Serve the API of ``server`` on ``listen`` until the block ends; yields the bound port.
 
     Args:
         sock: the socket of ``listen``, when bound already (see :func:`bind_tcp`).
-        service, channels: see :func:`hub_app`.
+        service, channels, scrape: see :func:`hub_app`.
     """
-    application = hub_app(server, listen, service, channels)
+    application = hub_app(server, listen, service, channels, scrape=scrape)
     config = uvicorn.Config(
         application,
         log_level="warning",
@@ -151,7 +127,7 @@ async def serve_api(
         # exactly max_connections be served.
         limit_concurrency=listen.http.max_connections + 1,
     )
-    web = _Server(config)
+    web = QuietServer(config)
     sock = sock or bind_tcp(listen.host, listen.port)
     task = asyncio.create_task(web.serve(sockets=[sock]))
     try:

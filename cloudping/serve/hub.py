@@ -29,15 +29,19 @@ from cloudping.edge import HttpSettings
 from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
-from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.hub.server import STORE_FILE, HubServer, HubServerSettings
+from cloudping.metrics import AgentMetrics
+from cloudping.metrics.hub import HubMetrics
 from cloudping.routes.fetcher import fetching
 from cloudping.routes.lookup import RouteStore
 from cloudping.routes.schedule import FetchPlan
 from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
-from cloudping.serve.http import ApiListen, bind_tcp, serve_api
+from cloudping.serve.http import ApiListen, serve_api
+from cloudping.serve.metrics import add_metrics_option, serve_metrics
 from cloudping.serve.routes import add_route_options, fetch_plan
+from cloudping.serve.tcp import bind_tcp
 from cloudping.service import ApiSettings, CommandService
 from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
@@ -123,6 +127,7 @@ def parser() -> argparse.ArgumentParser:
         "(default %(default)g)",
     )
     add_route_options(p)
+    add_metrics_option(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
@@ -247,11 +252,19 @@ def main(argv: Sequence[str]) -> int:
         settings, api = configure(args)
         channels = configure_channels(args)
         plan = fetch_plan(args)
+        metrics = metrics_address(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    service = serve(settings, api=api, channels=channels, routes=plan)
-    return run_service("cloudping hub", service, listeners(settings, api))
+    service = serve(settings, api=api, channels=channels, routes=plan, metrics_listen=metrics)
+    return run_service("cloudping hub", service, listeners(settings, api, metrics))
+
+
+def metrics_address(args: argparse.Namespace) -> tuple[str, int] | None:
+    """``--metrics-listen`` as (host, port), if given (``ValueError`` when malformed)."""
+    if args.metrics_listen is None:
+        return None
+    return listen_address(args.metrics_listen, "--metrics-listen")
 
 
 def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | None]:
@@ -313,10 +326,16 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
     return next((option for option, set_ in given.items() if set_), None)
 
 
-def listeners(settings: HubServerSettings, api: ApiListen | None) -> dict[Listener, str]:
+def listeners(
+    settings: HubServerSettings,
+    api: ApiListen | None,
+    metrics: tuple[str, int] | None = None,
+) -> dict[Listener, str]:
     """What each listening address serves and the option that moves it, by (protocol, host,
     port) as given."""
     found = {("udp", settings.agent_host, settings.agent_port): "agents (QUIC): --agent-listen"}
+    if metrics is not None:
+        found[("tcp", *metrics)] = "the metrics: --metrics-listen"
     if settings.agent_ws is not None:
         found[("tcp", *settings.agent_ws)] = "agents (WebSocket): --agent-ws-listen"
     if api is not None:
@@ -357,6 +376,7 @@ async def serve(
     greeting: Callable[[HubServer, int | None], str] | None = None,
     channels: Sequence[ChannelFactory] = (),
     routes: FetchPlan | None = None,
+    metrics_listen: tuple[str, int] | None = None,
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
 
@@ -374,16 +394,31 @@ async def serve(
         channels: the channels to run in the process (Telegram, email, the web page), on the
             API's command service.
         routes: the route sources to fetch on a schedule (default: none).
+        metrics_listen: also serve ``/metrics`` there without a token (on the API's
+            listener it always is, for admin tokens).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    sock = None
+    sock = metrics_sock = None
     try:
-        # The API's socket first: a taken port fails before the hub starts anything.
+        # The sockets first: a taken port fails before the hub starts anything.
         sock = bind_tcp(api.host, api.port) if api is not None else None
-        async with HubServer(settings) as server, AsyncExitStack() as stack:
+        metrics_sock = bind_tcp(*metrics_listen) if metrics_listen is not None else None
+        store = settings.data_dir / STORE_FILE
+        metrics = HubMetrics((store, store.with_name(f"{STORE_FILE}-wal")))
+        # `up`'s in-process agent: its metrics are this process's too, after the hub's.
+        local = AgentMetrics() if settings.local_agent is not None else None
+        async with (
+            HubServer(settings, observer=metrics, local_observer=local) as server,
+            AsyncExitStack() as stack,
+        ):
+
+            async def scrape() -> bytes:
+                text = await metrics.scrape(server.hub)
+                return text + (await local.scrape() if local is not None else b"")
+
             await stack.enter_async_context(fetching(settings.data_dir, routes or FetchPlan()))
             service = CommandService(
                 server.hub,
@@ -399,10 +434,12 @@ async def serve(
                 public_url=api.public_url if api is not None else None,
             )
             running = await stack.enter_async_context(running_channels(channels, context))
+            if metrics_sock is not None:
+                await stack.enter_async_context(serve_metrics(metrics_sock, scrape))
             api_port = None
             if api is not None:
                 api_port = await stack.enter_async_context(
-                    serve_api(server, api, sock, service, running)
+                    serve_api(server, api, sock, service, running, scrape=scrape)
                 )
             if greeting is not None:
                 text = greeting(server, api_port)
@@ -411,8 +448,9 @@ async def serve(
             print(text, file=out or sys.stdout, flush=True)
             await stop.wait()
     finally:
-        if sock is not None:
-            sock.close()  # when the hub failed before serving it
+        for bound in (sock, metrics_sock):
+            if bound is not None:
+                bound.close()  # when the hub failed before serving it (twice is harmless)
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     log.info("the hub has stopped")

@@ -39,10 +39,12 @@ from cloudping.serve.hub import (
     http_settings,
     listen_address,
     listeners,
+    metrics_address,
     run_service,
     serve,
     welcome,
 )
+from cloudping.serve.metrics import add_metrics_option
 from cloudping.serve.routes import add_route_options, fetch_plan
 from cloudping.service import ApiSettings
 from cloudping.settings import configure_logging, load_settings
@@ -98,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
+    add_metrics_option(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     add_route_options(p)
@@ -118,6 +121,7 @@ def main(argv: Sequence[str]) -> int:
         http = http_settings(args)
         channels = configure_channels(args)
         plan = fetch_plan(args)
+        metrics = metrics_address(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -145,8 +149,15 @@ def main(argv: Sequence[str]) -> int:
     def greeting(server: HubServer, bound: int | None) -> str:
         return next_steps(server, api_url(host, bound or port), admin)
 
-    service = serve(settings, api=api, greeting=greeting, channels=channels, routes=plan)
-    return run_service("cloudping up", service, listeners(settings, api))
+    service = serve(
+        settings,
+        api=api,
+        greeting=greeting,
+        channels=channels,
+        routes=plan,
+        metrics_listen=metrics,
+    )
+    return run_service("cloudping up", service, listeners(settings, api, metrics))
 
 
 def next_steps(server: HubServer, url: str, admin: AdminToken) -> str:

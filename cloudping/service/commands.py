@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cloudping.commands import Command, RouteCommand
@@ -59,8 +60,9 @@ class CommandService:
             CloudpingError: before any event: ``scope_missing`` (no ``measure`` scope),
                 ``quota_exceeded``, ``no_agent_matched``, ``not_a_measurement``.
         """
-        await self._admit(caller, command)
-        return await self.hub.run(command, caller.subject, emit, private=caller.private)
+        with self._observed(caller):
+            await self._admit(caller, command)
+            return await self.hub.run(command, caller.subject, emit, private=caller.private)
 
     async def start(self, caller: Caller, command: Command, *, read_key: str | None = None) -> str:
         """Start ``command`` in the background for ``caller``; its id at once. ``read_key``:
@@ -69,10 +71,11 @@ class CommandService:
         Raises:
             CloudpingError: as :meth:`run`.
         """
-        await self._admit(caller, command)
-        return await self.hub.start(
-            command, caller.subject, private=caller.private, read_key=read_key
-        )
+        with self._observed(caller):
+            await self._admit(caller, command)
+            return await self.hub.start(
+                command, caller.subject, private=caller.private, read_key=read_key
+            )
 
     async def _admit(self, caller: Caller, command: Command) -> None:
         """The scope and the quotas; a refusal is one log line (who, which rule)."""
@@ -142,11 +145,12 @@ class CommandService:
                 (see :func:`cloudping.service.answers.answer`); for ``route``: ``no_routes``,
                 ``bad_query`` (see :meth:`RouteStore.lookup`).
         """
-        if isinstance(command, RouteCommand) and self.routes is not None:
-            # SQLite reads files: off the event loop, so other channels keep being served.
-            return await asyncio.to_thread(route_answer, self.routes, command)
-        entries = await self.hub.registry.list()
-        return answer(caller, command, entries, self.settings.expose_coordinates)
+        with self._observed(caller):
+            if isinstance(command, RouteCommand) and self.routes is not None:
+                # SQLite reads files: off the event loop, so other channels keep being served.
+                return await asyncio.to_thread(route_answer, self.routes, command)
+            entries = await self.hub.registry.list()
+            return answer(caller, command, entries, self.settings.expose_coordinates)
 
     async def cancel(self, caller: Caller, measurement_id: str) -> FinalStatus:
         """Cancel a running measurement of the caller's (any, for an admin); once its stream
@@ -166,6 +170,24 @@ class CommandService:
         final = (await self.store.get(measurement_id, events=False)).status
         assert final != "running", "a measurement's task ends after the store has its end"
         return final
+
+    @contextmanager
+    def _observed(self, caller: Caller) -> Iterator[None]:
+        """Tell the hub's observer how a command of ``caller`` went: ``ok``, or its error
+        code (a refusal by quota or scope counted as such too)."""
+        observer = self.hub.observer
+        try:
+            yield
+        except CloudpingError as exc:
+            observer.request(caller.channel, exc.code)
+            if exc.code in _REFUSALS:
+                observer.refused(_REFUSALS[exc.code])
+            raise
+        observer.request(caller.channel, "ok")
+
+
+# The error codes of the command service that are refusals, and the reason they count under.
+_REFUSALS = {"quota_exceeded": "quota", "scope_missing": "scope"}
 
 
 def _opens(key: str | None, read_key: str | None) -> bool:

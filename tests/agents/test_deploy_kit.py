@@ -20,10 +20,10 @@ INSTALLED = "/opt/cloudping/bin/cloudping"
 TOKEN = "t0k3n"  # noqa: S105 (a stand-in)
 
 
-def unit_settings() -> dict[str, list[str]]:
+def unit_settings(unit: Path = UNIT) -> dict[str, list[str]]:
     """``Key=value`` lines of the unit (a key may repeat)."""
     settings: dict[str, list[str]] = {}
-    for line in UNIT.read_text().splitlines():
+    for line in unit.read_text().splitlines():
         if "=" in line and not line.startswith(("#", "[")):
             key, _, value = line.partition("=")
             settings.setdefault(key.strip(), []).append(value.strip())

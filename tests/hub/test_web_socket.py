@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from cloudping.serve.http import bind_tcp
+from cloudping.serve.tcp import bind_tcp
 
 WAIT_S = 10.0
 

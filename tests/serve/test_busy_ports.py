@@ -39,6 +39,7 @@ CASES = [
     ("--listen", socket.SOCK_STREAM, "tcp", "the HTTP API and MCP"),
     ("--agent-listen", socket.SOCK_DGRAM, "udp", "agents (QUIC)"),
     ("--agent-ws-listen", socket.SOCK_STREAM, "tcp", "agents (WebSocket)"),
+    ("--metrics-listen", socket.SOCK_STREAM, "tcp", "the metrics"),
 ]
 
 
@@ -52,6 +53,7 @@ def test_a_taken_port_names_its_address_and_option_and_exits_2(
         "--listen": free(socket.SOCK_STREAM),
         "--agent-listen": free(socket.SOCK_DGRAM),
         "--agent-ws-listen": free(socket.SOCK_STREAM),
+        "--metrics-listen": free(socket.SOCK_STREAM),
     }
     with occupied(kind) as busy:
         addresses[option] = busy

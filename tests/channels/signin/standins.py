@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from cloudping.serve.http import bind_tcp
+from cloudping.serve.tcp import bind_tcp
 
 Mode = Literal[
     "good", "wrong_audience", "wrong_nonce", "expired", "hs256", "foreign_key", "wrong_issuer"
