@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
+from cloudping.channels.telegram import TELEGRAM
 
-KINDS: tuple[ChannelKind, ...] = ()
+KINDS: tuple[ChannelKind, ...] = (TELEGRAM,)
 
 
 def add_channel_options(p: argparse.ArgumentParser, kinds: Sequence[ChannelKind] = KINDS) -> None:
