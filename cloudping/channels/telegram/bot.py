@@ -52,7 +52,8 @@ class TelegramChannel:
 
     def __init__(self, context: ChannelContext, settings: TelegramSettings) -> None:
         self.settings = settings
-        self.app = _application(settings)
+        with token_hidden(settings.token):  # python-telegram-bot logs its URLs as it starts
+            self.app = _application(settings)
         self.secret = secrets.token_urlsafe(32)
         self.ready = asyncio.Event()
         chats = Chats(
