@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import mimetypes
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Coroutine, Sequence
@@ -39,6 +41,9 @@ from .replies import COMMANDS
 from .requests import Requests
 from .settings import TelegramSettings
 
+# python-telegram-bot 22 warns on every 429 (RetryAfter reads its own deprecated int form)
+# unless a process opts in to timedelta durations, which outbox.retry_after_s reads.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name: setWebhook)
 UPDATES = ["message", "callback_query"]
@@ -91,6 +96,7 @@ class TelegramChannel:
                 await self._stop()
 
     async def _start(self) -> None:
+        await asyncio.to_thread(mimetypes.init)  # read at a photo's first upload otherwise
         delay = RETRY_FIRST_S
         while True:
             try:

@@ -11,13 +11,11 @@ text: that is :class:`Done`.
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from .buttons import Keyboard
 
@@ -118,9 +116,7 @@ def _failure(method: str, chat_id: int, exc: TelegramError) -> Outcome:
 
 
 def retry_after_s(exc: RetryAfter) -> float:
-    """The seconds a 429 says to wait (python-telegram-bot 22 is moving this attribute from
-    int to timedelta and warns on each read until the switch)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
+    """The seconds a 429 says to wait (python-telegram-bot 22 gives an int or, opted in, a
+    timedelta: see bot.py)."""
+    value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -18,6 +18,7 @@ and :meth:`BotApi.wait` waits (bounded) for a condition on what the bot did.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -37,9 +38,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-TOKEN = "123456:TEST-token-secret-abcdef"
-BOT = {"id": 123456, "is_bot": True, "first_name": "cloudping", "username": "cloudping_test_bot"}
-USER = {"id": 1001, "is_bot": False, "first_name": "Ada", "username": "ada"}
+Json = dict[str, Any]
+TOKEN = "123456:TEST-token-secret-abcdef"  # noqa: S105 (the stand-in's own)
+BOT: Json = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "cloudping",
+    "username": "cloudping_test_bot",
+}
+USER: Json = {"id": 1001, "is_bot": False, "first_name": "Ada", "username": "ada"}
 MAX_TEXT = 4096
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
                 "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji"}  # fmt: skip
@@ -47,7 +54,6 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
-Json = dict[str, Any]
 # Parameters whose values are JSON-serialized objects (Bot API, "Making requests").
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "entities", "link_preview_options",
                "caption_entities", "reply_parameters"}  # fmt: skip
@@ -102,7 +108,9 @@ class _Entities(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"')
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"'
+            )
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -150,6 +158,7 @@ class BotApi:
         self._arrived: asyncio.Event | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._closing = False
         self.url = ""
 
     # -- the test's side ------------------------------------------------------------------
@@ -163,7 +172,7 @@ class BotApi:
         host, port = sock.getsockname()[:2]
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(
-            self.app(), log_level="warning", lifespan="off", timeout_graceful_shutdown=0.3
+            self.app(), log_level="warning", lifespan="off", timeout_graceful_shutdown=1
         )
         self._server = uvicorn.Server(config)
         started = threading.Event()
@@ -183,7 +192,11 @@ class BotApi:
         return self
 
     def stop(self) -> None:
-        """Stop serving (bounded)."""
+        """Stop serving (bounded); a long poll still held returns empty at once."""
+        with self._lock:
+            self._closing = True
+        if self._loop is not None and self._arrived is not None:
+            self._loop.call_soon_threadsafe(self._arrived.set)
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -195,7 +208,7 @@ class BotApi:
         message: Json = {"message_id": next(self._ids), "from": user, "chat": chat,
                          "date": int(time.time()), "text": text}  # fmt: skip
         if text.startswith("/"):
-            length = len(text.split()[0].encode("utf-16-le")) // 2
+            length = len(text.split(maxsplit=1)[0].encode("utf-16-le")) // 2
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         self._deliver({"message": message})
         return int(message["message_id"])
@@ -237,7 +250,9 @@ class BotApi:
             while not (value := check(self)):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out waiting for {what or check}: {self.calls[-8:]}")
+                    raise AssertionError(
+                        f"timed out waiting for {what or check}: {self.calls[-8:]}"
+                    )
                 self._lock.wait(left)
             return value
 
@@ -259,7 +274,9 @@ class BotApi:
     # -- the server's side ----------------------------------------------------------------
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        return Starlette(
+            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+        )
 
     def _deliver(self, payload: Json) -> None:
         with self._lock:
@@ -268,7 +285,8 @@ class BotApi:
             if hook is None:
                 self._updates.append(update)
             self._lock.notify_all()
-        assert self._loop is not None and self._arrived is not None
+        assert self._loop is not None
+        assert self._arrived is not None
         if hook is None:
             self._loop.call_soon_threadsafe(self._arrived.set)
         else:
@@ -338,12 +356,10 @@ class BotApi:
                 ready = list(self._updates[: int(params.get("limit", 100))])
                 self._arrived.clear()
             left = deadline - time.monotonic()
-            if ready or left <= 0:
+            if ready or left <= 0 or self._closing:
                 return ready
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), left)
-            except TimeoutError:
-                pass
 
     async def _setmycommands(self, params: Json) -> bool:
         with self._lock:

@@ -3,15 +3,25 @@ limits, buttons, refusals, tokens, webhooks, failures of the Bot API."""
 
 from __future__ import annotations
 
+import io
+import json
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from cloudping.auth import AuthError
+from cloudping.channels.telegram.presses import STALE
+from cloudping.service import ApiSettings, Quota
 from cloudping.testing import ScriptedAgent
 
-from .botapi import USER, BotApi, Sent
+from .botapi import USER, BotApi, Json, Sent
 from .world import bot_world, settings_for
+
+ADA: int = USER["id"]
 
 
 @pytest.fixture
@@ -32,8 +42,203 @@ async def test_a_ping_is_one_message_edited_until_it_shows_the_statistics(
     async with bot_world(api, tmp_path, ScriptedAgent("fra1", country="DE"),
                          settings=settings_for(api)):  # fmt: skip
         api.say("/ping -c 3 example.com")
-        done = await api.until(lambda a: finished(a, USER["id"]), what="the final state")
-    assert [m.message_id for m in api.messages(USER["id"])] == [done.message_id]
+        done = await api.until(lambda a: finished(a, ADA), what="the final state")
+    assert [m.message_id for m in api.messages(ADA)] == [done.message_id]
     assert "3 packets transmitted" in done.text
     assert done.text.count("bytes from") == 3
     assert any("Again" in label for label, _ in done.buttons)
+
+
+GROUP: Json = {"id": -100, "type": "group", "title": "noc"}
+STRANGER: Json = {"id": 2002, "is_bot": False, "first_name": "Eve"}
+OTHER_BOT: Json = {"id": 3003, "is_bot": True, "first_name": "Spam", "username": "spam_bot"}
+
+
+def texts(api: BotApi, chat: int) -> list[str]:
+    return [m.text for m in api.messages(chat)]
+
+
+@pytest.mark.anyio
+async def test_a_group_answers_its_commands_and_ignores_chatter_and_other_bots(
+    api: BotApi, tmp_path: Path
+) -> None:
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)):
+        api.say("what a lovely day", chat=GROUP)
+        api.say("/version@spam_bot", chat=GROUP)
+        api.say("/version@cloudping_test_bot", chat=GROUP, user=OTHER_BOT)
+        api.say("/list@cloudping_test_bot", chat=GROUP)
+        await api.until(lambda a: texts(a, -100), what="the answer to /list")
+        # Updates are handled in order; give the ignored ones as long as the answered one took.
+        api.say("/version@cloudping_test_bot", chat=GROUP)
+        await api.until(lambda a: len(texts(a, -100)) == 2, what="the answer to /version")
+    answered = texts(api, -100)
+    assert "NAME" in answered[0]
+    assert "fra1" in answered[0]
+    assert answered[1].startswith("hub: cloudping")
+    assert len(api.called("sendMessage")) == 2
+
+
+@pytest.mark.anyio
+async def test_a_user_nobody_allowed_is_told_why_and_their_id(api: BotApi, tmp_path: Path) -> None:
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)):
+        api.say("/ping example.com", user=STRANGER)
+        refused = await api.until(lambda a: texts(a, 2002), what="the refusal")
+    assert "Your Telegram id is 2002" in refused[0]
+
+
+@pytest.mark.anyio
+async def test_a_user_over_the_quota_is_told_which_limit_and_when_it_resets(
+    api: BotApi, tmp_path: Path
+) -> None:
+    limits = ApiSettings(guest_quota=Quota(1, 4))
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api),
+                         api_settings=limits):  # fmt: skip
+        api.say("/ping -c 1 example.com")
+        await api.until(lambda a: finished(a, ADA), what="the first ping")
+        api.say("/ping -c 1 example.com")
+        await api.until(lambda a: len(texts(a, ADA)) == 2, what="the refusal")
+    refusal = texts(api, ADA)[1]
+    assert "refused (quota_exceeded)" in refusal
+    assert re.search(r"limit: measurements_per_hour, resets in (59|60) min .* UTC\)", refusal)
+
+
+@pytest.mark.anyio
+async def test_a_usage_error_names_the_word_and_shows_the_usage_and_unknown_gets_short_help(
+    api: BotApi, tmp_path: Path
+) -> None:
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)):
+        api.say("/ping -c zero example.com")
+        api.say("/pong example.com")
+        await api.until(lambda a: len(texts(a, ADA)) == 2, what="both answers")
+    sent = {m.text.split("\n")[0]: m for m in api.messages(ADA)}
+    usage = next(m for first, m in sent.items() if "zero" in first)
+    short = next(m for first, m in sent.items() if "pong" in first)
+    assert "<pre>usage: /ping [-4|-6]" in usage.html
+    assert "commands:" in short.text
+    assert "traceroute" in short.text
+
+
+@pytest.mark.anyio
+async def test_token_issues_a_working_token_in_private_and_revoke_ends_it(
+    api: BotApi, tmp_path: Path
+) -> None:
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)) as w:
+        api.say("/token@cloudping_test_bot", chat=GROUP)
+        api.say("/token")
+        issued = await api.until(
+            lambda a: next((t for t in texts(a, ADA) if "API/MCP token" in t), None)
+        )
+        token = issued.split("\n")[1]
+        principal = w.tokens.verify(token, "api", time.time())
+        assert principal.subject == "telegram:1001"
+        assert "https://ping.example.net/mcp" in issued
+        api.say(f"/token revoke {principal.token_id}")
+        await api.until(lambda a: any("is revoked" in t for t in texts(a, ADA)))
+        with pytest.raises(AuthError, match="revoked"):
+            w.tokens.verify(token, "api", time.time())
+        await api.until(lambda a: texts(a, -100))
+    assert "private chat" in texts(api, -100)[0]
+
+
+@pytest.mark.anyio
+async def test_a_429_mid_run_delays_the_next_edit_and_the_final_state_still_shows(
+    api: BotApi, tmp_path: Path
+) -> None:
+    agent = ScriptedAgent("fra1", finishes=False)
+    async with bot_world(api, tmp_path, agent, settings=settings_for(api)):
+        api.fail_next("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1)
+        api.say("/ping -c 3 example.com")
+        await api.until(lambda a: [c for c in a.called("editMessageText") if c.done])
+        agent.finish(agent.offers[0].job_id)
+        done = await api.until(lambda a: finished(a, ADA), what="the final state")
+    limited, *later = api.called("editMessageText")
+    assert limited.error_code == 429
+    assert later
+    assert all(call.at - limited.at >= 1.0 for call in later)
+    assert "3 packets transmitted" in done.text
+
+
+@pytest.mark.anyio
+async def test_a_blocked_chat_and_a_vanished_message_are_survived(
+    api: BotApi, tmp_path: Path
+) -> None:
+    agent = ScriptedAgent("fra1", finishes=False)
+    async with bot_world(api, tmp_path, agent, settings=settings_for(api)):
+        api.blocked.add(ADA)
+        api.say("/ping -c 1 example.com")
+        await api.until(lambda a: any(c.error_code == 403 for c in a.called("sendMessage")))
+        api.blocked.clear()
+        api.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+        api.say("/ping -c 2 example.com")
+        await api.until(lambda a: any(c.error_code == 400 for c in a.called("editMessageText")))
+        api.say("/version")
+        await api.until(lambda a: any("hub: cloudping" in t for t in texts(a, ADA)))
+    journal = json.loads((tmp_path / "telegram" / "running.json").read_text())
+    assert journal == []  # the vanished message is not waited for
+
+
+@pytest.mark.anyio
+async def test_stop_cancels_the_measurement_and_the_store_says_so(
+    api: BotApi, tmp_path: Path
+) -> None:
+    agent = ScriptedAgent("fra1", finishes=False)
+    async with bot_world(api, tmp_path, agent, settings=settings_for(api)) as w:
+        api.say("/ping -c 5 example.com")
+        live = await api.until(lambda a: next((m for m in a.messages(ADA)
+                                              if "bytes from" in m.text), None))  # fmt: skip
+        query = api.press(live, "Stop")
+        done = await api.until(lambda a: finished(a, ADA, "cancelled in"))
+        stored = await w.service.store.get(agent.offers[0].job_id.split(".")[0], events=False)
+    assert stored.status == "cancelled"
+    assert agent.cancels
+    assert any("Again" in label for label, _ in done.buttons)
+    assert any(
+        c.params.get("callback_query_id") == query for c in api.called("answerCallbackQuery")
+    )
+
+
+@pytest.mark.anyio
+async def test_an_agent_button_reruns_from_that_agent_in_the_same_message(
+    api: BotApi, tmp_path: Path
+) -> None:
+    agents = ScriptedAgent("fra1", country="DE"), ScriptedAgent("ams1", country="NL")
+    async with bot_world(api, tmp_path, *agents, settings=settings_for(api)):
+        api.say("/ping -c 2 -s fra1 example.com")
+        first = await api.until(lambda a: finished(a, ADA))
+        assert "agents: fra1 - ok" in first.text
+        api.press(first, "ams1")
+        again = await api.until(lambda a: finished(a, ADA, "agents: ams1 - ok"))
+    assert again.message_id == first.message_id
+    assert len(api.messages(ADA)) == 1
+    assert "✅ 🇳🇱 ams1" in [label for label, _ in again.buttons]
+
+
+@pytest.mark.anyio
+async def test_picture_sends_the_png_and_a_scan_sends_its_bitmap_with_a_caption(
+    api: BotApi, tmp_path: Path
+) -> None:
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)):
+        api.say("/scan 192.0.2.0/28")
+        bitmap = await api.until(lambda a: next((m for m in a.messages(ADA) if m.photo),
+                                                None))  # fmt: skip
+        api.say("/ping -c 1 example.com")
+        done = await api.until(lambda a: finished(a, ADA, "1 packets transmitted"))
+        api.press(done, "Picture")
+        await api.until(lambda a: len([m for m in a.messages(ADA) if m.photo]) == 2)
+    assert bitmap.caption == "192.0.2.0/28 from fra1: 4 alive of 16"
+    for photo in (m.photo for m in api.messages(ADA) if m.photo):
+        image = Image.open(io.BytesIO(photo))
+        image.load()
+        assert image.format == "PNG"
+        assert image.width >= 200
+
+
+@pytest.mark.anyio
+async def test_a_stale_button_gets_a_short_notice(api: BotApi, tmp_path: Path) -> None:
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)):
+        api.say("/ping -c 1 example.com")
+        done = await api.until(lambda a: finished(a, ADA))
+        api.press_data(done, "gone1234:g0")
+        answer = await api.until(lambda a: [c for c in a.called("answerCallbackQuery") if c.done])
+    assert answer[0].params["text"] == STALE
+    assert len(api.messages(ADA)) == 1
