@@ -114,6 +114,8 @@ class TelegramChannel:
     async def _serve(self) -> None:
         bot = self.app.bot
         await bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await self.app.start()  # handles updates from now on: the webhook may be set
+        self.ready.set()
         if self.settings.webhook_url is not None:
             await bot.set_webhook(
                 self.settings.webhook_url, secret_token=self.secret, allowed_updates=UPDATES
@@ -124,8 +126,6 @@ class TelegramChannel:
             await self.app.updater.start_polling(
                 timeout=LONG_POLL_S, allowed_updates=UPDATES, poll_interval=0.0
             )
-        await self.app.start()
-        self.ready.set()
         log.info("Telegram bot @%s is running", bot.username)
         self._spawn(self.requests.recover())
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +16,12 @@ import pytest
 from PIL import Image
 
 from cloudping.auth import AuthError
+from cloudping.channels.telegram.journal import Entry, Journal
 from cloudping.channels.telegram.presses import STALE
 from cloudping.service import ApiSettings, Quota
 from cloudping.testing import ScriptedAgent
 
-from .botapi import USER, BotApi, Json, Sent
+from .botapi import TOKEN, USER, BotApi, Json, Sent
 from .world import bot_world, settings_for
 
 ADA: int = USER["id"]
@@ -242,3 +245,36 @@ async def test_a_stale_button_gets_a_short_notice(api: BotApi, tmp_path: Path) -
         answer = await api.until(lambda a: [c for c in a.called("answerCallbackQuery") if c.done])
     assert answer[0].params["text"] == STALE
     assert len(api.messages(ADA)) == 1
+
+
+@pytest.mark.anyio
+async def test_the_bot_token_is_in_no_log_line(
+    api: BotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.fail_next("editMessageText", 502, "Bad Gateway")
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings_for(api)):
+        api.say("/ping -c 2 example.com")
+        await api.until(lambda a: finished(a, ADA), what="the final state")
+    secret = TOKEN.partition(":")[2]
+    assert any("getUpdates" in record.getMessage() for record in caplog.records)
+    for record in caplog.records:
+        assert secret not in record.getMessage()
+        assert secret not in (record.exc_text or "")
+
+
+def test_the_journal_keeps_running_messages_privately_and_survives_damage(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "telegram"
+    journal = Journal(folder)
+    assert journal.load() == []
+    first, second = Entry(1, 2, "m1", "telegram:1", "ping"), Entry(1, 3, "m2", "telegram:1", "scan")
+    journal.add(first)
+    journal.add(second)
+    journal.strike(1, 2)
+    assert Journal(folder).load() == [second]
+    assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    journal.path.write_text("{not json")
+    assert Journal(folder).load() == []
