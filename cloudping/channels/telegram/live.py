@@ -142,7 +142,7 @@ async def _follow(chats: Chats, live: LiveMessage, run: Run) -> None:
     while not run.superseded:
         run.changed.clear()
         drawn = live.draw()
-        has_result = bool(run.snapshot.jobs) or run.snapshot.end is not None
+        has_result = _has_result(run.snapshot)
         now = chats.clock()
         decision = decide(now, chats.pace(live.chat_id), chats.interval(live.chat),
                           repr(live.shown), repr(drawn),
@@ -159,6 +159,13 @@ async def _follow(chats: Chats, live: LiveMessage, run: Run) -> None:
                 await asyncio.wait_for(run.changed.wait(), max(0.0, decision.until - now))
     if not run.superseded:
         await _journal(chats, live, run, add=False)
+
+
+def _has_result(snapshot: Snapshot) -> bool:
+    """Whether a result shows: a reply, hop, answer or error (a job's start is not one)."""
+    jobs = snapshot.jobs.values()
+    found = any(job.rows or job.hops or job.found or job.outcomes or job.errors for job in jobs)
+    return found or snapshot.end is not None
 
 
 async def _edit(chats: Chats, live: LiveMessage, drawn: tuple[str, Keyboard | None],
