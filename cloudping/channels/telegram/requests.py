@@ -23,14 +23,14 @@ from cloudping.events import ScanSummaryEvent, from_dict
 from cloudping.render.pages.telegram import live_page
 from cloudping.render.picture import picture
 from cloudping.render.snapshot import Snapshot
-from cloudping.service import Caller
+from cloudping.service import HOUR, Caller, SlidingWindow
 
 from .access import Admitted, Refused, admit
 from .buttons import AgentChoice
 from .journal import Entry
 from .live import Chats, LiveMessage, Run, drive
 from .outbox import Limited
-from .reading import ChatKind
+from .reading import ChatKind, is_group
 from .recent import Recent
 from .replies import WELCOME, answer_text, refusal, usage_error
 
@@ -49,6 +49,7 @@ class Requests:
         self.context = context
         self.spawn = spawn
         self.lives: Recent[str, LiveMessage] = Recent(MOST_MESSAGES, MESSAGE_TTL_S)
+        self.group_hour = SlidingWindow(HOUR)  # a group's measurements, whoever started them
 
     def admit(self, user_id: int, chat_id: int) -> Admitted | Refused:
         """Whether the user may use the bot (see :func:`.access.admit`)."""
@@ -95,9 +96,33 @@ class Requests:
 
     async def show(self, live: LiveMessage, run: Run) -> None:
         """Drive ``run`` in ``live``'s message; a finished scan also sends its bitmap."""
+        over = self._group_quota(live, run.caller)
+        if over is not None:
+            await self.chats.outbox.send(live.chat_id, refusal(over, self.chats.wall()))
+            return
         await drive(self.chats, live, run)
         if run.command.command == "scan" and run.snapshot.end is not None and not run.superseded:
             await self.scan_photo(live, run)
+
+    def _group_quota(self, live: LiveMessage, caller: Caller) -> CloudpingError | None:
+        """The guest quota holds per group too (a group of guests is not a bigger guest);
+        users the operator granted more are not counted. Counts the measurement if let in."""
+        guest_quota = self.chats.service.settings.guest_quota
+        if not is_group(live.chat) or caller.quota != guest_quota:
+            return None
+        chat, now, allowed = str(live.chat_id), self.chats.wall(), guest_quota.measurements_per_hour
+        wait = self.group_hour.retry_after(chat, allowed, now)
+        if wait is None:
+            self.group_hour.record(chat, now)
+            return None
+        return CloudpingError(
+            f"this group has started {allowed} measurements this hour, the most allowed",
+            code="quota_exceeded",
+            limit="measurements_per_hour_per_chat",
+            allowed=allowed,
+            retry_after_s=round(wait, 3),
+            resets_at=round(now + wait, 3),
+        )
 
     async def scan_photo(self, live: LiveMessage, run: Run) -> None:
         """The sweep's bitmap as a photo, captioned with prefix, agent and alive count."""

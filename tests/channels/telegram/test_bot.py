@@ -278,3 +278,19 @@ def test_the_journal_keeps_running_messages_privately_and_survives_damage(
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     journal.path.write_text("{not json")
     assert Journal(folder).load() == []
+
+
+@pytest.mark.anyio
+async def test_a_group_shares_one_guest_quota_whoever_asks(api: BotApi, tmp_path: Path) -> None:
+    limits = ApiSettings(guest_quota=Quota(1, 4))
+    bob: Json = {"id": 1002, "is_bot": False, "first_name": "Bob"}
+    settings = settings_for(api, allow=frozenset({GROUP["id"]}))
+    async with bot_world(api, tmp_path, ScriptedAgent("fra1"), settings=settings,
+                         api_settings=limits):  # fmt: skip
+        api.say("/ping -c 1 example.com", chat=GROUP)
+        await api.until(lambda a: finished(a, GROUP["id"]), what="the first ping")
+        api.say("/ping -c 1 example.com", chat=GROUP, user=bob)
+        await api.until(lambda a: len(texts(a, GROUP["id"])) == 2, what="the refusal")
+    refusal = texts(api, GROUP["id"])[1]
+    assert "refused (quota_exceeded): this group has started 1 measurements" in refusal
+    assert "limit: measurements_per_hour_per_chat" in refusal
