@@ -3,23 +3,29 @@ limits, buttons, refusals, tokens, webhooks, failures of the Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import re
+import socket
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from upprocess import free_port
 
-from cloudping.auth import AuthError
+from cloudping.auth import AuthError, KeyRing, SigningKey, TokenService
+from cloudping.channels.plug import ChannelContext
+from cloudping.channels.telegram.bot import TelegramChannel
 from cloudping.channels.telegram.journal import Entry, Journal
 from cloudping.channels.telegram.presses import STALE
-from cloudping.service import ApiSettings, Quota
-from cloudping.testing import ScriptedAgent
+from cloudping.service import ApiSettings, CommandService, Quota
+from cloudping.testing import ScriptedAgent, scripted_hub
 
 from .botapi import TOKEN, USER, BotApi, Json, Sent
 from .world import bot_world, settings_for
@@ -294,3 +300,46 @@ async def test_a_group_shares_one_guest_quota_whoever_asks(api: BotApi, tmp_path
     refusal = texts(api, GROUP["id"])[1]
     assert "refused (quota_exceeded): this group has started 1 measurements" in refusal
     assert "limit: measurements_per_hour_per_chat" in refusal
+
+
+class Seen(logging.Handler):
+    """Sets ``event`` when a record's message contains ``text``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text, self.event = text, threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.event.set()
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_bot_api_at_start_is_retried_and_the_hub_runs_on(
+    tmp_path: Path,
+) -> None:
+    port = free_port(socket.SOCK_STREAM)
+    api = BotApi()
+    api.url = f"http://127.0.0.1:{port}"
+    seen = Seen("Telegram Bot API unreachable")
+    logging.getLogger("cloudping.channels.telegram").addHandler(seen)
+    try:
+        async with scripted_hub(ScriptedAgent("fra1")) as hub:
+            service = CommandService(hub, hub.store, ApiSettings())
+            tokens = TokenService(KeyRing.of(SigningKey.generate()))
+            context = ChannelContext(service, tokens, tmp_path, listening=False)
+            channel = TelegramChannel(context, settings_for(api))
+            async with channel.running():
+                assert await asyncio.to_thread(seen.event.wait, 20)
+                assert await service.agents()  # the hub serves meanwhile
+                listener = socket.socket()
+                listener.bind(("127.0.0.1", port))
+                listener.listen(16)
+                api.start(listener)
+                async with asyncio.timeout(20):
+                    await channel.ready.wait()
+                api.say("/version")
+                await api.until(lambda a: texts(a, ADA), what="an answer once it is up")
+    finally:
+        logging.getLogger("cloudping.channels.telegram").removeHandler(seen)
+        api.stop()
