@@ -1,8 +1,9 @@
 """Who may use the bot, and as which caller (sans-IO).
 
-Every Telegram user is the principal ``telegram:<user id>``. The hub's ``--anonymous``
-decides who gets in: with ``guest`` anyone, with ``off`` only the users and chats the
-operator named (``--telegram-allow``). Either way a user gets the guest scopes and quota,
+Every Telegram user is the principal ``telegram:<user id>``. The hub's guest rule decides
+who gets in: when it admits guests from anywhere (``--anonymous guest --guest-anywhere``)
+anyone, else only the users and chats the operator named (``--telegram-allow``). Guests
+from loopback only (``cloudping up``'s default) say nothing about strangers on Telegram. Either way a user gets the guest scopes and quota,
 unless the operator granted more (``--telegram-grant ID=SCOPES``: those scopes, the user
 quota).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloudping.auth import Scope
-from cloudping.service import Anonymous, ApiSettings, Caller, ChannelAccess, account_caller
+from cloudping.service import ApiSettings, Caller, ChannelAccess, account_caller
 
 from .settings import TelegramSettings
 
@@ -49,7 +50,7 @@ def admit(
         access = ChannelAccess(CHANNEL, granted, api.user_quota)
         return Admitted(account_caller(identity(user_id), access), named=True)
     named = user_id in settings.allow or chat_id in settings.allow
-    if not (named or _guests_welcome(api.anonymous)):
+    if not (named or _guests_welcome(api)):
         return Refused(
             "This bot answers only the people its operator allowed. Your Telegram id is "
             f"{user_id}: ask the operator to add it to --telegram-allow."
@@ -58,5 +59,5 @@ def admit(
     return Admitted(account_caller(identity(user_id), access), named=named)
 
 
-def _guests_welcome(anonymous: Anonymous) -> bool:
-    return anonymous == "guest"
+def _guests_welcome(api: ApiSettings) -> bool:
+    return api.anonymous == "guest" and not api.guest_loopback_only

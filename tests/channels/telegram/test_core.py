@@ -145,7 +145,8 @@ def test_with_guests_off_only_named_users_and_chats_get_in() -> None:
 
 def test_guests_on_admit_anyone_with_the_guest_limits_and_grants_give_more() -> None:
     settings = TelegramSettings(token=BOT_TOKEN, grants=((5, frozenset({"measure", "private"})),))
-    api = ApiSettings(anonymous="guest", guest_quota=GUEST, user_quota=USER)
+    api = ApiSettings(anonymous="guest", guest_loopback_only=False, guest_quota=GUEST,
+                      user_quota=USER)  # fmt: skip
     stranger = admit(8, 8, settings, api)
     granted = admit(5, 5, settings, api)
     assert isinstance(stranger, Admitted)
@@ -155,6 +156,8 @@ def test_guests_on_admit_anyone_with_the_guest_limits_and_grants_give_more() -> 
     assert granted.named
     assert granted.caller.scopes == {"measure", "private"}
     assert granted.caller.quota == USER
+    loopback_guests = ApiSettings(anonymous="guest", guest_quota=GUEST, user_quota=USER)
+    assert isinstance(admit(8, 8, settings, loopback_guests), Refused)  # cloudping up's rule
 
 
 def parsed(*argv: str) -> argparse.Namespace:
