@@ -3,9 +3,9 @@
 Every Telegram user is the principal ``telegram:<user id>``. The hub's guest rule decides
 who gets in: when it admits guests from anywhere (``--anonymous guest --guest-anywhere``)
 anyone, else only the users and chats the operator named (``--telegram-allow``). Guests
-from loopback only (``cloudping up``'s default) say nothing about strangers on Telegram. Either way a user gets the guest scopes and quota,
-unless the operator granted more (``--telegram-grant ID=SCOPES``: those scopes, the user
-quota).
+from loopback only (``cloudping up``'s default) say nothing about strangers on Telegram.
+Either way a user gets the guest scopes and quota, unless the operator granted more
+(``--telegram-grant ID=SCOPES``: those scopes, the user quota).
 """
 
 from __future__ import annotations
