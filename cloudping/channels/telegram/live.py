@@ -26,10 +26,13 @@ from .journal import Entry, Journal
 from .outbox import Done, Failed, Limited, Outbox
 from .pacing import Pace, Send, Skip, decide
 from .reading import ChatKind, is_group
+from .recent import Recent
 from .replies import refusal
 from .settings import TelegramSettings
 
 log = logging.getLogger(__name__)
+MOST_CHATS = 10_000
+PACE_TTL_S = 3600.0  # longer than any retry_after Telegram gives
 
 
 @dataclass
@@ -97,14 +100,18 @@ class Chats:
     journal: Journal
     clock: Callable[[], float]  # monotonic seconds, for pacing
     wall: Callable[[], float]  # POSIX seconds, for "resets at"
-    paces: dict[int, Pace] = field(default_factory=dict)
+    # A chat's budget matters for seconds (a 429's wait at most): bounded, and soon forgotten.
+    paces: Recent[int, Pace] = field(default_factory=lambda: Recent(MOST_CHATS, PACE_TTL_S))
 
     def interval(self, chat: ChatKind) -> float:
         s = self.settings
         return s.group_edit_interval_s if is_group(chat) else s.edit_interval_s
 
     def pace(self, chat_id: int) -> Pace:
-        return self.paces.get(chat_id, Pace())
+        return self.paces.get(chat_id, self.clock()) or Pace()
+
+    def paced(self, chat_id: int, pace: Pace) -> None:
+        self.paces.put(chat_id, pace, self.clock())
 
 
 async def drive(chats: Chats, live: LiveMessage, run: Run) -> None:
@@ -176,15 +183,15 @@ async def _edit(chats: Chats, live: LiveMessage, drawn: tuple[str, Keyboard | No
     now = chats.clock()
     pace = chats.pace(live.chat_id)
     if isinstance(outcome, Done):
-        chats.paces[live.chat_id] = pace.wrote(now)
+        chats.paced(live.chat_id, pace.wrote(now))
         live.shown, live.result_shown = drawn, live.result_shown or has_result
     elif isinstance(outcome, Limited):
-        chats.paces[live.chat_id] = pace.told_to_wait(now, outcome.retry_after_s)
+        chats.paced(live.chat_id, pace.told_to_wait(now, outcome.retry_after_s))
     elif outcome.gone:
         await _journal(chats, live, live.run, add=False)
         return False
     else:  # a network error or a 5xx: try again after one interval, with the latest state
-        chats.paces[live.chat_id] = pace.told_to_wait(now, chats.interval(live.chat))
+        chats.paced(live.chat_id, pace.told_to_wait(now, chats.interval(live.chat)))
     return True
 
 
@@ -196,13 +203,11 @@ async def _first_message(chats: Chats, live: LiveMessage) -> bool:
         now = chats.clock()
         if isinstance(outcome, Done):
             live.message_id, live.shown = outcome.message_id, drawn
-            chats.paces[live.chat_id] = chats.pace(live.chat_id).wrote(now)
+            chats.paced(live.chat_id, chats.pace(live.chat_id).wrote(now))
             return True
         if isinstance(outcome, Failed):
             return False
-        chats.paces[live.chat_id] = chats.pace(live.chat_id).told_to_wait(
-            now, outcome.retry_after_s
-        )
+        chats.paced(live.chat_id, chats.pace(live.chat_id).told_to_wait(now, outcome.retry_after_s))
         await asyncio.sleep(outcome.retry_after_s)  # Telegram said how long: nothing to watch
 
 

@@ -17,6 +17,7 @@ from .live import LiveMessage, Run
 from .requests import Requests
 
 STALE = "This button has expired: send the command again."
+NOT_YOURS = "Only who asked for this result can change it: press Again for your own."
 
 
 class Presses:
@@ -48,6 +49,9 @@ class Presses:
     async def _act(self, query_id: str, press: Press, live: LiveMessage, caller: Caller) -> None:
         requests, outbox = self.requests, self.requests.chats.outbox
         run = live.run
+        if press.action in ("stop", "agent", "page") and not caller.may_read(run.caller.subject):
+            await outbox.answer_press(query_id, NOT_YOURS)  # a group's message is its asker's
+            return
         if press.action == "stop":
             problem = await requests.cancel(run, caller)
             await outbox.answer_press(query_id, problem[:200] if problem else "Stopped.")

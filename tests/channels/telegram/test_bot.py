@@ -23,7 +23,7 @@ from cloudping.auth import AuthError, KeyRing, SigningKey, TokenService
 from cloudping.channels.plug import ChannelContext
 from cloudping.channels.telegram.bot import TelegramChannel
 from cloudping.channels.telegram.journal import Entry, Journal
-from cloudping.channels.telegram.presses import STALE
+from cloudping.channels.telegram.presses import NOT_YOURS, STALE
 from cloudping.service import ApiSettings, CommandService, Quota
 from cloudping.testing import ScriptedAgent, scripted_hub
 
@@ -343,3 +343,27 @@ async def test_an_unreachable_bot_api_at_start_is_retried_and_the_hub_runs_on(
     finally:
         logging.getLogger("cloudping.channels.telegram").removeHandler(seen)
         api.stop()
+
+
+@pytest.mark.anyio
+async def test_in_a_group_only_the_asker_may_stop_or_redirect_a_result(
+    api: BotApi, tmp_path: Path
+) -> None:
+    bob: Json = {"id": 1002, "is_bot": False, "first_name": "Bob"}
+    agent = ScriptedAgent("fra1", finishes=False)
+    settings = settings_for(api, allow=frozenset({GROUP["id"]}))
+    async with bot_world(api, tmp_path, agent, settings=settings):
+        api.say("/ping -c 5 example.com", chat=GROUP)
+        live = await api.until(lambda a: finished(a, GROUP["id"], "bytes from"))
+        refused = api.press(live, "Stop", user=bob, chat=GROUP)
+        await api.until(lambda a: refused in answered_queries(a))
+        api.press(live, "Stop", chat=GROUP)
+        await api.until(lambda a: finished(a, GROUP["id"], "cancelled in"))
+    notices = {c.params["callback_query_id"]: c.params.get("text") for c in
+               api.called("answerCallbackQuery")}  # fmt: skip
+    assert notices[refused] == NOT_YOURS
+    assert len(agent.cancels) == 1
+
+
+def answered_queries(api: BotApi) -> list[str]:
+    return [c.params["callback_query_id"] for c in api.called("answerCallbackQuery") if c.done]
