@@ -130,7 +130,8 @@ class _Scanner:
 
     def _next_value(self, option: OptionSpec, flag: str) -> str | None:
         following = self.queue[0] if self.queue else None
-        if following is None or self._find(undash(following).partition("=")[0]) is not None:
+        spelled = None if following is None else undash(following).partition("=")[0]
+        if spelled is None or (is_option(spelled) and self._find(spelled) is not None):
             self._error(f"{flag}: missing {option.metavar}", flag)
             return None
         return self.queue.popleft()
