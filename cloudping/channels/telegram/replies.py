@@ -31,6 +31,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("version", "the version of the hub and the agents"),
     ("token", "your personal API/MCP token (private chat)"),
     ("help", "the commands, or one of them explained"),
+    ("start", "what this bot does"),
 )
 WELCOME = "cloudping: network diagnostics from probe agents. Type a command, e.g. /ping example.com"
 

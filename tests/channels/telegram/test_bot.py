@@ -53,6 +53,8 @@ async def test_a_ping_is_one_message_edited_until_it_shows_the_statistics(
         api.say("/ping -c 3 example.com")
         done = await api.until(lambda a: finished(a, ADA), what="the final state")
     assert [m.message_id for m in api.messages(ADA)] == [done.message_id]
+    published = [command["command"] for command in api.commands]
+    assert {"ping", "trace", "traceroute", "scan", "probe", "token", "start"} <= set(published)
     assert "3 packets transmitted" in done.text
     assert done.text.count("bytes from") == 3
     assert any("Again" in label for label, _ in done.buttons)

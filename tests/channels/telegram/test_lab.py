@@ -173,3 +173,17 @@ def test_a_hub_killed_mid_run_leaves_its_message_interrupted_after_the_restart(
     done = until_shows(bot, live, "interrupted")
     assert "agents: a1 - interrupted" in done.text
     assert running_ids(labbot) == []
+
+
+def test_a_group_ignores_chatter_and_other_bots_and_a_stranger_is_told_why(bot: BotApi) -> None:
+    group = {"id": -200, "type": "supergroup", "title": "noc"}
+    stranger = {"id": 2002, "is_bot": False, "first_name": "Eve"}
+    bot.say("is the network slow today?", chat=group)
+    bot.say(f"/ping@spam_bot {TARGET}", chat=group)
+    bot.say(f"/ping@cloudping_test_bot -c 1 -s a2 {TARGET}", chat=group)
+    bot.say(f"/ping {TARGET}", user=stranger)
+    bot.wait(lambda a: any("ok in" in m.text for m in a.messages(-200)), WAIT_S, "the group ping")
+    refusal = bot.wait(lambda a: a.messages(2002), WAIT_S, "the refusal")
+    (answered,) = bot.messages(-200)  # the chatter and the other bot's command got nothing
+    assert answered.text.split("\n")[1].startswith("agents: a2 - ok in")
+    assert "Your Telegram id is 2002" in refusal[0].text
