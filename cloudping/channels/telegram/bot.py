@@ -35,7 +35,7 @@ from .journal import Journal
 from .live import Chats
 from .outbox import Outbox
 from .presses import Presses
-from .reading import command_line
+from .reading import chat_kind, command_line
 from .redact import token_hidden
 from .replies import COMMANDS
 from .requests import Requests
@@ -171,12 +171,10 @@ class TelegramChannel:
         user = message.from_user
         if user is None:
             return
-        line = command_line(
-            message.text or "", message.chat.type, self.app.bot.username,  # type: ignore[arg-type]
-            from_bot=user.is_bot,
-        )  # fmt: skip
+        chat = chat_kind(message.chat.type)
+        line = command_line(message.text or "", chat, self.app.bot.username, from_bot=user.is_bot)
         if line is not None:
-            await self.requests.handle(line, user.id, message.chat.id, message.chat.type)  # type: ignore[arg-type]
+            await self.requests.handle(line, user.id, message.chat.id, chat)
 
     async def _webhook(self, request: Request) -> Response:
         """A POST from the Bot API: checked by its secret header, then handled as polled."""

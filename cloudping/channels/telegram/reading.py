@@ -8,9 +8,10 @@ messages from bots are never answered (two bots would answer each other forever)
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
+_KINDS: tuple[ChatKind, ...] = get_args(ChatKind)
 # Commands of the chat that are not words of the grammar.
 _CHAT_WORDS = {"start": "help"}
 
@@ -33,6 +34,12 @@ def command_line(text: str, chat: ChatKind, bot_username: str, *, from_bot: bool
         return None
     name = _CHAT_WORDS.get(name.lower(), name)
     return f"{name} {rest.strip()}".strip()
+
+
+def chat_kind(value: str) -> ChatKind:
+    """The kind of a chat as the Bot API names it; an unknown one reads as a channel (not
+    answered)."""
+    return next((kind for kind in _KINDS if kind == value), "channel")
 
 
 def is_group(chat: ChatKind) -> bool:

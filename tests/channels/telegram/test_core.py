@@ -18,7 +18,7 @@ from cloudping.channels.telegram.buttons import (
     read_press,
 )
 from cloudping.channels.telegram.pacing import SEND, SKIP, Pace, Wait, decide
-from cloudping.channels.telegram.reading import command_line
+from cloudping.channels.telegram.reading import chat_kind, command_line
 from cloudping.channels.telegram.recent import Recent
 from cloudping.channels.telegram.settings import TelegramSettings, add_options, settings_from
 from cloudping.service import ApiSettings, Quota
@@ -45,6 +45,13 @@ def test_a_message_becomes_a_command_line_only_when_it_is_for_this_bot(
     text: str, chat: str, expected: str | None
 ) -> None:
     assert command_line(text, chat, BOT, from_bot=False) == expected  # type: ignore[arg-type]
+
+
+def test_a_chat_kind_the_bot_api_adds_later_is_not_answered() -> None:
+    assert chat_kind("supergroup") == "supergroup"
+    assert chat_kind("forum_topic_of_the_future") == "channel"
+    assert command_line("/ping x", chat_kind("forum_topic_of_the_future"), BOT,
+                        from_bot=False) is None  # fmt: skip
 
 
 def test_messages_from_bots_are_never_answered() -> None:
