@@ -8,7 +8,7 @@ import html
 
 from telegram import CallbackQuery
 
-from cloudping.commands import Command, MtrCommand, Selection, targets_of
+from cloudping.commands import Command, MtrCommand, Selection, format_command, targets_of
 from cloudping.service import Caller
 
 from .access import Refused
@@ -57,7 +57,7 @@ class Presses:
             await outbox.answer_press(query_id, problem[:200] if problem else "Stopped.")
         elif press.action == "picture":
             await outbox.answer_press(query_id, "Drawing…")
-            await requests.picture(live.chat_id, run, html.escape(run.command.command))
+            await requests.picture(live.chat_id, run, html.escape(format_command(run.command)))
         elif press.action == "page":
             await outbox.answer_press(query_id)
             live.page = press.number
