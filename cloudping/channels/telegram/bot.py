@@ -30,6 +30,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, Defaults, TypeHandler
 
 from cloudping.channels.plug import ChannelContext
+from cloudping.edge import RoutePolicy
 
 from .journal import Journal
 from .live import Chats
@@ -79,6 +80,12 @@ class TelegramChannel:
         """The webhook route, in webhook mode."""
         path = self.settings.webhook_path
         return [] if path is None else [Route(path, self._webhook, methods=["POST"])]
+
+    def policies(self) -> Sequence[tuple[str, RoutePolicy]]:
+        """The webhook authenticates its caller by the secret header: Telegram reaches it by
+        whatever name the webhook URL has, so the ``Host`` rule does not apply to it."""
+        path = self.settings.webhook_path
+        return [] if path is None else [(path, RoutePolicy(own_secret=True))]
 
     def running(self) -> AbstractAsyncContextManager[None]:
         """Reach the Bot API (in the background, retrying), serve updates, stop cleanly."""
