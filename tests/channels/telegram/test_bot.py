@@ -27,7 +27,7 @@ from cloudping.channels.telegram.presses import NOT_YOURS, STALE
 from cloudping.service import ApiSettings, CommandService, Quota
 from cloudping.testing import ScriptedAgent, scripted_hub
 
-from .botapi import TOKEN, USER, BotApi, Json, Sent
+from .botapi import NOT_MODIFIED, TOKEN, USER, BotApi, Json, Sent
 from .world import bot_world, settings_for
 
 ADA: int = USER["id"]
@@ -369,3 +369,24 @@ async def test_in_a_group_only_the_asker_may_stop_or_redirect_a_result(
 
 def answered_queries(api: BotApi) -> list[str]:
     return [c.params["callback_query_id"] for c in api.called("answerCallbackQuery") if c.done]
+
+
+@pytest.mark.anyio
+async def test_not_modified_counts_as_shown_and_a_stopping_hub_shows_every_final_state(
+    api: BotApi, tmp_path: Path
+) -> None:
+    agent = ScriptedAgent("fra1", finishes=False)
+    async with bot_world(api, tmp_path, agent, settings=settings_for(api)):
+        api.fail_next("editMessageText", 400, NOT_MODIFIED)
+        api.say("/ping -c 5 example.com")
+        live = await api.until(lambda a: finished(a, ADA, "running"))
+        await api.until(lambda a: any(c.error_code == 400 for c in a.called("editMessageText")))
+        agent.finish(agent.offers[0].job_id)
+        await api.until(lambda a: finished(a, ADA, "5 packets transmitted"))
+        api.say("/ping -c 5 example.com")
+        second = await api.until(
+            lambda a: next((m for m in a.messages(ADA) if m.message_id != live.message_id), None)
+        )
+    # Leaving the block stops the bot as the hub does: runs cancelled, final states shown.
+    assert "cancelled in" in api.sent[(ADA, second.message_id)].text
+    assert json.loads((tmp_path / "telegram" / "running.json").read_text()) == []
