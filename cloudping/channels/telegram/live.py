@@ -117,8 +117,7 @@ class Chats:
 async def drive(chats: Chats, live: LiveMessage, run: Run) -> None:
     """Run ``run`` in ``live``'s message (sending the message first if it has none) and
     keep it showing the run until its final state is shown or another run takes over."""
-    run.task = asyncio.create_task(chats.service.run(run.caller, run.command, run.take))
-    run.task.add_done_callback(lambda _: run.changed.set())
+    task = run.task or start(chats, run)
     try:
         await run.changed.wait()
         if not run.events:  # refused before anything ran: the reason instead of a result
@@ -129,7 +128,14 @@ async def drive(chats: Chats, live: LiveMessage, run: Run) -> None:
         await _journal(chats, live, run, add=True)
         await _follow(chats, live, run)
     finally:
-        await _ended(run.task)
+        await _ended(task)
+
+
+def start(chats: Chats, run: Run) -> asyncio.Task[str]:
+    """Start ``run``'s measurement (its events wake its driver)."""
+    run.task = asyncio.create_task(chats.service.run(run.caller, run.command, run.take))
+    run.task.add_done_callback(lambda _: run.changed.set())
+    return run.task
 
 
 async def _ended(task: asyncio.Task[str]) -> None:

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from .buttons import Keyboard
@@ -97,6 +97,19 @@ class Outbox:
         except TelegramError as exc:
             return _failure("sendPhoto", chat_id, exc)
         return Done(sent.message_id)
+
+    async def edit_photo(self, chat_id: int, message_id: int, png: bytes, caption: str) -> Outcome:
+        """``editMessageMedia``: a photo message shows a new PNG (uploaded) and caption."""
+        media = InputMediaPhoto(InputFile(png, filename="cloudping.png", attach=True), caption)
+        try:
+            await self.bot.edit_message_media(media, chat_id, message_id)
+        except BadRequest as exc:
+            if NOT_MODIFIED in exc.message:
+                return Done(message_id)
+            return _failure("editMessageMedia", chat_id, exc)
+        except TelegramError as exc:
+            return _failure("editMessageMedia", chat_id, exc)
+        return Done(message_id)
 
     async def answer_press(self, query_id: str, text: str | None = None) -> None:
         """``answerCallbackQuery`` (a failure is only logged: the press is long answered)."""

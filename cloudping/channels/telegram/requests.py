@@ -28,8 +28,8 @@ from cloudping.service import HOUR, Caller, SlidingWindow
 from .access import Admitted, Refused, admit
 from .buttons import AgentChoice
 from .journal import Entry
-from .live import Chats, LiveMessage, Run, drive
-from .outbox import Limited
+from .live import Chats, LiveMessage, Run, drive, start
+from .outbox import Done, Limited
 from .reading import ChatKind, is_group
 from .recent import Recent
 from .replies import WELCOME, answer_text, refusal, usage_error
@@ -100,9 +100,13 @@ class Requests:
         if over is not None:
             await self.chats.outbox.send(live.chat_id, refusal(over, self.chats.wall()))
             return
-        await drive(self.chats, live, run)
-        if run.command.command == "scan" and run.snapshot.end is not None and not run.superseded:
-            await self.scan_photo(live, run)
+        if run.command.command != "scan":
+            await drive(self.chats, live, run)
+            return
+        task = start(self.chats, run)
+        async with asyncio.TaskGroup() as both:
+            both.create_task(drive(self.chats, live, run))
+            both.create_task(self.scan_photos(live, run, task))
 
     def _group_quota(self, live: LiveMessage, caller: Caller) -> CloudpingError | None:
         """The guest quota holds per group too (a group of guests is not a bigger guest);
@@ -124,15 +128,47 @@ class Requests:
             resets_at=round(now + wait, 3),
         )
 
-    async def scan_photo(self, live: LiveMessage, run: Run) -> None:
-        """The sweep's bitmap as a photo, captioned with prefix, agent and alive count."""
-        summaries = [e for e in run.events if isinstance(e, ScanSummaryEvent)]
-        if not summaries:
-            return
-        caption = "\n".join(
-            f"{s.target} from {s.agent}: {s.alive} alive of {s.total}" for s in summaries
-        )
-        await self.picture(live.chat_id, run, html.escape(caption, quote=False))
+    async def scan_photos(self, live: LiveMessage, run: Run, task: asyncio.Task[str]) -> None:
+        """The sweep's bitmap as a photo, redrawn while it runs (every ``photo_interval_s``,
+        within the chat's budget), then captioned with prefix, agent and alive count."""
+        photo: int | None = None
+        drawn = 0  # events drawn so far
+        while not task.done():
+            await asyncio.wait({task}, timeout=self.chats.settings.photo_interval_s)
+            if not task.done() and len(run.events) > drawn and self._may_write(live.chat_id):
+                drawn = len(run.events)
+                photo = await self._scan_photo(live, run, photo, "scanning…")
+        if run.snapshot.end is not None and not run.superseded:
+            summaries = [e for e in run.events if isinstance(e, ScanSummaryEvent)]
+            caption = "\n".join(
+                f"{s.target} from {s.agent}: {s.alive} alive of {s.total}" for s in summaries
+            )
+            await self._scan_photo(live, run, photo, caption or "no scan result")
+
+    def _may_write(self, chat_id: int) -> bool:
+        return self.chats.pace(chat_id).blocked_until <= self.chats.clock()
+
+    async def _scan_photo(self, live: LiveMessage, run: Run, photo: int | None,
+                          caption: str) -> int | None:  # fmt: skip
+        """Send the bitmap (or redraw the photo ``photo``); the photo's message id."""
+        when = datetime.fromtimestamp(self.chats.wall(), UTC)
+        try:
+            png = await asyncio.to_thread(picture, "scan", list(run.events), when)
+        except ValueError:
+            return photo  # nothing scanned yet
+        text = html.escape(caption, quote=False)
+        if photo is None:
+            outcome = await self.chats.outbox.photo(live.chat_id, png, text)
+        else:
+            outcome = await self.chats.outbox.edit_photo(live.chat_id, photo, png, text)
+        now = self.chats.clock()
+        if isinstance(outcome, Done):
+            self.chats.paced(live.chat_id, self.chats.pace(live.chat_id).wrote(now))
+            return outcome.message_id
+        if isinstance(outcome, Limited):
+            self.chats.paced(live.chat_id, self.chats.pace(live.chat_id).told_to_wait(
+                now, outcome.retry_after_s))  # fmt: skip
+        return photo
 
     async def picture(self, chat_id: int, run: Run, caption: str) -> None:
         """The PNG of ``run`` so far, sent as a photo."""

@@ -29,6 +29,7 @@ class TelegramSettings:
         grants: the scopes given to some users, beyond the guest scopes.
         edit_interval_s: the least time between two edits in a private chat.
         group_edit_interval_s: the same in a group (Telegram: about 20 a minute).
+        photo_interval_s: how often a running scan's bitmap is redrawn.
     """
 
     token: str = field(repr=False)
@@ -38,6 +39,7 @@ class TelegramSettings:
     grants: tuple[tuple[int, frozenset[Scope]], ...] = ()
     edit_interval_s: float = 1.0
     group_edit_interval_s: float = 3.0
+    photo_interval_s: float = 5.0
 
     def granted(self, user_id: int) -> frozenset[Scope] | None:
         """The scopes the operator granted ``user_id``, or None."""

@@ -56,7 +56,7 @@ NOT_MODIFIED = (
 )
 # Parameters whose values are JSON-serialized objects (Bot API, "Making requests").
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "entities", "link_preview_options",
-               "caption_entities", "reply_parameters"}  # fmt: skip
+               "caption_entities", "reply_parameters", "media"}  # fmt: skip
 
 
 class ApiError(Exception):
@@ -408,6 +408,27 @@ class BotApi:
             sent = Sent(chat_id, next(self._ids), photo=photo, caption=params.get("caption", ""),
                         reply_markup=_markup(params))  # fmt: skip
             self.sent[(chat_id, sent.message_id)] = sent
+        return self._message(sent)
+
+    async def _editmessagemedia(self, params: Json) -> Json:
+        chat_id = self._writable(params)
+        media = params["media"]
+        where = str(media.get("media", ""))
+        photo = (
+            params.get(where.removeprefix("attach://")) if where.startswith("attach://") else None
+        )
+        if media.get("type") != "photo" or not isinstance(photo, bytes):
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        caption = str(media.get("caption", ""))
+        with self._lock:
+            sent = self.sent.get((chat_id, int(params["message_id"])))
+            if sent is None or sent.photo is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if sent.photo == photo and sent.caption == caption:
+                raise ApiError(400, NOT_MODIFIED)
+            sent.photo, sent.caption = photo, caption
+            sent.edits += 1
+            sent.edit_times.append(time.monotonic())
         return self._message(sent)
 
     async def _answercallbackquery(self, params: Json) -> bool:

@@ -390,3 +390,24 @@ async def test_not_modified_counts_as_shown_and_a_stopping_hub_shows_every_final
     # Leaving the block stops the bot as the hub does: runs cancelled, final states shown.
     assert "cancelled in" in api.sent[(ADA, second.message_id)].text
     assert json.loads((tmp_path / "telegram" / "running.json").read_text()) == []
+
+
+@pytest.mark.anyio
+async def test_a_running_scan_s_bitmap_is_redrawn_in_one_photo_then_captioned(
+    api: BotApi, tmp_path: Path
+) -> None:
+    agent = ScriptedAgent("fra1", finishes=False)
+    settings = settings_for(api, photo_interval_s=0.2)
+    async with bot_world(api, tmp_path, agent, settings=settings):
+        api.say("/scan 192.0.2.0/28")
+        early = await api.until(
+            lambda a: next((m for m in a.messages(ADA) if m.photo and m.caption), None)
+        )
+        assert early.caption == "scanning…"
+        agent.finish(agent.offers[0].job_id)
+        await api.until(lambda a: "alive of 16" in a.sent[(ADA, early.message_id)].caption)
+    photos = [m for m in api.messages(ADA) if m.photo]
+    assert len(photos) == 1
+    assert photos[0].caption == "192.0.2.0/28 from fra1: 4 alive of 16"
+    assert photos[0].edits >= 1
+    assert Image.open(io.BytesIO(photos[0].photo or b"")).format == "PNG"
