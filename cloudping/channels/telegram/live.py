@@ -32,6 +32,8 @@ from .settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 MOST_CHATS = 10_000
+MOST_FAILURES = 12  # edits failing in a row, backing off to a minute: ~8 minutes, then give up
+BACKOFF_MOST_S = 60.0
 PACE_TTL_S = 3600.0  # longer than any retry_after Telegram gives
 
 
@@ -74,6 +76,7 @@ class LiveMessage:
     page: int = 0
     shown: tuple[str, Keyboard | None] = ("", None)
     result_shown: bool = False
+    failures: int = 0  # edits failed in a row (network, 5xx): backing off, then giving up
 
     def draw(self) -> tuple[str, Keyboard | None]:
         """The message as it should look now: the page and the buttons."""
@@ -191,13 +194,19 @@ async def _edit(chats: Chats, live: LiveMessage, drawn: tuple[str, Keyboard | No
     if isinstance(outcome, Done):
         chats.paced(live.chat_id, pace.wrote(now))
         live.shown, live.result_shown = drawn, live.result_shown or has_result
+        live.failures = 0
     elif isinstance(outcome, Limited):
         chats.paced(live.chat_id, pace.told_to_wait(now, outcome.retry_after_s))
-    elif outcome.gone:
+    elif outcome.gone or live.failures + 1 >= MOST_FAILURES:
+        if not outcome.gone:
+            log.error("giving up on message %s in chat %s: %s", live.message_id, live.chat_id,
+                      outcome.reason)  # fmt: skip
         await _journal(chats, live, live.run, add=False)
         return False
-    else:  # a network error or a 5xx: try again after one interval, with the latest state
-        chats.paced(live.chat_id, pace.told_to_wait(now, chats.interval(live.chat)))
+    else:  # a network error or a 5xx: try again later (backing off), with the latest state
+        live.failures += 1
+        wait = min(chats.interval(live.chat) * 2 ** (live.failures - 1), BACKOFF_MOST_S)
+        chats.paced(live.chat_id, pace.told_to_wait(now, wait))
     return True
 
 
