@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, mcp, settings, web, routes, probe), default all.
+hub, scale, mcp, settings, web, routes, probe, telegram), default all.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from benchmarks import (  # noqa: E402
     scale,
     scan,
     settings,
+    telegram,
     web,
 )
 from benchmarks.common import Table  # noqa: E402
@@ -50,6 +51,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "web": [web.bench],
     "routes": [routes.bench],
     "probe": [probe.bench],
+    "telegram": [telegram.bench],
 }
 
 

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from cloudping.auth.errors import KeyStoreError
+from cloudping.datafiles import write_private
 
 # RFC 8037 section 3.1: "EdDSA" is the JWS algorithm of Ed25519 signatures.
 ALGORITHM = "EdDSA"
@@ -232,23 +233,10 @@ class KeyDirectory:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        _write_private(self.path / f"{key.kid}{_PEM}", pem)
+        write_private(self.path / f"{key.kid}{_PEM}", pem)
 
     def _write_active(self, kid: str) -> None:
-        _write_private(self.path / _ACTIVE, f"{kid}\n".encode("ascii"))
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename), mode 0600."""
-    tmp = path.with_name(f"{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # a stale temporary file may carry wider bits
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        write_private(self.path / _ACTIVE, f"{kid}\n".encode("ascii"))
 
 
 def _read_key(file: Path) -> SigningKey:

@@ -344,10 +344,14 @@ class VersionCommand(CommandModel):
     command: Literal["version"] = "version"
 
 
+JTI_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # a token's jti (ours: 22 URL-safe characters)
+
+
 class TokenCommand(CommandModel):
-    """A personal API/MCP token."""
+    """A personal API/MCP token: issue one, or revoke one by its id."""
 
     command: Literal["token"] = "token"
+    revoke: Annotated[str | None, Field(pattern=JTI_PATTERN)] = None
 
 
 class HelpCommand(CommandModel):

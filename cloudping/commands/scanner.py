@@ -1,7 +1,8 @@
 """Sort the words after a command name into options (with their values) and positionals.
 
 getopt/argparse conventions: ``-c 5``, ``-c5``, ``--count 5``, ``--count=5``, clusters of
-flags (``-Lk``), ``--`` ends the options, and the word ``from`` takes the next word as FROM.
+flags (``-Lk``), ``--`` ends the options, and the word ``from`` takes the next word as FROM
+(as does any option spelled as a bare word: ``token revoke ID``).
 A ``-h``/``--help`` anywhere before ``--`` asks for help, even when other words are wrong,
 so scanning goes on past the first error and reports it only when no help was asked for.
 """
@@ -81,12 +82,20 @@ class _Scanner:
             from_option = self.spec.option("-s")
             assert from_option is not None
             self._add(from_option, word, self._next_value(from_option, word))
+        elif (keyword := self._keyword(word)) is not None:
+            self._add(keyword, word, self._next_value(keyword, word))
         elif is_option(flag) and flag.startswith("--"):
             self._long(flag)
         elif is_option(flag):
             self._short(flag)
         else:
             self.scan.positionals.append(word)
+
+    def _keyword(self, word: str) -> OptionSpec | None:
+        """The option a bare word spells (``revoke`` of ``token revoke ID``), if any."""
+        if word.startswith("-"):
+            return None
+        return next((o for o in self.spec.options if word.lower() in o.flags), None)
 
     def _find(self, flag: str) -> OptionSpec | None:
         return next((option for option in self.options if flag in option.flags), None)
@@ -121,7 +130,8 @@ class _Scanner:
 
     def _next_value(self, option: OptionSpec, flag: str) -> str | None:
         following = self.queue[0] if self.queue else None
-        if following is None or self._find(undash(following).partition("=")[0]) is not None:
+        spelled = None if following is None else undash(following).partition("=")[0]
+        if spelled is None or (is_option(spelled) and self._find(spelled) is not None):
             self._error(f"{flag}: missing {option.metavar}", flag)
             return None
         return self.queue.popleft()

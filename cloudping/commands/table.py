@@ -16,6 +16,7 @@ from cloudping.commands.commandnames import (
 )
 from cloudping.commands.fieldtypes import HttpVersion, Proto, Transport
 from cloudping.commands.model import (
+    JTI_PATTERN,
     CommandModel,
     DnsCommand,
     HelpCommand,
@@ -349,7 +350,22 @@ ROUTE = CommandSpec(
     note="Give exactly one of ADDRESS|PREFIX, --origin, --neighbor, --path and --community.",
 )
 VERSION = CommandSpec("version", VersionCommand, "show the version of the hub and the agents")
-TOKEN = CommandSpec("token", TokenCommand, "issue a personal API/MCP token")
+TOKEN = CommandSpec(
+    "token",
+    TokenCommand,
+    "issue a personal API/MCP token, or revoke one",
+    # A bare word takes its value as a flag does (as `from` does): `token revoke ID`.
+    (
+        OptionSpec(
+            "revoke",
+            ("revoke", "--revoke"),
+            "revoke your token ID instead",
+            kinds.string(pattern=JTI_PATTERN),
+            "ID",
+        ),
+    ),
+    examples=("token", "token revoke 5fQv2Xn8kZ1sQdL3aP0wRg"),
+)
 HELP = CommandSpec(
     "help",
     HelpCommand,

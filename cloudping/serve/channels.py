@@ -12,8 +12,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from cloudping.channels import probe, signin, web
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
+from cloudping.channels.telegram import TELEGRAM
 
-KINDS: tuple[ChannelKind, ...] = (signin.KIND, probe.KIND, web.KIND)
+KINDS: tuple[ChannelKind, ...] = (signin.KIND, probe.KIND, web.KIND, TELEGRAM)
 
 
 def add_channel_options(p: argparse.ArgumentParser, kinds: Sequence[ChannelKind] = KINDS) -> None:

@@ -204,7 +204,7 @@ _FIELDS: dict[str, tuple[dict[str, st.SearchStrategy[Any]], dict[str, st.SearchS
     ),
     "route": ({}, {"source": names}),
     "version": ({}, {}),
-    "token": ({}, {}),
+    "token": ({}, {"revoke": st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)}),
     "help": ({}, {"topic": st.sampled_from(COMMAND_NAMES)}),
 }
 

@@ -14,10 +14,13 @@ from cloudping.commands import (
     ScanCommand,
     Selection,
     TcpingCommand,
+    TokenCommand,
     TracerouteCommand,
+    format_command,
     parse,
     parse_args,
 )
+from cloudping.errors import UsageError
 
 from .helpers import parse_as
 
@@ -218,3 +221,13 @@ def test_list_takes_an_optional_selector() -> None:
 
 def test_unicode_host_names_are_kept_as_typed() -> None:
     assert parse_as("ping m\u00fcnchen.de", PingCommand).targets == ("m\u00fcnchen.de",)
+
+
+def test_token_revoke_takes_the_next_word_as_the_token_id() -> None:
+    assert parse("token revoke 5fQv2Xn8") == TokenCommand(revoke="5fQv2Xn8")
+    assert parse("token") == TokenCommand()
+    assert format_command(TokenCommand(revoke="-x_1")) == "token --revoke=-x_1"
+    assert parse("token revoke revoke") == TokenCommand(revoke="revoke")
+    with pytest.raises(UsageError, match="revoke: missing ID") as missing:
+        parse("token revoke")
+    assert missing.value.usage == "usage: token [revoke ID]"

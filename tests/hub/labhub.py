@@ -147,6 +147,7 @@ class LabHub:
     fingerprint: str = ""
     logs: dict[str, Path] = field(default_factory=dict)  # each process's latest output
     starts: int = 0  # processes started, numbering their log files
+    hub_args: tuple[str, ...] = ()  # more options of the hub (a channel's)
 
     @classmethod
     def create(cls, lab: Lab, data_dir: Path) -> LabHub:
@@ -185,6 +186,7 @@ class LabHub:
             "hub", "--data-dir", str(self.data_dir), "--agent-listen", self.agent_address,
             "--listen", f"127.0.0.1:{API_PORT}", "--heartbeat", str(HEARTBEAT_S),
             "--idle-timeout", str(IDLE_S), "--agent-ws-listen", self.ws_address, "-v",
+            *self.hub_args,
         )  # fmt: skip
         hub = self.hub = self._spawn(HUB_ROLE, "hub", argv)
         log = self.logs["hub"]

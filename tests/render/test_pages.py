@@ -16,7 +16,7 @@ from cloudping.events import Event, from_dict
 from cloudping.render.colours import GREEN, GREY, css
 from cloudping.render.pages.mail import mail_html
 from cloudping.render.pages.plain import report_text
-from cloudping.render.pages.telegram import LIMIT, telegram_html, utf16_length
+from cloudping.render.pages.telegram import LIMIT, live_page, telegram_html, utf16_length
 from cloudping.render.reports import Report, report
 from cloudping.render.snapshot import Snapshot
 
@@ -178,3 +178,21 @@ def test_mail_html_of_every_recorded_stream_says_what_the_text_part_says() -> No
         for section in rep.sections:
             assert section.title in page
             assert section.title in report_text(rep)
+
+
+def test_a_live_ping_page_shows_each_reply_and_the_statistics_when_they_fit() -> None:
+    text = live_page("ping", Snapshot.of(load("ping")))
+    assert text.count("64 bytes from 198.18.3.2: icmp_seq=") == 4
+    assert text.count("packets transmitted") == 3
+    assert "[local 198.18.3.2]" not in text  # one agent: the tool's own lines name the target
+    assert "<b>avg RTT (ms) / loss</b>" in text
+
+
+def test_a_live_page_too_long_for_every_reply_falls_back_to_the_report() -> None:
+    targets = [f"198.18.3.{n}" for n in range(1, 80)]
+    text = live_page("ping", Snapshot.of(retargeted("ping", targets)))
+    assert utf16_length(text) <= LIMIT
+    assert "bytes from" not in text
+    assert "198.18.3.79" in text
+    traceroute = live_page("traceroute", Snapshot.of(load("traceroute")))
+    assert traceroute == telegram_html(report("traceroute", Snapshot.of(load("traceroute"))))

@@ -138,7 +138,7 @@ def _configure(args: argparse.Namespace) -> ChannelFactory | None:
     if args.probe_endpoint == "off":
         return None
     # The settings file's [probe.modules] (checked when it was read), else the built-in ones.
-    return probe_channel(args.probe_modules or BUILTIN)
+    return probe_channel(getattr(args, "probe_modules", None) or BUILTIN)
 
 
 def probe_channel(modules: Mapping[str, ProbeModule]) -> ChannelFactory:

@@ -63,7 +63,8 @@ def read_secret(path: Path, where: str) -> str:
 
 
 def _configure(args: argparse.Namespace) -> ChannelFactory | None:
-    settings: LoginSettings | None = args.login  # the settings file's checked [login]
+    # The settings file's checked [login] (absent from a namespace not read by the settings).
+    settings: LoginSettings | None = getattr(args, "login", None)
     if settings is None or not settings.providers:
         return None
     secrets = {

@@ -18,10 +18,14 @@ import html
 from dataclasses import dataclass
 
 from cloudping.render.pages.plain import table_lines, waterfall_lines
+from cloudping.render.reports import report
 from cloudping.render.reports.model import Report, Table
+from cloudping.render.snapshot import Snapshot
+from cloudping.render.terminal.text import TextStyle, render
 
 LIMIT = 4096
 STUMP = 40  # the least room (UTF-16 units) worth a shortened line
+TRANSCRIBED = ("ping", "tcping")  # commands whose every reply is worth a line in a chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +41,48 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def telegram_html(report: Report, limit: int = LIMIT) -> str:
-    """The message text of ``report`` (parse mode HTML), at most ``limit`` UTF-16 units."""
-    blocks = _blocks(report)
-    whole = "\n".join(_open(b.tag) + _escaped(b.lines) + _close(b.tag) for b in blocks)
+def telegram_html(report: Report, limit: int = LIMIT, transcript: tuple[str, ...] = ()) -> str:
+    """The message text of ``report`` (parse mode HTML), at most ``limit`` UTF-16 units;
+    ``transcript``: lines shown in a ``<pre>`` under the heading."""
+    blocks = _blocks(report, transcript)
+    whole = "\n".join(_whole(b) for b in blocks)
     return whole if utf16_length(whole) <= limit else _fit(blocks, limit)
+
+
+def live_page(command: str, snapshot: Snapshot, limit: int = LIMIT) -> str:
+    """The message of a measurement of ``command`` so far: with each reply and the
+    statistics when ``command`` is one of :data:`TRANSCRIBED` and they fit, else the report
+    alone (cut with a note when even that is too long)."""
+    drawn = report(command, snapshot)
+    if command in TRANSCRIBED and snapshot.jobs:
+        whole = "\n".join(_whole(b) for b in _blocks(drawn, transcript(snapshot)))
+        if utf16_length(whole) <= limit:
+            return whole
+    return telegram_html(drawn, limit)
+
+
+def transcript(snapshot: Snapshot) -> tuple[str, ...]:
+    """What the Unix tool prints for each job, job after job (each line prefixed by its job
+    when several agents ran: the tool's own lines name only the target)."""
+    style = TextStyle(prefix_jobs=len({agent for agent, _ in snapshot.jobs}) > 1)
+    lines: list[str] = []
+    for job in snapshot.jobs.values():
+        events = [*([job.start] if job.start else []), *job.rows, *job.outcomes]
+        lines += [text for event in events if (text := render(event, style)) is not None]
+    return tuple("\n".join(lines).split("\n"))
+
+
+def _whole(block: _Block) -> str:
+    return _open(block.tag) + _escaped(block.lines) + _close(block.tag)
 
 
 def _escaped(lines: tuple[str, ...]) -> str:
     return "\n".join(html.escape(line, quote=False) for line in lines)
 
 
-def _blocks(report: Report) -> list[_Block]:
+def _blocks(report: Report, transcript: tuple[str, ...] = ()) -> list[_Block]:
     heading, *rest = report.heading or ("",)
-    blocks = [_Block("b", (heading,)), _Block("", tuple(rest))]
+    blocks = [_Block("b", (heading,)), _Block("", tuple(rest)), _Block("pre", transcript)]
     for section in report.sections:
         blocks.append(_Block("b", (section.title,)))
         if isinstance(section, Table):
