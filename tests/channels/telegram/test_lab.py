@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,6 +85,15 @@ def ask(api: BotApi, text: str, marker: str) -> Sent:
     return found
 
 
+def journal_empties(labbot: LabHub) -> None:
+    """The journal strikes a message just after its last edit (a file write on a worker
+    thread): poll the file until it is empty, within the bound."""
+    deadline = time.monotonic() + WAIT_S
+    while running_ids(labbot):
+        assert time.monotonic() < deadline, f"still running: {running_ids(labbot)}"
+        time.sleep(0.02)
+
+
 def running_ids(labbot: LabHub) -> list[str]:
     journal = labbot.data_dir / "telegram" / "running.json"
     rows: list[dict[str, Any]] = json.loads(journal.read_text()) if journal.exists() else []
@@ -126,6 +136,7 @@ def test_an_agent_button_reruns_from_the_other_agent_in_the_same_message(bot: Bo
 def test_stop_cancels_the_measurement_and_the_store_says_cancelled(
     bot: BotApi, labbot: LabHub
 ) -> None:
+    journal_empties(labbot)  # earlier tests' runs have ended
     live = ask(bot, f"/ping -c 30 -s a1 {TARGET}", "bytes from")
     (measurement,) = running_ids(labbot)
     bot.press(live, "Stop")
@@ -138,7 +149,7 @@ def test_stop_cancels_the_measurement_and_the_store_says_cancelled(
     finally:
         labbot.api_token = user
     assert stored["status"] == "cancelled"
-    assert running_ids(labbot) == []
+    journal_empties(labbot)
 
 
 def test_scan_sends_a_png_that_decodes(bot: BotApi) -> None:
@@ -164,6 +175,7 @@ def test_traceroute_shows_the_three_hops(bot: BotApi, lab: Lab) -> None:
 def test_a_hub_killed_mid_run_leaves_its_message_interrupted_after_the_restart(
     bot: BotApi, labbot: LabHub
 ) -> None:
+    journal_empties(labbot)  # earlier tests' runs have ended
     live = ask(bot, f"/ping -c 60 -s a1 {TARGET}", "bytes from")
     assert len(running_ids(labbot)) == 1
     assert labbot.hub is not None
@@ -172,7 +184,7 @@ def test_a_hub_killed_mid_run_leaves_its_message_interrupted_after_the_restart(
     labbot.ensure_running()
     done = until_shows(bot, live, "interrupted")
     assert "agents: a1 - interrupted" in done.text
-    assert running_ids(labbot) == []
+    journal_empties(labbot)
 
 
 def test_a_group_ignores_chatter_and_other_bots_and_a_stranger_is_told_why(bot: BotApi) -> None:
