@@ -12,12 +12,16 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from cloudping import __version__
 from cloudping.channels.cli.exits import EXIT_ERROR
 from cloudping.channels.cli.options import CliOptions, split_options
 from cloudping.errors import UsageError
 from cloudping.policy import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from cloudping.ipinfo.setup import IpinfoSettings
 
 LOCAL_COUNT_MAX = 1_000_000
 PROGRAM = "cloudping "  # how the grammar's usage lines read here: usage: cloudping ping ...
@@ -94,7 +98,10 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     if isinstance(cmd, HelpCommand):  # the CLI's own help, with its process options
         print(_help(cmd.topic))
         return 0
-    runner = runner_for(hub)
+    try:
+        runner = runner_for(hub, _geoip(options))
+    except UsageError as exc:
+        return _usage_error(exc)
     # Only a command that runs needs asyncio, the events and the renderers.
     if not is_measurement(cmd):
         from cloudping.channels.cli.answers import answer  # noqa: PLC0415
@@ -103,6 +110,16 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     from cloudping.channels.cli.measure import measure  # noqa: PLC0415
 
     return measure(cmd, runner, as_json=options.json, png=options.png, verbose=options.verbose)
+
+
+def _geoip(options: CliOptions) -> IpinfoSettings:
+    """The local IP info files the options name (read only by a local run)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from cloudping.ipinfo.setup import IpinfoSettings  # noqa: PLC0415
+
+    city, asn = options.geoip_city, options.geoip_asn
+    return IpinfoSettings(city=Path(city) if city else None, asn=Path(asn) if asn else None)
 
 
 def _help(topic: str | None) -> str:

@@ -5,17 +5,34 @@ Without a hub there are no agents to list and no hub version: only this program'
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from cloudping import __version__
-from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand
+from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand, IpinfoCommand
 from cloudping.commands.answer import Answer, help_answer
 from cloudping.errors import CloudpingError, UsageError
-from cloudping.events import Emit
+from cloudping.events import Emit, Event
+from cloudping.ipinfo.router import Ipinfo
+from cloudping.ipinfo.setup import IpinfoSettings, build
 
 LOCAL_SELECTION = "-s/--from selects agents of a hub: use --hub URL, or leave it out to run here"
 
 
 class LocalRunner:
-    """Runs each measurement in a fresh probe environment (ICMP sockets, resolver)."""
+    """Runs each measurement in a fresh probe environment (ICMP sockets, resolver).
+
+    Args:
+        geoip: the local IP info files (``--geoip-city``, ``--geoip-asn``): they answer
+            ``ipinfo`` and annotate the hops of a path, as a hub does.
+    """
+
+    def __init__(self, geoip: IpinfoSettings | None = None) -> None:
+        self.geoip = geoip or IpinfoSettings()
+
+    @cached_property
+    def ipinfo(self) -> Ipinfo:
+        """The providers, opened on first use (a ping never reads the files)."""
+        return build(self.geoip)
 
     async def run(self, command: Command, emit: Emit) -> None:
         """Run ``command`` here; its stream always ends with ``end``.
@@ -27,19 +44,28 @@ class LocalRunner:
             # Never run here in its place: the person asked for other vantage points.
             raise UsageError(LOCAL_SELECTION, word="-s")
         # The probes' environment (ICMP sockets, resolver) only once a measurement runs.
+        from cloudping.ipinfo.annotate import annotated  # noqa: PLC0415
         from cloudping.measurement import run_measurement  # noqa: PLC0415
         from cloudping.probes.env import ProbeEnv  # noqa: PLC0415
 
+        def annotating(event: Event) -> None:
+            emit(annotated(event, self.ipinfo.local))
+
         async with ProbeEnv() as env:
-            await run_measurement(command, env, emit)
+            await run_measurement(command, env, annotating)
 
     async def answer(self, command: Command) -> Answer:
-        """``version`` and ``help`` here; the others need a hub.
+        """``version``, ``help`` and ``ipinfo`` (from the local files) here; the others need
+        a hub.
 
         Raises:
             CloudpingError: ``needs_hub`` for ``list`` (agents are a hub's), ``not_implemented``
                 for the rest.
         """
+        if isinstance(command, IpinfoCommand):
+            from cloudping.ipinfo.answer import ipinfo_answer  # noqa: PLC0415
+
+            return await ipinfo_answer(self.ipinfo, command)
         if command.command == "version":
             return Answer("version", f"cloudping {__version__}", {"version": __version__})
         if isinstance(command, HelpCommand):

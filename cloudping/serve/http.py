@@ -81,7 +81,7 @@ def bind_tcp(host: str, port: int) -> socket.socket:
 def hub_app(server: HubServer, listen: ApiListen) -> Starlette:
     """The API, with ``/mcp`` beside it unless MCP is switched off, behind the guard; the
     app's lifespan runs MCP's session manager (a mounted app's own lifespan never runs)."""
-    service = CommandService(server.hub, server.store, listen.settings)
+    service = CommandService(server.hub, server.store, listen.settings, server.ipinfo)
     api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(
         listen.host,

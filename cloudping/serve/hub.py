@@ -30,6 +30,7 @@ from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.executable import cloudping_command
+from cloudping.serve.geoip import add_geoip_options, geoip_settings
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
 from cloudping.service import ApiSettings
@@ -115,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_geoip_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
 
@@ -262,6 +264,7 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         retention=Retention(keep_s=keep_s),
         liveness=Liveness(args.heartbeat, args.idle_timeout),
         agent_ws=agent_ws,
+        ipinfo=geoip_settings(args),
     )
     return settings, api
 

@@ -28,6 +28,7 @@ from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
 from cloudping.serve.datadir import default_data_dir
 from cloudping.serve.executable import cloudping_command
+from cloudping.serve.geoip import add_geoip_options, geoip_settings
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import (
@@ -95,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
+    add_geoip_options(p)
     return p
 
 
@@ -120,6 +122,7 @@ def main(argv: Sequence[str]) -> int:
         agent_ws=agent_ws,
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
+        ipinfo=geoip_settings(args),
     )
     try:
         # Before the hub starts (files, not the event loop's business).

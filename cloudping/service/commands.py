@@ -12,11 +12,13 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cloudping.commands import Command
+from cloudping.commands import Command, IpinfoCommand
 from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit
 from cloudping.hub import Hub
+from cloudping.ipinfo.answer import ipinfo_answer
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.service.admission import Admission
 from cloudping.service.answers import answer
 from cloudping.service.caller import Caller
@@ -30,10 +32,18 @@ from cloudping.store.model import not_found
 class CommandService:
     """Runs or answers a caller's command, cancels its runs, reads back what it may see."""
 
-    def __init__(self, hub: Hub, store: MeasurementStore, settings: ApiSettings) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        store: MeasurementStore,
+        settings: ApiSettings,
+        ipinfo: Ipinfo | None = None,
+    ) -> None:
         self.hub = hub
         self.store = store
         self.settings = settings
+        # The hub's IP info providers (keys and files stay here); none: special ranges only.
+        self.ipinfo = ipinfo or Ipinfo()
         self._admission = Admission(hub)
 
     async def run(self, caller: Caller, command: Command, emit: Emit) -> str:
@@ -111,8 +121,11 @@ class CommandService:
 
         Raises:
             CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
-                (see :func:`cloudping.service.answers.answer`).
+                (see :func:`cloudping.service.answers.answer`); for ``ipinfo``,
+                ``resolve_failed`` and ``unknown_provider``.
         """
+        if isinstance(command, IpinfoCommand):
+            return await ipinfo_answer(self.ipinfo, command)
         entries = await self.hub.registry.list()
         return answer(caller, command, entries, self.settings.expose_coordinates)
 

@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from cloudping.auth import TokenService
-from cloudping.channels.api import agents, commands, keys, measurements, seed
+from cloudping.channels.api import agents, commands, ipinfo, keys, measurements, seed
 from cloudping.channels.api import tokens as own_tokens
 from cloudping.channels.api.context import Api
 from cloudping.channels.api.errors import on_cloudping_error, on_http_error, on_unexpected
@@ -39,6 +39,7 @@ def app(service: CommandService, tokens: TokenService, *, mcp_path: str | None =
         Route(f"{PREFIX}/tokens/{{id}}", own_tokens.revoke_token, methods=["DELETE"]),
         Route(f"{PREFIX}/measurements/{{id}}/picture.png", measurements.png, methods=["GET"]),
         Route(f"{PREFIX}/commands", commands.answer, methods=["POST"]),
+        Route(f"{PREFIX}/ipinfo/{{address}}", ipinfo.ipinfo, methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", agents.healthz, methods=["GET"]),
         Route(keys.JWKS_PATH, keys.jwks, methods=["GET"]),

@@ -1,6 +1,6 @@
 """``POST /api/v1/commands``: any command that is not a measurement, answered as one JSON
-document by the command service (``list``, ``version``, ``help``; ``ipinfo``/``route`` say
-``not_implemented`` until they are built, ``token`` is not issued over the API)."""
+document by the command service (``list``, ``version``, ``help``, ``ipinfo``; ``route`` says
+``not_implemented`` until it is built, ``token`` is not issued over the API)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The ``cloudping`` command's own options, taken out of the words once, before the grammar.
 
-``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL`` and ``--token T`` (each value
-also as ``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they
+``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL``, ``--token T`` and the local
+IP info files ``--geoip-city FILE``/``--geoip-asn FILE`` (each value also as ``--opt=VALUE``)
+are process options, never grammar options (design.md, "Names"): they
 may stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
 """
 
@@ -21,8 +22,15 @@ _OPTIONS: dict[str, bool] = {
     "--ca": True,
     "--hub": True,
     "--token": True,
+    "--geoip-city": True,
+    "--geoip-asn": True,
 }
-_FILES: dict[str, str] = {"--png": "a file name: --png FILE", "--ca": "a file name: --ca FILE"}
+_FILES: dict[str, str] = {
+    "--png": "a file name: --png FILE",
+    "--ca": "a file name: --ca FILE",
+    "--geoip-city": "an MMDB file: --geoip-city FILE",
+    "--geoip-asn": "an MMDB file: --geoip-asn FILE",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,9 @@ class CliOptions:
     ca: str | None = None  # a file of CA certificates the CLI reads (the command carries ca_pem)
     hub: str | None = None
     token: str | None = field(default=None, repr=False)
+    # MMDB files a local run reads (ipinfo, and the hops of traceroute and mtr).
+    geoip_city: str | None = None
+    geoip_asn: str | None = None
 
 
 def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
@@ -74,4 +85,6 @@ def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
         ca=found.get("--ca"),
         hub=found.get("--hub") or None,
         token=found.get("--token") or None,
+        geoip_city=found.get("--geoip-city"),
+        geoip_asn=found.get("--geoip-asn"),
     ), words

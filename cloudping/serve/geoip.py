@@ -1,0 +1,39 @@
+"""The IP info options of the processes that hold providers (``hub``, ``up``): files of the
+process, never grammar options, so no remote caller names a file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cloudping.ipinfo.setup import IpinfoSettings
+
+
+def add_geoip_options(p: argparse.ArgumentParser) -> None:
+    """``--geoip-city FILE``, ``--geoip-asn FILE``, ``--no-keyless-country``."""
+    p.add_argument(
+        "--geoip-city",
+        type=Path,
+        metavar="FILE",
+        help="MMDB file with places (GeoLite2-City, DB-IP City Lite, IPinfo); reloaded when "
+        "replaced",
+    )
+    p.add_argument(
+        "--geoip-asn",
+        type=Path,
+        metavar="FILE",
+        help="MMDB file with networks (GeoLite2-ASN, DB-IP ASN Lite, IPinfo Lite); reloaded "
+        "when replaced",
+    )
+    p.add_argument(
+        "--no-keyless-country",
+        action="store_true",
+        help="do not answer country from the database python-geoacumen ships",
+    )
+
+
+def geoip_settings(args: argparse.Namespace) -> IpinfoSettings:
+    """The IP info settings the options gave."""
+    return IpinfoSettings(
+        city=args.geoip_city, asn=args.geoip_asn, keyless=not args.no_keyless_country
+    )
