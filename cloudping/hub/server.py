@@ -37,6 +37,7 @@ from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.ipinfo.annotate import annotated
+from cloudping.ipinfo.mmdb import MmdbFile, watching
 from cloudping.ipinfo.router import Ipinfo
 from cloudping.ipinfo.setup import IpinfoSettings, build
 from cloudping.store.sqlite import SqliteStore
@@ -190,6 +191,8 @@ class HubServer:
             )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
         ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo)
+        files = [source for source in ipinfo.local_sources if isinstance(source, MmdbFile)]
+        await stack.enter_async_context(watching(files))
         hub = Hub(
             self.registry,
             self._store,

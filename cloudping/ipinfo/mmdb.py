@@ -2,17 +2,20 @@
 
 The file is read whole into memory (``MODE_MEMORY``): a file being rewritten in place cannot
 change the bytes under a look-up, and a half-written one fails to open (its metadata is at
-the end) and is simply tried again later while the old copy keeps answering. So replacing the
-file, by rename or in place, never makes a look-up fail.
+the end) and is simply tried again later while the old copy keeps answering. The new copy is
+read off the event loop (:func:`watching` runs :meth:`MmdbFile.reload` in a thread) and
+swapped in with one assignment, so replacing the file, by rename or in place, never makes a
+look-up fail and a look-up never waits for the disk.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
-import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,25 +36,14 @@ class MmdbFile:
 
     Args:
         name: the provider name (``geoip-city``).
-        recheck_s: how often at most the file's stamp is looked at.
-        clock: monotonic seconds; tests pass a fake.
 
     Raises:
         CloudpingError: ``bad_database`` when the file cannot be read at start.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        name: str,
-        *,
-        recheck_s: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, path: Path, name: str) -> None:
         self.path = path
         self._name = name
-        self._recheck_s = recheck_s
-        self._clock = clock
         self._generation = 0
         try:
             self._stamp = _stamp(path)
@@ -59,7 +51,6 @@ class MmdbFile:
         except (OSError, InvalidDatabaseError, ValueError) as exc:
             message = f"{path} is not a readable MMDB file: {exc}"
             raise CloudpingError(message, code="bad_database", path=str(path)) from exc
-        self._checked = clock()
 
     @property
     def name(self) -> str:
@@ -68,8 +59,7 @@ class MmdbFile:
 
     @property
     def generation(self) -> int:
-        """How many times the file was reloaded (looking whether it changed first)."""
-        self._refresh()
+        """How many times the file was reloaded."""
         return self._generation
 
     @property
@@ -79,7 +69,6 @@ class MmdbFile:
 
     def find(self, ip: Address) -> Facts | None:
         """The record for ``ip``; ``None`` when the file holds nothing for it."""
-        self._refresh()
         reader = self._reader
         if ip.version == 6 and reader.metadata().ip_version == 4:
             return None  # an IPv4-only file: maxminddb raises rather than miss
@@ -88,23 +77,42 @@ class MmdbFile:
             return None
         return facts_of(record, str(ipaddress.ip_network(f"{ip}/{prefix_len}", strict=False)))
 
-    def _refresh(self) -> None:
-        now = self._clock()
-        if now - self._checked < self._recheck_s:
-            return
-        self._checked = now
+    def reload(self) -> bool:
+        """Read the file again if it changed on disk (blocking: run it in a thread); whether
+        a new copy now answers."""
         try:
             stamp = _stamp(self.path)
             if stamp == self._stamp:
-                return
+                return False
             reader = _open(self.path)
         except (OSError, InvalidDatabaseError, ValueError) as exc:
             # Mid-replacement or gone: the old copy keeps answering until a good one appears.
             log.warning("%s: keeping the loaded copy (%s)", self.path, exc)
-            return
-        self._reader, self._stamp = reader, stamp
+            return False
+        self._reader, self._stamp = reader, stamp  # one swap: a look-up sees old or new
         self._generation += 1
         log.info("%s: reloaded (%s)", self.path, reader.metadata().database_type)
+        return True
+
+
+@contextlib.asynccontextmanager
+async def watching(files: Sequence[MmdbFile], every_s: float = 1.0) -> AsyncIterator[None]:
+    """Reload each file when it changes, looking every ``every_s`` seconds, in a worker thread
+    (the loop never waits for the disk), until the block ends."""
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(every_s)  # a period, not a synchronisation
+            for file in files:
+                await asyncio.to_thread(file.reload)
+
+    task = asyncio.create_task(watch(), name="ipinfo file watch")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _stamp(path: Path) -> Stamp:

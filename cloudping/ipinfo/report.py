@@ -12,6 +12,7 @@ from typing import Any
 
 from cloudping.ipinfo.facts import NOTHING, Facts
 from cloudping.ipinfo.sources import Failure
+from cloudping.render.networks import network_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class IpReport:
     def line(self) -> str:
         """One line for people: ``198.18.2.1  AS65001 LAB-NET  ZZ Labville  (Benchmarking)``."""
         parts = [f"{self.address} ({self.name})" if self.name else self.address]
-        network = network_label(self.facts)
+        network = network_label(self.facts.asn, self.facts.as_name)
         if network:
             parts.append(network)
         place = ", ".join(p for p in (self.facts.city, self.facts.region, self.facts.country) if p)
@@ -67,10 +68,3 @@ class IpReport:
         if len(parts) == 1:
             parts.append("nothing known")
         return "  ".join(parts)
-
-
-def network_label(facts: Facts) -> str | None:
-    """``AS65001 LAB-NET`` (mtr -z's ``[AS65001]`` with the name), or ``None`` without an ASN."""
-    if facts.asn is None:
-        return None
-    return f"AS{facts.asn} {facts.as_name}" if facts.as_name else f"AS{facts.asn}"

@@ -44,15 +44,23 @@ class LocalRunner:
             # Never run here in its place: the person asked for other vantage points.
             raise UsageError(LOCAL_SELECTION, word="-s")
         # The probes' environment (ICMP sockets, resolver) only once a measurement runs.
-        from cloudping.ipinfo.annotate import annotated  # noqa: PLC0415
         from cloudping.measurement import run_measurement  # noqa: PLC0415
         from cloudping.probes.env import ProbeEnv  # noqa: PLC0415
+
+        async with ProbeEnv() as env:
+            await run_measurement(command, env, self._annotating(emit))
+
+    def _annotating(self, emit: Emit) -> Emit:
+        """``emit`` behind the annotation of every address, when files were named (without
+        them a ping never opens a database)."""
+        if self.geoip.city is None and self.geoip.asn is None:
+            return emit
+        from cloudping.ipinfo.annotate import annotated  # noqa: PLC0415
 
         def annotating(event: Event) -> None:
             emit(annotated(event, self.ipinfo.local))
 
-        async with ProbeEnv() as env:
-            await run_measurement(command, env, annotating)
+        return annotating
 
     async def answer(self, command: Command) -> Answer:
         """``version``, ``help`` and ``ipinfo`` (from the local files) here; the others need
