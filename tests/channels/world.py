@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.api import app
 from cloudping.hub import Hub, HubSettings
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.service import ApiSettings, CommandService
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
@@ -51,11 +52,13 @@ async def world(
     settings: ApiSettings | None = None,
     *,
     client: tuple[str, int] = ("127.0.0.1", 4000),
+    ipinfo: Ipinfo | None = None,
     **options: Any,
 ) -> AsyncIterator[World]:
     """A hub with agents ``fra1`` (finishes its jobs) and ``ams1`` (waits to be told).
 
-    ``client`` is the address requests come from; ``options`` go to :class:`ApiSettings`.
+    ``client`` is the address requests come from; ``ipinfo``: the hub's IP info providers;
+    ``options`` go to :class:`ApiSettings`.
     """
     store = MemoryStore()
     tokens = TokenService(KeyRing.of(SigningKey.generate()))
@@ -66,7 +69,7 @@ async def world(
         for asn, name in enumerate(("fra1", "ams1"), start=1)
     }
     async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=10)) as hub:
-        api = app(CommandService(hub, store, chosen), tokens)
+        api = app(CommandService(hub, store, chosen, ipinfo), tokens)
         transport = httpx.ASGITransport(app=api, client=client)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             yield World(hub, store, tokens, http, links, api, now)

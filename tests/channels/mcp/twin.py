@@ -16,6 +16,7 @@ from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.mcp import McpSettings, mcp_server
 from cloudping.channels.mcp.auth import HubTokenVerifier
 from cloudping.hub import Hub, HubSettings
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.service import ApiSettings, Caller, CommandService
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
@@ -55,11 +56,12 @@ async def mcp_world(
     finishes: bool = True,
     caller: Caller | None = None,
     refuse_local: bool = False,
+    ipinfo: Ipinfo | None = None,
 ) -> AsyncIterator[McpWorld]:
     """The world of the in-process tests; every wait inside is bounded by :data:`WAIT`.
 
     In-process calls act for ``caller`` (``alice`` unless told), or for no one when
-    ``refuse_local``.
+    ``refuse_local``; ``ipinfo``: the hub's IP info providers (none: special ranges only).
     """
     store = MemoryStore()
     chosen = settings or ApiSettings(clock=lambda: NOW)
@@ -69,7 +71,7 @@ async def mcp_world(
         "ams1": ScriptedAgent("ams1", country="NL", city="Amsterdam", asn=2),
     }
     async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=20)) as hub:
-        service = CommandService(hub, store, chosen)
+        service = CommandService(hub, store, chosen, ipinfo)
         local = None if refuse_local else caller or alice(chosen)
         verifier = HubTokenVerifier(tokens, chosen)
         server = mcp_server(service, verifier, mcp, local_caller=local)
