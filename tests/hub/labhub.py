@@ -147,13 +147,14 @@ class LabHub:
     fingerprint: str = ""
     logs: dict[str, Path] = field(default_factory=dict)  # each process's latest output
     starts: int = 0  # processes started, numbering their log files
+    hub_options: tuple[str, ...] = ()  # more options of `cloudping hub` (--geoip-asn FILE)
 
     @classmethod
-    def create(cls, lab: Lab, data_dir: Path) -> LabHub:
+    def create(cls, lab: Lab, data_dir: Path, hub_options: tuple[str, ...] = ()) -> LabHub:
         """Tokens for both agents and an API user allowed the lab's private ranges."""
         agents = {name: issue_token(data_dir, name, "agent") for name in AGENT_ROLES}
         api = issue_token(data_dir, "lab-user", "api", "measure", "private")
-        return cls(lab, data_dir, api, agents)
+        return cls(lab, data_dir, api, agents, hub_options=hub_options)
 
     @property
     def agent_address(self) -> str:
@@ -185,6 +186,7 @@ class LabHub:
             "hub", "--data-dir", str(self.data_dir), "--agent-listen", self.agent_address,
             "--listen", f"127.0.0.1:{API_PORT}", "--heartbeat", str(HEARTBEAT_S),
             "--idle-timeout", str(IDLE_S), "--agent-ws-listen", self.ws_address, "-v",
+            *self.hub_options,
         )  # fmt: skip
         hub = self.hub = self._spawn(HUB_ROLE, "hub", argv)
         log = self.logs["hub"]

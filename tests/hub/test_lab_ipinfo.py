@@ -1,0 +1,64 @@
+"""Issue 17 in the lab: ``cloudping hub --geoip-asn --geoip-city`` with the lab's MMDB files,
+an agent in another namespace; a traceroute through the hub shows the AS of every hop, and
+``GET /api/v1/ipinfo`` answers from the same files. The agent has no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from ipinfo.labdata import LAB, write_asn, write_city
+from lab import Lab
+
+from .labhub import LabHub
+
+TARGET = "198.18.3.2"
+
+
+@pytest.fixture(scope="module")
+def hub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHub]:
+    """The hub with the lab files, and both agents, for this module."""
+    folder = tmp_path_factory.mktemp("labhub-ipinfo")
+    asn, city = write_asn(folder / "asn.mmdb"), write_city(folder / "city.mmdb")
+    options = ("--geoip-asn", str(asn), "--geoip-city", str(city))
+    running = LabHub.create(lab, folder, hub_options=options)
+    try:
+        running.ensure_running()
+        yield running
+    finally:
+        running.close()
+
+
+def expected(address: str) -> tuple[int, str, str, str]:
+    """What the lab files say of an address of subnet 198.18.N."""
+    asn, as_name, country, city, _ = LAB[int(address.split(".")[2])]
+    return asn, as_name, country, city
+
+
+def test_a_traceroute_through_the_hub_shows_the_as_of_every_hop(hub: LabHub, lab: Lab) -> None:
+    events = hub.measure(f"traceroute -q 1 -s a1 {TARGET}")
+    hops = sorted((e for e in events if e["type"] == "hop"), key=lambda e: e["ttl"])
+    probes = [e["probes"][0] for e in hops]
+    assert [p["address"] for p in probes] == lab.hops(4, source="agent")
+    for probe in probes:
+        shown = (probe["asn"], probe["as_name"], probe["country"], probe["city"])
+        assert shown == expected(probe["address"])
+    [summary] = [e for e in events if e["type"] == "summary"]
+    responders = [hop["responders"][0] for hop in summary["hops"]]
+    assert [(r["address"], r["asn"]) for r in responders] == [
+        (p["address"], p["asn"]) for p in probes
+    ]
+
+
+def test_a_ping_summary_through_the_hub_carries_the_target_network(hub: LabHub) -> None:
+    events = hub.measure(f"ping -c 1 -s a2 {TARGET}")
+    [summary] = [e for e in events if e["type"] == "summary"]
+    assert (summary["asn"], summary["as_name"], summary["country"], summary["city"]) == expected(
+        TARGET
+    )
+
+
+def test_get_ipinfo_on_the_hub_answers_from_its_files(hub: LabHub) -> None:
+    [result] = hub.get(f"/ipinfo/{TARGET}")["results"]
+    assert (result["asn"], result["as_name"], result["country"], result["city"]) == expected(TARGET)
+    assert result["special"] == "Benchmarking"
