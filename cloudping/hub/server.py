@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+import httpx
+
 from cloudping.auth import DEFAULT_ISSUER, TokenService, data_dir_tokens
 from cloudping.datafiles import private_dir
 from cloudping.hub.agentdoor import AgentDoor, Liveness
@@ -190,7 +192,11 @@ class HubServer:
                 "%d measurements left running by a crash marked interrupted", len(interrupted)
             )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
-        ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo)
+        client = None
+        if settings.ipinfo.remote:  # the HTTP providers' client (its TLS setup reads files)
+            client = await asyncio.to_thread(httpx.AsyncClient, trust_env=False)
+            stack.push_async_callback(client.aclose)
+        ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo, client)
         files = [source for source in ipinfo.local_sources if isinstance(source, MmdbFile)]
         await stack.enter_async_context(watching(files))
         hub = Hub(

@@ -4,9 +4,11 @@ process, never grammar options, so no remote caller names a file."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from cloudping.ipinfo.setup import IpinfoSettings
+from cloudping.errors import CloudpingError
+from cloudping.ipinfo.setup import IpinfoSettings, remote_from_env
 
 
 def add_geoip_options(p: argparse.ArgumentParser) -> None:
@@ -33,7 +35,16 @@ def add_geoip_options(p: argparse.ArgumentParser) -> None:
 
 
 def geoip_settings(args: argparse.Namespace) -> IpinfoSettings:
-    """The IP info settings the options gave."""
+    """The IP info settings the options gave, and the HTTP providers whose keys the
+    environment holds (``CLOUDPING_IPINFO_TOKEN``, ...: see :mod:`cloudping.ipinfo.setup`).
+
+    Raises:
+        ValueError: a key file named that cannot be read.
+    """
+    try:
+        remote = remote_from_env(os.environ)
+    except CloudpingError as exc:
+        raise ValueError(exc.message) from exc
     return IpinfoSettings(
-        city=args.geoip_city, asn=args.geoip_asn, keyless=not args.no_keyless_country
+        city=args.geoip_city, asn=args.geoip_asn, keyless=not args.no_keyless_country, remote=remote
     )

@@ -111,6 +111,7 @@ def main(argv: Sequence[str]) -> int:
             agent_ws = listen_address(args.agent_ws_listen, "--agent-ws-listen")
         served = LOOPBACK + parse_served(args.serve)
         http = http_settings(args)
+        ipinfo = geoip_settings(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -122,7 +123,7 @@ def main(argv: Sequence[str]) -> int:
         agent_ws=agent_ws,
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
-        ipinfo=geoip_settings(args),
+        ipinfo=ipinfo,
     )
     try:
         # Before the hub starts (files, not the event loop's business).
