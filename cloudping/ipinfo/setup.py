@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cloudping.errors import CloudpingError
+from cloudping.ipinfo.dn42 import Dn42Registry
 from cloudping.ipinfo.http.ip2location import Ip2Location
 from cloudping.ipinfo.http.ipinfolite import IpinfoLite
 from cloudping.ipinfo.http.ipregistry import Ipregistry
@@ -46,11 +47,15 @@ class IpinfoSettings:
         asn: an MMDB file with networks (GeoLite2-ASN, DB-IP ASN Lite, IPinfo Lite).
         keyless: also answer country from the database python-geoacumen ships (Apache-2.0),
             after the files above.
+        dn42: the ``data`` directory of a DN42 registry checkout (its answers count first:
+            a registry's origin AS is the routing truth there).
+        remote: the HTTP providers (hub only), in the order their answers count.
     """
 
     city: Path | None = None
     asn: Path | None = None
     keyless: bool = True
+    dn42: Path | None = None
     remote: tuple[RemoteSettings, ...] = ()
 
 
@@ -93,9 +98,12 @@ def build(settings: IpinfoSettings, client: httpx.AsyncClient | None = None) -> 
     ``client``, the HTTP providers configured.
 
     Raises:
-        CloudpingError: ``bad_database`` for a file that is not a readable MMDB file.
+        CloudpingError: ``bad_database`` for a file that is not a readable MMDB file,
+            ``bad_registry`` for a directory that is not a DN42 registry's ``data``.
     """
     local: list[LocalSource] = []
+    if settings.dn42 is not None:
+        local.append(Dn42Registry(settings.dn42))
     if settings.asn is not None:
         local.append(MmdbFile(settings.asn, "geoip-asn"))
     if settings.city is not None:

@@ -12,7 +12,8 @@ from cloudping.ipinfo.setup import IpinfoSettings, remote_from_env
 
 
 def add_geoip_options(p: argparse.ArgumentParser) -> None:
-    """``--geoip-city FILE``, ``--geoip-asn FILE``, ``--no-keyless-country``."""
+    """``--geoip-city FILE``, ``--geoip-asn FILE``, ``--dn42-registry DIR``,
+    ``--no-keyless-country``."""
     p.add_argument(
         "--geoip-city",
         type=Path,
@@ -26,6 +27,12 @@ def add_geoip_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="MMDB file with networks (GeoLite2-ASN, DB-IP ASN Lite, IPinfo Lite); reloaded "
         "when replaced",
+    )
+    p.add_argument(
+        "--dn42-registry",
+        type=Path,
+        metavar="DIR",
+        help="the data directory of a DN42 registry checkout (route, aut-num, inetnum ...)",
     )
     p.add_argument(
         "--no-keyless-country",
@@ -46,5 +53,9 @@ def geoip_settings(args: argparse.Namespace) -> IpinfoSettings:
     except CloudpingError as exc:
         raise ValueError(exc.message) from exc
     return IpinfoSettings(
-        city=args.geoip_city, asn=args.geoip_asn, keyless=not args.no_keyless_country, remote=remote
+        city=args.geoip_city,
+        asn=args.geoip_asn,
+        keyless=not args.no_keyless_country,
+        dn42=args.dn42_registry,
+        remote=remote,
     )
