@@ -7,7 +7,7 @@ source that has it, in the router's order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 FIELDS = ("asn", "as_name", "country", "region", "city", "latitude", "longitude")
@@ -32,15 +32,6 @@ class Facts:
     longitude: float | None = None
     network: str | None = None
 
-    def filled_from(self, other: Facts) -> Facts:
-        """These facts, each unknown field taken from ``other``."""
-        holes = {
-            f.name: getattr(other, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is None and getattr(other, f.name) is not None
-        }
-        return replace(self, **holes) if holes else self
-
     @property
     def empty(self) -> bool:
         """Whether the source knew nothing of the address."""
@@ -55,11 +46,13 @@ NOTHING = Facts()
 
 
 def merged(answers: list[Facts]) -> Facts:
-    """One view of several sources' facts: each field from the first source that has it."""
-    view = NOTHING
-    for facts in answers:
-        view = view.filled_from(facts)
-    return replace(view, network=None)
+    """One view of several sources' facts: each field from the first source that has it
+    (built once, not field by field: the hub merges for every new hop)."""
+    values = {
+        name: next((v for facts in answers if (v := getattr(facts, name)) is not None), None)
+        for name in FIELDS
+    }
+    return Facts(**values)
 
 
 def asn_number(value: object) -> int | None:

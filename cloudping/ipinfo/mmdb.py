@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -44,7 +43,7 @@ class MmdbFile:
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
         self._name = name
-        self._generation = 0
+        self.generation = 0  # how many times the file was reloaded (a plain int: read per hop)
         try:
             self._stamp = _stamp(path)
             self._reader = _open(path)
@@ -56,11 +55,6 @@ class MmdbFile:
     def name(self) -> str:
         """The provider name."""
         return self._name
-
-    @property
-    def generation(self) -> int:
-        """How many times the file was reloaded."""
-        return self._generation
 
     @property
     def database_type(self) -> str:
@@ -75,7 +69,7 @@ class MmdbFile:
         record, prefix_len = reader.get_with_prefix_len(ip)
         if not isinstance(record, dict):
             return None
-        return facts_of(record, str(ipaddress.ip_network(f"{ip}/{prefix_len}", strict=False)))
+        return facts_of(record, _network(ip, prefix_len))
 
     def reload(self) -> bool:
         """Read the file again if it changed on disk (blocking: run it in a thread); whether
@@ -90,7 +84,7 @@ class MmdbFile:
             log.warning("%s: keeping the loaded copy (%s)", self.path, exc)
             return False
         self._reader, self._stamp = reader, stamp  # one swap: a look-up sees old or new
-        self._generation += 1
+        self.generation += 1
         log.info("%s: reloaded (%s)", self.path, reader.metadata().database_type)
         return True
 
@@ -113,6 +107,14 @@ async def watching(files: Sequence[MmdbFile], every_s: float = 1.0) -> AsyncIter
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _network(ip: Address, prefix_len: int) -> str:
+    """``ip``'s network as text, by masking (parsing a network string costs more than the
+    look-up itself)."""
+    host_bits = ip.max_prefixlen - prefix_len
+    first = type(ip)(int(ip) >> host_bits << host_bits)
+    return f"{first}/{prefix_len}"
 
 
 def _stamp(path: Path) -> Stamp:

@@ -46,7 +46,7 @@ class Ipinfo:
         self.local_sources = tuple(local)
         self.remote_sources = tuple(remote)
         self.cache = cache or LookupCache(_kind)
-        self._memo: OrderedDict[Address, tuple[tuple[int, ...], Facts]] = OrderedDict()
+        self._memo: OrderedDict[str, tuple[tuple[int, ...], Facts]] = OrderedDict()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -54,19 +54,28 @@ class Ipinfo:
         local = tuple(source.name for source in self.local_sources)
         return local + tuple(source.name for source in self.remote_sources)
 
-    def local(self, ip: Address) -> Facts:
-        """What the local sources say of ``ip``, merged (for every hop of a path)."""
-        stamp = tuple(source.generation for source in self.local_sources)
-        kept = self._memo.get(ip)
+    def local(self, ip: Address | str) -> Facts:
+        """What the local sources say of ``ip`` (an address, or one as text as events carry
+        it), merged: for every hop of a path. Remembered by its text until a source's data
+        changes, so a hop seen before costs one dictionary probe."""
+        key = ip if isinstance(ip, str) else str(ip)
+        stamp = tuple([source.generation for source in self.local_sources])
+        kept = self._memo.get(key)
         if kept is not None and kept[0] == stamp:
-            self._memo.move_to_end(ip)
+            self._memo.move_to_end(key)
             return kept[1]
-        found = [f for s in self.local_sources if (f := s.find(ip)) is not None]
-        facts = merged(found) if found else NOTHING
-        self._memo[ip] = (stamp, facts)
+        facts = self._read(ip)
+        self._memo[key] = (stamp, facts)
         if len(self._memo) > _MEMO_SIZE:
             self._memo.popitem(last=False)
         return facts
+
+    def _read(self, ip: Address | str) -> Facts:
+        address = address_of(ip.split("%")[0]) if isinstance(ip, str) else ip
+        if address is None:  # not an address (an agent's odd word): nothing to say of it
+            return NOTHING
+        found = [f for s in self.local_sources if (f := s.find(address)) is not None]
+        return merged(found) if found else NOTHING
 
     async def report(
         self, ip: Address, only: Collection[str] = (), name: str | None = None
