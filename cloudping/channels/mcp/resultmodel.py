@@ -54,6 +54,10 @@ class PingResult(BaseModel):
     port: int | None = None
     duplicates: int | None = None
     errors: int | None = Field(None, description="ICMP errors received instead of replies")
+    asn: int | None = Field(None, description="the target's network (the hub's local data)")
+    as_name: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code")
+    city: str | None = None
 
 
 class Hop(BaseModel):
@@ -63,6 +67,10 @@ class Hop(BaseModel):
     ttl: int
     addresses: list[str] = Field(default_factory=list)
     names: list[str | None] | None = None
+    networks: list[str | None] | None = Field(
+        None, description="each address's network, 'AS65001 LAB-NET' (the hub's local data)"
+    )
+    places: list[str | None] | None = Field(None, description="each address's 'City, CC'")
     loss: float
     avg_ms: float | None = None
     best_ms: float | None = None
