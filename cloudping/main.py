@@ -59,6 +59,10 @@ def _dispatch(args: Sequence[str]) -> int:
         from cloudping.serve import hub as hub_cli  # noqa: PLC0415 (aioquic, SQLite only here)
 
         return hub_cli.main(args[1:])
+    if list(args[:1]) == ["ipinfo"] and "--update" in args:  # fetches files: not the grammar's
+        from cloudping.serve import ipinfoupdate  # noqa: PLC0415
+
+        return ipinfoupdate.main(args[1:])
     if list(args[:1]) == ["up"]:  # the main job: a hub, its local agent and the API
         from cloudping.serve import up  # noqa: PLC0415 (aioquic, SQLite, uvicorn only here)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cloudping.errors import CloudpingError
 from cloudping.ipinfo.setup import IpinfoSettings, remote_from_env
+from cloudping.ipinfo.update import updated_files
 
 
 def add_geoip_options(p: argparse.ArgumentParser) -> None:
@@ -42,8 +43,9 @@ def add_geoip_options(p: argparse.ArgumentParser) -> None:
 
 
 def geoip_settings(args: argparse.Namespace) -> IpinfoSettings:
-    """The IP info settings the options gave, and the HTTP providers whose keys the
-    environment holds (``CLOUDPING_IPINFO_TOKEN``, ...: see :mod:`cloudping.ipinfo.setup`).
+    """The IP info settings the options gave (without files named: those ``cloudping ipinfo
+    --update`` left in the data directory), and the HTTP providers whose keys the environment
+    holds (``CLOUDPING_IPINFO_TOKEN``, ...: see :mod:`cloudping.ipinfo.setup`).
 
     Raises:
         ValueError: a key file named that cannot be read.
@@ -52,9 +54,10 @@ def geoip_settings(args: argparse.Namespace) -> IpinfoSettings:
         remote = remote_from_env(os.environ)
     except CloudpingError as exc:
         raise ValueError(exc.message) from exc
+    city, asn = updated_files(args.data_dir)
     return IpinfoSettings(
-        city=args.geoip_city,
-        asn=args.geoip_asn,
+        city=args.geoip_city or city,
+        asn=args.geoip_asn or asn,
         keyless=not args.no_keyless_country,
         dn42=args.dn42_registry,
         remote=remote,

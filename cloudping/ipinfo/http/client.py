@@ -3,44 +3,24 @@
 401/403 are ``bad_key``, 402/429 ``quota_exceeded``, 5xx or a body that is not an answer
 ``upstream_error``, no connection or no answer in time ``unreachable``. The key never reaches
 a message or a log line: it travels in a header where the vendor allows it, and a filter on
-httpx's logger blanks ``key=`` in the URLs it logs (IP2Location.io takes it in the query).
+httpx's logger blanks it in the URLs it logs (:mod:`.redact`: IP2Location.io takes it in the
+query).
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from cloudping.ipinfo.facts import Facts
+from cloudping.ipinfo.http import redact  # noqa: F401 (no key in httpx's log lines)
 from cloudping.ipinfo.http.vendor import Vendor
 from cloudping.ipinfo.sources import Failure
 from cloudping.special import Address
 
 TIMEOUT_S = 5.0
-_KEY_IN_QUERY = re.compile(r"(?<=[?&]key=)[^&\s\"']+")
-
-
-class KeyFilter(logging.Filter):
-    """Blanks ``key=...`` in a log record's URL (httpx logs every request's URL at INFO)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(_blank(arg) for arg in record.args)
-        return True
-
-
-def _blank(arg: object) -> object:
-    if isinstance(arg, httpx.URL | str):
-        return _KEY_IN_QUERY.sub("<key>", str(arg))
-    return arg
-
-
-_FILTER = KeyFilter()
-logging.getLogger("httpx").addFilter(_FILTER)
 
 
 class HttpProvider:
