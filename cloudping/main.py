@@ -116,13 +116,16 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
     return measure(cmd, runner, as_json=options.json, png=options.png, verbose=options.verbose)
 
 
-def _geoip(options: CliOptions) -> IpinfoSettings:
-    """The local IP info files the options name (read only by a local run)."""
+def _geoip(options: CliOptions) -> IpinfoSettings | None:
+    """The local IP info files the options name (read only by a local run); ``None``
+    without any (and the IP info code is not even imported)."""
+    city, asn = options.geoip_city, options.geoip_asn
+    if not (city or asn):
+        return None
     from pathlib import Path  # noqa: PLC0415
 
     from cloudping.ipinfo.setup import IpinfoSettings  # noqa: PLC0415
 
-    city, asn = options.geoip_city, options.geoip_asn
     return IpinfoSettings(city=Path(city) if city else None, asn=Path(asn) if asn else None)
 
 

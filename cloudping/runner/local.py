@@ -6,14 +6,17 @@ Without a hub there are no agents to list and no hub version: only this program'
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from cloudping import __version__
 from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand, IpinfoCommand
 from cloudping.commands.answer import Answer, help_answer
 from cloudping.errors import CloudpingError, UsageError
 from cloudping.events import Emit, Event
-from cloudping.ipinfo.router import Ipinfo
-from cloudping.ipinfo.setup import IpinfoSettings, build
+
+if TYPE_CHECKING:
+    from cloudping.ipinfo.router import Ipinfo
+    from cloudping.ipinfo.setup import IpinfoSettings
 
 LOCAL_SELECTION = "-s/--from selects agents of a hub: use --hub URL, or leave it out to run here"
 
@@ -27,12 +30,14 @@ class LocalRunner:
     """
 
     def __init__(self, geoip: IpinfoSettings | None = None) -> None:
-        self.geoip = geoip or IpinfoSettings()
+        self.geoip = geoip
 
     @cached_property
     def ipinfo(self) -> Ipinfo:
         """The providers, opened on first use (a ping never reads the files)."""
-        return build(self.geoip)
+        from cloudping.ipinfo.setup import IpinfoSettings, build  # noqa: PLC0415 (the files)
+
+        return build(self.geoip or IpinfoSettings())
 
     async def run(self, command: Command, emit: Emit) -> None:
         """Run ``command`` here; its stream always ends with ``end``.
@@ -53,7 +58,7 @@ class LocalRunner:
     def _annotating(self, emit: Emit) -> Emit:
         """``emit`` behind the annotation of every address, when files were named (without
         them a ping never opens a database)."""
-        if self.geoip.city is None and self.geoip.asn is None:
+        if self.geoip is None or (self.geoip.city is None and self.geoip.asn is None):
             return emit
         from cloudping.ipinfo.annotate import annotated  # noqa: PLC0415
 
