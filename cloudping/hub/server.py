@@ -40,6 +40,7 @@ from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.ipinfo.annotate import annotated
 from cloudping.ipinfo.mmdb import MmdbFile, watching
+from cloudping.ipinfo.placement import placed
 from cloudping.ipinfo.router import Ipinfo
 from cloudping.ipinfo.setup import IpinfoSettings, build
 from cloudping.store.sqlite import SqliteStore
@@ -207,7 +208,12 @@ class HubServer:
             annotate=lambda event: annotated(event, ipinfo.local),
         )
         self.door = AgentDoor(
-            hub, self.registry, self.tokens, liveness=settings.liveness, clock=self._clock
+            hub,
+            self.registry,
+            self.tokens,
+            liveness=settings.liveness,
+            clock=self._clock,
+            place=lambda attributes, peer: placed(attributes, peer, ipinfo.local),
         )
         await stack.enter_async_context(self.door.open())
         await stack.enter_async_context(

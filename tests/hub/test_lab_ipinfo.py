@@ -1,6 +1,7 @@
 """Issue 17 in the lab: ``cloudping hub --geoip-asn --geoip-city`` with the lab's MMDB files,
 an agent in another namespace; a traceroute through the hub shows the AS of every hop, and
-``GET /api/v1/ipinfo`` answers from the same files. The agent has no database."""
+``GET /api/v1/ipinfo`` answers from the same files. The agent has no database, and declares
+no place: the hub places it by the address it connects from."""
 
 from __future__ import annotations
 
@@ -62,3 +63,14 @@ def test_get_ipinfo_on_the_hub_answers_from_its_files(hub: LabHub) -> None:
     [result] = hub.get(f"/ipinfo/{TARGET}")["results"]
     assert (result["asn"], result["as_name"], result["country"], result["city"]) == expected(TARGET)
     assert result["special"] == "Benchmarking"
+
+
+def test_an_agent_declaring_no_place_is_placed_by_the_address_it_connects_from(
+    hub: LabHub,
+) -> None:
+    agents = {agent["name"]: agent for agent in hub.get("/agents")["agents"]}
+    a1, a2 = agents["a1"], agents["a2"]  # from 198.18.1.2 and 198.18.4.2
+    assert (a1["asn"], a1["isp"], a1["country"], a1["city"]) == (65001, "LAB-EDGE", "DE", "Berlin")
+    assert (a2["asn"], a2["country"]) == (None, None)  # no file holds 198.18.4.0/24
+    events = hub.measure(f"ping -c 1 -s AS65001 {TARGET}")
+    assert events[0]["agents"] == ["a1"]  # and the selectors find it there
