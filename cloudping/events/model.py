@@ -261,6 +261,11 @@ class ScanSummaryEvent:
     rate_pps: float
     duration_ms: float
     failed: int = 0  # addresses no probe could be sent to (their `scan` events say why)
+    # The swept range's network and place (of its first address), added by the hub (issue 17).
+    asn: int | None = None
+    as_name: str | None = None
+    country: str | None = None
+    city: str | None = None
     probe: Literal["scan"] = "scan"
     type: Literal["summary"] = "summary"
 

@@ -20,6 +20,7 @@ from cloudping.events import (
     PathSummaryEvent,
     PingSummaryEvent,
     Responder,
+    ScanSummaryEvent,
 )
 from cloudping.ipinfo.facts import NOTHING, Facts
 
@@ -30,16 +31,18 @@ FactsOf = Callable[[str], Facts]
 
 def annotated(event: Event, facts_of: FactsOf) -> Event:
     """``event`` with ``asn``, ``as_name``, ``country``, ``city`` on every address it names
-    (hop probes, a path summary's responders, a ping summary's target); other events as
-    they are."""
+    (hop probes, a path summary's responders, a ping summary's target, a scan summary's
+    range); other events as they are."""
     if isinstance(event, HopEvent):
         probes = tuple(_probe(probe, facts_of) for probe in event.probes)
         return _with(event, probes=probes)
     if isinstance(event, PathSummaryEvent):
         hops = tuple(_hop(hop, facts_of) for hop in event.hops)
         return _with(event, hops=hops)
-    if isinstance(event, PingSummaryEvent):
-        facts = facts_of(event.address)
+    if isinstance(event, PingSummaryEvent | ScanSummaryEvent):
+        # A ping's target address; a scan's range by its first address.
+        address = event.address if isinstance(event, PingSummaryEvent) else event.target
+        facts = facts_of(address.split("/", maxsplit=1)[0])
         if facts is NOTHING:
             return event
         return _with(

@@ -11,6 +11,7 @@ from cloudping.events import (
     PathSummaryEvent,
     PingSummaryEvent,
     Responder,
+    ScanSummaryEvent,
     to_dict,
 )
 from cloudping.ipinfo.annotate import annotated
@@ -112,3 +113,13 @@ def test_a_hop_outside_every_file_is_left_with_nulls(lab_files: tuple[Path, Path
     done = annotated(event, router(lab_files).local)
     assert isinstance(done, HopEvent)
     assert (done.probes[0].asn, done.probes[0].country) == (None, None)
+
+
+def test_a_scan_summary_carries_the_network_of_its_range(lab_files: tuple[Path, Path]) -> None:
+    scan = ScanSummaryEvent(
+        agent="a1", target="198.18.2.0/29", total=8, probed=8, alive=2, unreachable=6,
+        alive_ranges=("198.18.2.1/32",), sent=8, rate_pps=100.0, duration_ms=10.0,
+    )  # fmt: skip
+    done = annotated(scan, router(lab_files).local)
+    assert isinstance(done, ScanSummaryEvent)
+    assert (done.asn, done.as_name, done.country) == (65002, "LAB-CORE", "NL")
