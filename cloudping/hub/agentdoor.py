@@ -224,7 +224,7 @@ class AgentDoor:
         handle = WireAgentHandle(connection, hello.name)
         try:
             principal = self._tokens.verify(hello.token, "agent", self._clock())
-            attributes = self._place(hello.attributes, connection.binding.peer_host)
+            attributes = self._place(hello.attributes, connection.peer_host)
             await self._registry.register(
                 hello.name, principal.subject, attributes, handle, self._clock()
             )

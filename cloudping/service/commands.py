@@ -122,9 +122,11 @@ class CommandService:
         Raises:
             CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
                 (see :func:`cloudping.service.answers.answer`); for ``ipinfo``,
-                ``resolve_failed`` and ``unknown_provider``.
+                ``scope_missing`` (``measure``), ``resolve_failed``, ``unknown_provider``.
         """
         if isinstance(command, IpinfoCommand):
+            # It may spend the hub's quota with paid providers: for those who may measure.
+            caller.require("measure")
             return await ipinfo_answer(self.ipinfo, command)
         entries = await self.hub.registry.list()
         return answer(caller, command, entries, self.settings.expose_coordinates)
