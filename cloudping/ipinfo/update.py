@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -33,6 +33,9 @@ DBIP_URL = "https://download.db-ip.com/free"
 IPINFO_DATA_URL = "https://ipinfo.io/data"
 TIMEOUT_S = 120.0
 MAX_BYTES = 512 * 1024 * 1024  # the largest file accepted (GeoLite2-City is ~70 MB)
+CITY_FILE = "dbip-city-lite.mmdb"  # the file names under DATA_DIR/ipinfo/
+ASN_FILE = "dbip-asn-lite.mmdb"
+IPINFO_FILE = "ipinfo-lite.mmdb"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ class Download:
     """One file to fetch: where from, where to, and the layout it must have."""
 
     name: str
-    url: str
+    url: str = field(repr=False)  # it may carry a token
     target: str
     expect: str  # a word its database_type must contain (case-insensitive)
     gzipped: bool
@@ -64,11 +67,6 @@ def planned(
         url = f"{ipinfo_url}/ipinfo_lite.mmdb?token={token}"
         found.append(Download("ipinfo-lite", url, IPINFO_FILE, "ipinfo", False))
     return tuple(found)
-
-
-CITY_FILE = "dbip-city-lite.mmdb"
-ASN_FILE = "dbip-asn-lite.mmdb"
-IPINFO_FILE = "ipinfo-lite.mmdb"
 
 
 def fetch_all(downloads: tuple[Download, ...], data_dir: Path, client: httpx.Client) -> list[str]:
