@@ -21,6 +21,7 @@ from collections.abc import Collection, Sequence
 from cloudping.errors import CloudpingError
 from cloudping.ipinfo.cache import Kind, LookupCache
 from cloudping.ipinfo.facts import NOTHING, Facts, merged
+from cloudping.ipinfo.names import Resolve, system_resolve
 from cloudping.ipinfo.ranges import special_name
 from cloudping.ipinfo.report import IpReport, ProviderAnswer
 from cloudping.ipinfo.sources import Failure, LocalSource, RemoteSource
@@ -42,8 +43,10 @@ class Ipinfo:
         local: Sequence[LocalSource] = (),
         remote: Sequence[RemoteSource] = (),
         cache: LookupCache[tuple[str, Address], Facts | Failure] | None = None,
+        resolve: Resolve = system_resolve,
     ) -> None:
         self.local_sources = tuple(local)
+        self.resolve = resolve  # names asked about (tests pass one that sends no packet)
         self.remote_sources = tuple(remote)
         self.cache = cache or LookupCache(_kind)
         self._memo: OrderedDict[str, tuple[tuple[int, ...], Facts]] = OrderedDict()

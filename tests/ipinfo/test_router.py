@@ -154,3 +154,24 @@ def test_local_facts_are_remembered_until_a_file_is_reloaded(tmp_path: Path) -> 
     assert ipinfo.local(TARGET).as_name == "LAB-TARGET"  # not reloaded yet
     source.reload()
     assert ipinfo.local(TARGET).as_name == "LAB-TARGET-1"
+
+
+@pytest.mark.anyio
+async def test_a_name_is_answered_for_each_of_its_addresses(lab_files: tuple[Path, Path]) -> None:
+    from cloudping.commands import IpinfoCommand, parse  # noqa: PLC0415
+    from cloudping.ipinfo.answer import ipinfo_answer  # noqa: PLC0415
+
+    async def lab_dns(name: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
+        assert name == "target.lab"
+        return ipaddress.ip_address("198.18.3.2"), ipaddress.ip_address("2001:db8:3::2")
+
+    ipinfo = Ipinfo(local(lab_files), resolve=lab_dns)
+    command = parse("ipinfo target.lab 198.18.1.2")
+    assert isinstance(command, IpinfoCommand)
+    answer = await ipinfo_answer(ipinfo, command)
+    assert [(r["address"], r.get("name"), r["asn"]) for r in answer.data["results"]] == [
+        ("198.18.3.2", "target.lab", 65003),
+        ("2001:db8:3::2", "target.lab", 65003),
+        ("198.18.1.2", None, 65001),
+    ]
+    assert answer.text.splitlines()[0].startswith("198.18.3.2 (target.lab)  AS65003 LAB-TARGET")
