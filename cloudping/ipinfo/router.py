@@ -21,9 +21,9 @@ from collections.abc import Collection, Sequence
 from cloudping.errors import CloudpingError
 from cloudping.ipinfo.cache import Kind, LookupCache
 from cloudping.ipinfo.facts import NOTHING, Facts, merged
-from cloudping.ipinfo.names import Resolve, system_resolve
 from cloudping.ipinfo.ranges import special_name
 from cloudping.ipinfo.report import IpReport, ProviderAnswer
+from cloudping.ipinfo.resolver import Resolve, system_resolve
 from cloudping.ipinfo.sources import Failure, LocalSource, RemoteSource
 from cloudping.special import Address
 
