@@ -62,14 +62,16 @@ class MmdbFile:
         return str(self._reader.metadata().database_type)
 
     def find(self, ip: Address) -> Facts | None:
-        """The record for ``ip``; ``None`` when the file holds nothing for it."""
+        """The record for ``ip``; ``None`` when the file holds nothing (usable) for it."""
         reader = self._reader
         if ip.version == 6 and reader.metadata().ip_version == 4:
             return None  # an IPv4-only file: maxminddb raises rather than miss
         record, prefix_len = reader.get_with_prefix_len(ip)
         if not isinstance(record, dict):
             return None
-        return facts_of(record, _network(ip, prefix_len))
+        facts = facts_of(record, _network(ip, prefix_len))
+        # A record of nothing usable (Geoacumen writes the country "None") holds nothing.
+        return None if facts.empty else facts
 
     def reload(self) -> bool:
         """Read the file again if it changed on disk (blocking: run it in a thread); whether

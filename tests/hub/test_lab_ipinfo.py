@@ -5,15 +5,32 @@ no place: the hub places it by the address it connects from."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
 
 import pytest
 from ipinfo.labdata import LAB, write_asn, write_city
 from lab import Lab
 
-from .labhub import LabHub
+from .labhub import API_PORT, HUB_ROLE, REQUEST_TIMEOUT_S, LabHub
 
 TARGET = "198.18.3.2"
+# One MCP tool call, stateless StreamableHTTP, run in r2 (the API listens on its loopback);
+# prints the HTTP status, then the JSON-RPC answer (the data line of an SSE answer).
+MCP_CALL = """
+import json, sys, httpx
+url, tool, arguments = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}}
+headers = {"Authorization": "Bearer " + sys.stdin.readline().strip(),
+           "Accept": "application/json, text/event-stream"}
+with httpx.Client(timeout=30, trust_env=False) as client:
+    answer = client.post(url, json=call, headers=headers)
+print(answer.status_code)
+lines = [l[5:] for l in answer.text.splitlines() if l.startswith("data:")] or [answer.text]
+print(lines[-1].strip())
+"""
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +38,7 @@ def hub(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHub]:
     """The hub with the lab files, and both agents, for this module."""
     folder = tmp_path_factory.mktemp("labhub-ipinfo")
     asn, city = write_asn(folder / "asn.mmdb"), write_city(folder / "city.mmdb")
-    options = ("--geoip-asn", str(asn), "--geoip-city", str(city))
+    options = ("--geoip-asn", str(asn), "--geoip-city", str(city), "--mcp-stateless")
     running = LabHub.create(lab, folder, hub_options=options)
     try:
         running.ensure_running()
@@ -57,6 +74,20 @@ def test_a_ping_summary_through_the_hub_carries_the_target_network(hub: LabHub) 
     assert (summary["asn"], summary["as_name"], summary["country"], summary["city"]) == expected(
         TARGET
     )
+
+
+def test_the_mcp_tool_ipinfo_on_the_hub_returns_the_merged_result(hub: LabHub, lab: Lab) -> None:
+    url = f"http://127.0.0.1:{API_PORT}/mcp"
+    argv = [sys.executable, "-c", MCP_CALL, url, "ipinfo", json.dumps({"addresses": [TARGET]})]
+    done = lab.run(HUB_ROLE, argv, timeout=REQUEST_TIMEOUT_S, input=hub.api_token + "\n")
+    status, _, body = done.stdout.partition("\n")
+    assert status == "200", done.stdout
+    result = json.loads(body)["result"]
+    assert not result.get("isError"), result
+    [report] = result["structuredContent"]["results"]
+    assert (report["asn"], report["as_name"], report["country"], report["city"]) == expected(TARGET)
+    # The keyless country database knows nothing of the lab range: it is not listed.
+    assert [p["provider"] for p in report["providers"]] == ["geoip-asn", "geoip-city"]
 
 
 def test_get_ipinfo_on_the_hub_answers_from_its_files(hub: LabHub) -> None:
