@@ -3,6 +3,7 @@ look-ups (issue 17: no failed look-up during the swap, new answers after it)."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import threading
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from cloudping.errors import CloudpingError
 from cloudping.ipinfo.facts import Facts
-from cloudping.ipinfo.mmdb import MmdbFile
+from cloudping.ipinfo.mmdb import MmdbFile, watching
 
 from .labdata import write_asn, write_ipinfo_lite
 
@@ -109,3 +110,16 @@ def test_an_unchanged_file_is_not_read_again(lab_files: tuple[Path, Path]) -> No
     source = MmdbFile(lab_files[1], "geoip-asn")
     assert source.reload() is False
     assert source.generation == 0
+
+
+@pytest.mark.anyio
+async def test_the_watcher_reloads_a_replaced_file_off_the_loop(tmp_path: Path) -> None:
+    path = write_asn(tmp_path / "asn.mmdb")
+    source = MmdbFile(path, "geoip-asn")
+    await asyncio.to_thread(write_asn, path, 3)
+    async with watching([source], every_s=0.01), asyncio.timeout(10):
+        while source.generation == 0:  # bounded by the timeout; the watcher's period is short
+            await asyncio.sleep(0.01)
+    facts = source.find(TARGET)
+    assert facts is not None
+    assert facts.as_name == "LAB-TARGET-3"
