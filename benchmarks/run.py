@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, mcp, settings, web, routes, probe, telegram), default all.
+hub, scale, mcp, settings, web, routes, probe, telegram, ipinfo), default all.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from benchmarks import (  # noqa: E402
     dns,
     http,
     hub,
+    ipinfo,
     mcp,
     path,
     ping_rtt,
@@ -52,6 +53,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "routes": [routes.bench],
     "probe": [probe.bench],
     "telegram": [telegram.bench],
+    "ipinfo": [ipinfo.bench],
 }
 
 

@@ -8,6 +8,7 @@ a measurement that could not run at all.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from cloudping.policy import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from cloudping.commands import Command
+    from cloudping.ipinfo.setup import IpinfoSettings
 
 LOCAL_COUNT_MAX = 1_000_000
 PROGRAM = "cloudping "  # how the grammar's usage lines read here: usage: cloudping ping ...
@@ -44,31 +46,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+# The processes and the operator's tools, by first word: a module of cloudping.serve with a
+# main(), imported only when asked for (aioquic, SQLite, uvicorn, the JWT libraries load there).
+_PROCESSES = {"token": "token", "agent": "agent", "hub": "hub", "up": "up"}
+
+
 def _dispatch(args: Sequence[str]) -> int:
-    if list(args[:1]) == ["token"]:
-        # The operator's tool (issue, list, revoke). The grammar's `token` asks a hub for a
-        # personal token, which no hub issues to the CLI (the operator does, with this tool).
-        from cloudping.serve import token as token_cmd  # noqa: PLC0415 (the JWT libraries only here)
+    module = _process_of(args)
+    if module is None:
+        return _command(args)
+    process = importlib.import_module(f"cloudping.serve.{module}")
+    status: int = process.main(args[1:])
+    return status
 
-        return token_cmd.main(args[1:])
-    if list(args[:1]) == ["route"] and args[1:2] in (["ingest"], ["status"]):
-        # The operator's route store tools; `route ADDRESS ...` is the grammar's lookup.
-        from cloudping.serve import routes as routes_cmd  # noqa: PLC0415
 
-        return routes_cmd.main(args[1:])
-    if list(args[:1]) == ["agent"]:  # a long-running service, not a command of the grammar
-        from cloudping.serve import agent as agent_cli  # noqa: PLC0415 (aioquic only here)
-
-        return agent_cli.main(args[1:])
-    if list(args[:1]) == ["hub"]:  # a long-running service, not a command of the grammar
-        from cloudping.serve import hub as hub_cli  # noqa: PLC0415 (aioquic, SQLite only here)
-
-        return hub_cli.main(args[1:])
-    if list(args[:1]) == ["up"]:  # the main job: a hub, its local agent and the API
-        from cloudping.serve import up  # noqa: PLC0415 (aioquic, SQLite, uvicorn only here)
-
-        return up.main(args[1:])
-    return _command(args)
+def _process_of(args: Sequence[str]) -> str | None:
+    """The module that runs ``args``, or None for a command of the grammar."""
+    first = args[0] if args else None
+    if first == "route" and list(args[1:2]) in (["ingest"], ["status"]):
+        return "routes"  # the operator's route store tools; `route ADDRESS` is a lookup
+    if first == "ipinfo" and "--update" in args:
+        return "ipinfoupdate"  # fetches databases: not the grammar's `ipinfo`
+    # The grammar's `token` asks a hub for a personal token; `cloudping token` is the
+    # operator's tool (issue, list, revoke).
+    return _PROCESSES.get(first or "")
 
 
 def _command(argv: Sequence[str]) -> int:
@@ -105,7 +106,10 @@ def _grammar(options: CliOptions, words: list[str]) -> int:
         return 0
     if options.data_dir is not None:
         return _route_here(cmd, options)
-    runner = runner_for(hub)
+    try:
+        runner = runner_for(hub, _geoip(options))
+    except UsageError as exc:
+        return _usage_error(exc)
     # Only a command that runs needs asyncio, the events and the renderers.
     if not is_measurement(cmd):
         from cloudping.channels.cli.answers import answer  # noqa: PLC0415
@@ -127,6 +131,19 @@ def _route_here(cmd: Command, options: CliOptions) -> int:
         return _usage_error(UsageError("--data-dir is for route only", word="--data-dir"))
     assert options.data_dir is not None
     return route_here(cmd, Path(options.data_dir), as_json=options.json)
+
+
+def _geoip(options: CliOptions) -> IpinfoSettings | None:
+    """The local IP info files the options name (read only by a local run); ``None``
+    without any (and the IP info code is not even imported)."""
+    city, asn = options.geoip_city, options.geoip_asn
+    if not (city or asn):
+        return None
+    from pathlib import Path  # noqa: PLC0415
+
+    from cloudping.ipinfo.setup import IpinfoSettings  # noqa: PLC0415
+
+    return IpinfoSettings(city=Path(city) if city else None, asn=Path(asn) if asn else None)
 
 
 def _help(topic: str | None) -> str:

@@ -87,6 +87,12 @@ def test_the_http_edge_in_front_of_the_channels_reaches_no_hub_either() -> None:
     assert offences("edge", lambda m: not under(m, BELOW_THE_SERVICE)) == []
 
 
+def test_ip_info_imports_no_hub_service_channel_or_probe() -> None:
+    # The hub, the command service and a local run all use it: it sits below them.
+    above = (*ABOVE_THE_HUB, "cloudping.hub", "cloudping.probes", "cloudping.agent")
+    assert offences("ipinfo", lambda module: not under(module, above)) == []
+
+
 def test_the_rule_sees_relative_and_lazy_imports(tmp_path: Path) -> None:
     source = tmp_path / "probe.py"
     source.write_text(

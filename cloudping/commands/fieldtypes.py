@@ -119,3 +119,4 @@ DnsNames = Annotated[tuple[DnsName, ...], Field(min_length=1, max_length=MAX_ITE
 Urls = Annotated[tuple[Url, ...], Field(min_length=1, max_length=MAX_ITEMS)]
 Addresses = Annotated[tuple[Address, ...], Field(min_length=1, max_length=MAX_ITEMS)]
 Headers = Annotated[tuple[Header, ...], Field(max_length=MAX_ITEMS)]
+Names = Annotated[tuple[Name, ...], Field(max_length=MAX_ITEMS)]

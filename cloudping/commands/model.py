@@ -17,7 +17,6 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from cloudping.commands import commandnames, names
 from cloudping.commands.fieldtypes import (
     Address,
-    Addresses,
     AddressOrPrefix,
     Asn,
     AsPath,
@@ -37,6 +36,7 @@ from cloudping.commands.fieldtypes import (
     HttpVersionField,
     MethodField,
     Name,
+    Names,
     Port,
     ProtoField,
     RecordType,
@@ -292,11 +292,11 @@ class ListCommand(CommandModel):
 
 
 class IpinfoCommand(CommandModel):
-    """Network, organisation and place of IP addresses."""
+    """Network, organisation and place of IP addresses (a host name: of each of its addresses)."""
 
     command: Literal["ipinfo"] = "ipinfo"
-    addresses: Addresses
-    provider: Name | None = None
+    addresses: Hosts
+    providers: Names = ()
 
 
 class RouteCommand(CommandModel):

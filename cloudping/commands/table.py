@@ -296,9 +296,18 @@ IPINFO = CommandSpec(
     "ipinfo",
     IpinfoCommand,
     "network, organisation and place of IP addresses",
-    (OptionSpec("provider", ("--provider",), "ask this provider", kinds.NAME, "NAME"),),
-    _many("addresses", "ADDRESS", "IP address", "addresses", kinds.string()),
-    ("ipinfo 1.1.1.1",),
+    (
+        OptionSpec(
+            "providers",
+            ("--provider",),
+            "ask only this provider (repeatable)",
+            kinds.NAME,
+            "NAME",
+            repeat=True,
+        ),
+    ),
+    _many("addresses", "ADDRESS|NAME", "IP address or host name", "addresses", kinds.string()),
+    ("ipinfo 1.1.1.1", "ipinfo --provider geoip-asn 198.18.3.2 example.net"),
 )
 ROUTE = CommandSpec(
     "route",

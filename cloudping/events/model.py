@@ -142,6 +142,11 @@ class PingSummaryEvent:
         ),
     ] = None
     probe: Literal["ping", "tcping"] = "ping"
+    # The target's network and place, added by the hub from its local data (issue 17).
+    asn: int | None = None
+    as_name: str | None = None
+    country: str | None = None
+    city: str | None = None
     type: Literal["summary"] = "summary"
 
 
@@ -154,6 +159,11 @@ class HopProbe:
     name: str | None = None
     icmp_error: str | None = None
     mtu: int | None = None
+    # The responder's network and place, added by the hub from its local data (issue 17).
+    asn: int | None = None
+    as_name: str | None = None
+    country: str | None = None
+    city: str | None = None
 
 
 @_event
@@ -174,6 +184,18 @@ class HopEvent:
 
 
 @_event
+class Responder:
+    """One address that answered at a hop, with its name, network and place (null: unknown)."""
+
+    address: str
+    name: str | None = None
+    asn: int | None = None
+    as_name: str | None = None
+    country: str | None = None
+    city: str | None = None
+
+
+@_event
 class HopStats:
     """A hop's statistics over every probe sent to it (mtr's report columns)."""
 
@@ -189,6 +211,7 @@ class HopStats:
     worst_ms: float | None = None
     stddev_ms: float | None = None
     jitter_ms: float | None = None
+    responders: tuple[Responder, ...] = ()
 
 
 @_event
@@ -238,6 +261,11 @@ class ScanSummaryEvent:
     rate_pps: float
     duration_ms: float
     failed: int = 0  # addresses no probe could be sent to (their `scan` events say why)
+    # The swept range's network and place (of its first address), added by the hub (issue 17).
+    asn: int | None = None
+    as_name: str | None = None
+    country: str | None = None
+    city: str | None = None
     probe: Literal["scan"] = "scan"
     type: Literal["summary"] = "summary"
 

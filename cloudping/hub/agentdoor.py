@@ -48,7 +48,7 @@ from cloudping.wire import (
     LocalProtocolError,
     Refuse,
 )
-from cloudping.wire.messages import MAX_REASON
+from cloudping.wire.messages import MAX_REASON, AgentAttributes
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,14 @@ class WireAgentHandle:
             raise CloudpingError(message_text, code="agent_lost", agent=self.name) from exc
 
 
+Place = Callable[[AgentAttributes, str | None], AgentAttributes]
+
+
+def as_declared(attributes: AgentAttributes, peer: str | None) -> AgentAttributes:
+    """An agent's attributes as it declared them (a hub without IP data)."""
+    return attributes
+
+
 class AgentDoor:
     """The ``on_event`` of ``serve_agents`` and ``serve_agents_ws``: who gets in, and where
     their messages go.
@@ -125,6 +133,8 @@ class AgentDoor:
         tokens: verifies the hello's token.
         liveness: the contract sent in every ``Accept``.
         clock: POSIX seconds, for token expiry and ``connected_at``.
+        place: fills what an agent does not declare (ASN, network, country, city) from the
+            address it connects from (:func:`cloudping.ipinfo.placement.placed`).
     """
 
     def __init__(
@@ -135,9 +145,11 @@ class AgentDoor:
         *,
         liveness: Liveness,
         clock: Callable[[], float],
+        place: Place = as_declared,
     ) -> None:
         self._hub, self._registry, self._tokens = hub, registry, tokens
         self._liveness, self._clock = liveness, clock
+        self._place = place
         self._handles: dict[AgentConnection, WireAgentHandle] = {}
         self._claims: dict[AgentConnection, Principal] = {}
         self._queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]] | None = None
@@ -217,8 +229,9 @@ class AgentDoor:
         handle = WireAgentHandle(connection, hello.name)
         try:
             principal = self._tokens.verify(hello.token, "agent", self._clock())
+            attributes = self._place(hello.attributes, connection.peer_host)
             await self._registry.register(
-                hello.name, principal.subject, hello.attributes, handle, self._clock()
+                hello.name, principal.subject, attributes, handle, self._clock()
             )
         except (AuthError, RegistryError) as exc:
             code = "name_in_use" if exc.code == "name_in_use" else "unauthorized"

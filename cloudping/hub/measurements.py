@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from cloudping.commands import Command, targets_of
-from cloudping.events import Emit
+from cloudping.events import Emit, Event
 from cloudping.hub.jobs import plan_jobs
 from cloudping.hub.observer import HubObserver, QuietHubObserver
 from cloudping.hub.overdue import OVERDUE_SLACK
@@ -32,6 +32,7 @@ from cloudping.hub.tracker import (
     MeasurementRun,
     Reported,
     RunContext,
+    as_sent,
 )
 from cloudping.ids import new_measurement_id, new_read_key
 from cloudping.store.base import MeasurementStore
@@ -79,6 +80,8 @@ class Hub:
         new_id: measurement ids; tests pass a counter.
         rng: the shuffle behind agent choice; tests pass ``random.Random(seed)``.
         observer: told what happens, for the metrics (default: nobody).
+        annotate: what the hub adds to each event an agent sends (the network and place of
+            its addresses, :func:`cloudping.ipinfo.annotate.annotated`).
     """
 
     def __init__(
@@ -91,8 +94,10 @@ class Hub:
         new_id: Callable[[], str] = new_measurement_id,
         rng: random.Random | None = None,
         observer: HubObserver | None = None,
+        annotate: Callable[[Event], Event] = as_sent,
     ) -> None:
         self.registry = registry
+        self._annotate = annotate
         self.store = store
         self.settings = settings or HubSettings()
         self._clock = clock
@@ -261,6 +266,7 @@ class Hub:
             self.settings.deadline_s,
             self.settings.overdue_slack_s,
             self.observer,
+            self._annotate,
         )
         return MeasurementRun(
             measurement_id,

@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+import httpx
+
 from cloudping.agent.observer import AgentObserver
 from cloudping.auth import DEFAULT_ISSUER, TokenService, data_dir_tokens
 from cloudping.datafiles import private_dir
@@ -38,6 +40,11 @@ from cloudping.hub.observer import HubObserver
 from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
+from cloudping.ipinfo.annotate import annotated
+from cloudping.ipinfo.mmdb import MmdbFile, watching
+from cloudping.ipinfo.placement import placed
+from cloudping.ipinfo.router import Ipinfo
+from cloudping.ipinfo.setup import IpinfoSettings, build
 from cloudping.store.sqlite import SqliteStore
 from cloudping.transport.core import ConnectionSettings
 from cloudping.transport.quic import AgentServer, serve_agents
@@ -66,6 +73,8 @@ class HubServerSettings:
         retention: how long measurements are kept in the store.
         agent_ws: also serve agents over WebSocket at ``wss://HOST:PORT/agent`` (TCP; port
             0 picks a free one), with the same certificate.
+        ipinfo: the local IP info files (``--geoip-city``, ``--geoip-asn``): they answer
+            ``ipinfo`` and annotate every hop and target of the agents' events.
     """
 
     data_dir: Path
@@ -78,6 +87,7 @@ class HubServerSettings:
     cert_names: tuple[str, ...] = ()
     retention: Retention = field(default_factory=Retention)
     agent_ws: tuple[str, int] | None = None
+    ipinfo: IpinfoSettings = field(default_factory=IpinfoSettings)
 
     def certificate_names(self) -> tuple[str, ...]:
         """The names for a new certificate; pinning does not need them, a CA file does."""
@@ -115,6 +125,7 @@ class HubServer:
         self._store: SqliteStore | None = None
         self._tokens: TokenService | None = None
         self._hub: Hub | None = None
+        self._ipinfo: Ipinfo | None = None
         self._listener: AgentServer | None = None
         self._ws_listener: WsAgentServer | None = None
         self.fingerprint = ""
@@ -125,6 +136,12 @@ class HubServer:
     def hub(self) -> Hub:
         """The hub measurements run on (inside the block)."""
         return _started(self._hub)
+
+    @property
+    def ipinfo(self) -> Ipinfo:
+        """The IP info providers (inside the block): the command service answers ``ipinfo``
+        with them, and the hub annotates events with their local data."""
+        return _started(self._ipinfo)
 
     @property
     def store(self) -> SqliteStore:
@@ -187,15 +204,28 @@ class HubServer:
                 "%d measurements left running by a crash marked interrupted", len(interrupted)
             )
         await stack.enter_async_context(retention(self._store, settings.retention, self._clock))
+        client = None
+        if settings.ipinfo.remote:  # the HTTP providers' client (its TLS setup reads files)
+            client = await asyncio.to_thread(httpx.AsyncClient, trust_env=False)
+            stack.push_async_callback(client.aclose)
+        ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo, client)
+        files = [source for source in ipinfo.local_sources if isinstance(source, MmdbFile)]
+        await stack.enter_async_context(watching(files))
         hub = Hub(
             self.registry,
             self._store,
             settings=settings.hub,
             clock=self._clock,
             observer=self._observer,
+            annotate=lambda event: annotated(event, ipinfo.local),
         )
         self.door = AgentDoor(
-            hub, self.registry, self.tokens, liveness=settings.liveness, clock=self._clock
+            hub,
+            self.registry,
+            self.tokens,
+            liveness=settings.liveness,
+            clock=self._clock,
+            place=lambda attributes, peer: placed(attributes, peer, ipinfo.local),
         )
         await stack.enter_async_context(self.door.open())
         await stack.enter_async_context(

@@ -80,9 +80,15 @@ class Cancelled:
 Inbound = Reported | Ended | Failed | Cancelled
 
 
+def as_sent(event: Event) -> Event:
+    """An agent's event unchanged (a hub without IP info)."""
+    return event
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
-    """What a run needs from the hub: where to write, the clock, and the job bounds."""
+    """What a run needs from the hub: where to write, the clock, the job bounds, and what
+    the hub adds to an agent's events (network and place of every address, issue 17)."""
 
     store: MeasurementStore
     clock: Callable[[], float]
@@ -90,6 +96,7 @@ class RunContext:
     deadline_s: float
     overdue_slack_s: float = OVERDUE_SLACK
     observer: HubObserver = dataclasses.field(default_factory=QuietHubObserver)
+    annotate: Callable[[Event], Event] = as_sent
 
 
 class MeasurementRun:
@@ -250,7 +257,7 @@ class MeasurementRun:
         if event.type in _HUB_ONLY:
             message = f"agent {agent} sent a {event.type!r} event, which only the hub writes"
             return ErrorEvent(code="bad_event", message=message, agent=agent)
-        return _named(event, agent)
+        return self._context.annotate(_named(event, agent))
 
     def _fail(self, job_id: str, code: str, message: str, reason: LostReason | None = None) -> None:
         self.open.discard(job_id)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cloudping.commands import Command
     from cloudping.commands.answer import Answer
     from cloudping.events import Emit
+    from cloudping.ipinfo.setup import IpinfoSettings
 
 __all__ = ["HUB_ENV", "TOKEN_ENV", "HubTarget", "Runner", "hub_target", "runner_for"]
 
@@ -59,12 +60,21 @@ def hub_target(url: str | None, token: str | None, env: Mapping[str, str]) -> Hu
     return HubTarget(chosen.rstrip("/"), token or env.get(TOKEN_ENV) or None)
 
 
-def runner_for(hub: HubTarget | None) -> Runner:
-    """The runner for ``hub``: through its API, or on this machine when ``None``."""
+def runner_for(hub: HubTarget | None, geoip: IpinfoSettings | None = None) -> Runner:
+    """The runner for ``hub``: through its API, or on this machine when ``None`` (reading
+    the ``geoip`` files there).
+
+    Raises:
+        UsageError: ``geoip`` files with a hub (the hub's own providers answer there).
+    """
     if hub is None:
         from cloudping.runner.local import LocalRunner  # noqa: PLC0415 (asyncio, probes)
 
-        return LocalRunner()
+        return LocalRunner(geoip)
+    if geoip is not None and (geoip.city or geoip.asn):
+        word = "--geoip-city" if geoip.city else "--geoip-asn"
+        message = f"{word} is read by a local run; through --hub the hub's providers answer"
+        raise UsageError(message, word=word)
     from cloudping.runner.remote import HubRunner  # noqa: PLC0415
 
     return HubRunner(hub)

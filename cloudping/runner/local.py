@@ -5,17 +5,39 @@ Without a hub there are no agents to list and no hub version: only this program'
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from cloudping import __version__
-from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand
+from cloudping.commands import MEASUREMENT_COMMANDS, Command, HelpCommand, IpinfoCommand
 from cloudping.commands.answer import Answer, help_answer
 from cloudping.errors import CloudpingError, UsageError
-from cloudping.events import Emit
+from cloudping.events import Emit, Event
+
+if TYPE_CHECKING:
+    from cloudping.ipinfo.router import Ipinfo
+    from cloudping.ipinfo.setup import IpinfoSettings
 
 LOCAL_SELECTION = "-s/--from selects agents of a hub: use --hub URL, or leave it out to run here"
 
 
 class LocalRunner:
-    """Runs each measurement in a fresh probe environment (ICMP sockets, resolver)."""
+    """Runs each measurement in a fresh probe environment (ICMP sockets, resolver).
+
+    Args:
+        geoip: the local IP info files (``--geoip-city``, ``--geoip-asn``): they answer
+            ``ipinfo`` and annotate the hops of a path, as a hub does.
+    """
+
+    def __init__(self, geoip: IpinfoSettings | None = None) -> None:
+        self.geoip = geoip
+
+    @cached_property
+    def ipinfo(self) -> Ipinfo:
+        """The providers, opened on first use (a ping never reads the files)."""
+        from cloudping.ipinfo.setup import IpinfoSettings, build  # noqa: PLC0415 (the files)
+
+        return build(self.geoip or IpinfoSettings())
 
     async def run(self, command: Command, emit: Emit) -> None:
         """Run ``command`` here; its stream always ends with ``end``.
@@ -31,15 +53,32 @@ class LocalRunner:
         from cloudping.probes.env import ProbeEnv  # noqa: PLC0415
 
         async with ProbeEnv() as env:
-            await run_measurement(command, env, emit)
+            await run_measurement(command, env, self._annotating(emit))
+
+    def _annotating(self, emit: Emit) -> Emit:
+        """``emit`` behind the annotation of every address, when files were named (without
+        them a ping never opens a database)."""
+        if self.geoip is None or (self.geoip.city is None and self.geoip.asn is None):
+            return emit
+        from cloudping.ipinfo.annotate import annotated  # noqa: PLC0415
+
+        def annotating(event: Event) -> None:
+            emit(annotated(event, self.ipinfo.local))
+
+        return annotating
 
     async def answer(self, command: Command) -> Answer:
-        """``version`` and ``help`` here; the others need a hub.
+        """``version``, ``help`` and ``ipinfo`` (from the local files) here; the others need
+        a hub.
 
         Raises:
             CloudpingError: ``needs_hub`` for ``list`` (agents are a hub's), ``not_implemented``
                 for the rest.
         """
+        if isinstance(command, IpinfoCommand):
+            from cloudping.ipinfo.answer import ipinfo_answer  # noqa: PLC0415
+
+            return await ipinfo_answer(self.ipinfo, command)
         if command.command == "version":
             return Answer("version", f"cloudping {__version__}", {"version": __version__})
         if isinstance(command, HelpCommand):

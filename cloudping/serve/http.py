@@ -70,7 +70,11 @@ def hub_app(
         scrape: the hub's metrics, served at ``/metrics`` to admin tokens.
     """
     service = service or CommandService(
-        server.hub, server.store, listen.settings, routes=RouteStore(server.settings.data_dir)
+        server.hub,
+        server.store,
+        listen.settings,
+        routes=RouteStore(server.settings.data_dir),
+        ipinfo=server.ipinfo,
     )
     api = app(service, server.tokens, mcp_path=MCP_PATH if listen.mcp.enabled else None)
     rules = host_rules(

@@ -37,6 +37,7 @@ from cloudping.routes.lookup import RouteStore
 from cloudping.routes.schedule import FetchPlan
 from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
+from cloudping.serve.geoip import add_geoip_options, geoip_settings
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, serve_api
 from cloudping.serve.metrics import add_metrics_option, serve_metrics
@@ -128,6 +129,7 @@ def parser() -> argparse.ArgumentParser:
     )
     add_route_options(p)
     add_metrics_option(p)
+    add_geoip_options(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
@@ -304,6 +306,7 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         retention=Retention(keep_s=keep_s),
         liveness=Liveness(args.heartbeat, args.idle_timeout),
         agent_ws=agent_ws,
+        ipinfo=geoip_settings(args),
     )
     return settings, api
 
@@ -425,6 +428,7 @@ async def serve(
                 server.store,
                 api.settings if api is not None else ApiSettings(),
                 routes=RouteStore(settings.data_dir),
+                ipinfo=server.ipinfo,
             )
             context = ChannelContext(
                 service,

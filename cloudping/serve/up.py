@@ -29,6 +29,7 @@ from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
 from cloudping.serve.channels import add_channel_options, configure_channels
 from cloudping.serve.datadir import default_data_dir
 from cloudping.serve.executable import cloudping_command
+from cloudping.serve.geoip import add_geoip_options, geoip_settings
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import (
@@ -101,6 +102,7 @@ def parser() -> argparse.ArgumentParser:
     )
     add_http_options(p)
     add_metrics_option(p)
+    add_geoip_options(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     add_route_options(p)
@@ -122,6 +124,7 @@ def main(argv: Sequence[str]) -> int:
         channels = configure_channels(args)
         plan = fetch_plan(args)
         metrics = metrics_address(args)
+        ipinfo = geoip_settings(args)
     except ValueError as exc:
         print(f"cloudping up: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -133,6 +136,7 @@ def main(argv: Sequence[str]) -> int:
         agent_ws=agent_ws,
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
+        ipinfo=ipinfo,
     )
     try:
         # Before the hub starts (files, not the event loop's business).

@@ -1,6 +1,7 @@
 """The commands that are not measurements, answered the same on every channel: ``list``,
-``version``, ``help``; ``ipinfo`` (not built yet), ``route`` without a route store and
-``token`` refused by code (a hub's ``route`` is answered from its route store by the service).
+``version``, ``help``; ``route`` without a route store and ``token`` refused by code (a hub's
+``route`` is answered from its route store, ``ipinfo`` from its providers, by
+:meth:`CommandService.answer`).
 
 An :class:`Answer` carries the text a person reads and the JSON a program reads; each channel
 shows one or the other, and never decides by itself what a command means.
@@ -23,11 +24,6 @@ from cloudping.service.directory import public_agent
 
 # What a command whose capability is not built yet says instead, and what to do meanwhile.
 NOT_BUILT: dict[str, str] = {
-    "ipinfo": (
-        "IP information (network, organisation, place) is not built into this hub yet: it has "
-        "no MaxMind/IPinfo provider. Meanwhile dns with type PTR gives an address's name, and "
-        "traceroute names every hop"
-    ),
     "route": (
         "BGP route lookup is not built into this hub yet: it has no route store. "
         "Meanwhile traceroute shows the path packets really take"
@@ -45,7 +41,7 @@ def answer(
     """The answer to ``command`` (not a measurement) for ``caller``, over the live agents.
 
     Raises:
-        CloudpingError: ``not_implemented`` (``ipinfo``, ``route``), ``token_not_issued``
+        CloudpingError: ``not_implemented`` (``route``), ``token_not_issued``
             (no channel issues tokens yet), ``is_a_measurement`` (run those instead).
     """
     if isinstance(command, ListCommand):

@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from cloudping.commands import Command, RouteCommand
+from cloudping.commands import Command, IpinfoCommand, RouteCommand
 from cloudping.commands.answer import Answer
 from cloudping.errors import CloudpingError
 from cloudping.events import Emit
 from cloudping.hub import Hub
+from cloudping.ipinfo.answer import ipinfo_answer
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.routes.answer import route_answer
 from cloudping.routes.lookup import RouteStore
 from cloudping.service.admission import Admission
@@ -44,11 +46,14 @@ class CommandService:
         settings: ApiSettings,
         *,
         routes: RouteStore | None = None,
+        ipinfo: Ipinfo | None = None,
     ) -> None:
         self.hub = hub
         self.store = store
         self.settings = settings
         self.routes = routes  # the BGP route store `route` reads (None: not set up here)
+        # The hub's IP info providers (keys and files stay here); none: special ranges only.
+        self.ipinfo = ipinfo or Ipinfo()
         self._admission = Admission(hub)
 
     async def run(self, caller: Caller, command: Command, emit: Emit) -> str:
@@ -143,9 +148,14 @@ class CommandService:
         Raises:
             CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
                 (see :func:`cloudping.service.answers.answer`); for ``route``: ``no_routes``,
-                ``bad_query`` (see :meth:`RouteStore.lookup`).
+                ``bad_query`` (see :meth:`RouteStore.lookup`); for ``ipinfo``,
+                ``scope_missing`` (``measure``), ``resolve_failed``, ``unknown_provider``.
         """
         with self._observed(caller):
+            if isinstance(command, IpinfoCommand):
+                # It may spend the hub's quota with paid providers: for those who may measure.
+                caller.require("measure")
+                return await ipinfo_answer(self.ipinfo, command)
             if isinstance(command, RouteCommand) and self.routes is not None:
                 # SQLite reads files: off the event loop, so other channels keep being served.
                 return await asyncio.to_thread(route_answer, self.routes, command)

@@ -65,6 +65,10 @@ class Binding(Protocol):
     def attach(self, connection: WireConnection) -> None:
         """Hand what arrives to ``connection`` from now on (it attaches itself when made)."""
 
+    @property
+    def peer_host(self) -> str | None:
+        """The address the peer connects from, as text (``None`` until known)."""
+
     def send_stream(self, stream_id: int, data: bytes, *, end: bool) -> None:
         """Queue bytes on a stream (``end``: finish this side's direction after them)."""
 
@@ -92,10 +96,16 @@ class BindingBase:
     asyncio protocol, holding only this reference (no layer of the protocol itself)."""
 
     _connection: WireConnection | None = None
+    _peer_host: str | None = None
 
     def attach(self, connection: WireConnection) -> None:
         """Hand what arrives to ``connection`` from now on."""
         self._connection = connection
+
+    @property
+    def peer_host(self) -> str | None:
+        """The address the peer connects from (the hub places an agent by it)."""
+        return self._peer_host
 
     @property
     def connection(self) -> WireConnection:

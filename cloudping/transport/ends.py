@@ -61,6 +61,11 @@ class AgentConnection(WireConnection):
         self._on_event, self._live = on_event, live
         live.add(self)
 
+    @property
+    def peer_host(self) -> str | None:
+        """The address the agent connects from (the hub places an agent by it)."""
+        return self.binding.peer_host
+
     def send(self, message: Message) -> None:
         """Send ``Accept``, ``Refuse``, ``JobOffer`` (opens the job's stream) or ``Cancel``
         (a cancel of a finished job is ignored).

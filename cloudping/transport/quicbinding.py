@@ -41,6 +41,12 @@ class QuicBinding(BindingBase, QuicConnectionProtocol):
         super().__init__(quic)
         self._pings = 0
 
+    def datagram_received(self, data: bytes | str, addr: Any) -> None:
+        """A datagram from the peer: its first one says where the peer is."""
+        if self._peer_host is None:
+            self._peer_host = str(addr[0])
+        super().datagram_received(data, addr)
+
     # -- the stream core's primitives --------------------------------------------------------
 
     def send_stream(self, stream_id: int, data: bytes, *, end: bool) -> None:

@@ -52,6 +52,8 @@ class WsBinding(BindingBase, asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """The TLS handshake is done (asyncio calls this after it)."""
         self._transport = cast("asyncio.Transport", transport)
+        peer = transport.get_extra_info("peername")
+        self._peer_host = str(peer[0]) if peer else None
         if self.connection.closed.done():  # closed during the TLS handshake (hub stopping)
             self._transport.close()
 

@@ -51,7 +51,8 @@ async def test_list_and_version_answer_one_json_document() -> None:
 @pytest.mark.parametrize(
     ("line", "status", "code"),
     [
-        ("ipinfo 198.18.0.1", 501, "not_implemented"),
+        ("route 198.18.0.0/24", 501, "not_implemented"),
+        ("ipinfo 198.18.0.1", 403, "scope_missing"),  # the measure scope: see test_ipinfo_api
         ("token", 403, "token_not_issued"),
         ("ping 198.18.0.1", 400, "is_a_measurement"),
         ("pnig 198.18.0.1", 400, "bad_command"),

@@ -1,7 +1,8 @@
 """The OpenAPI document is valid, and the whole API answers as it says (schemathesis).
 
 The app under schemathesis has no agents and a guest anywhere: every well-formed command ends
-in ``no_agent_matched`` before any job starts, so the run is bounded and needs no network.
+in ``no_agent_matched`` before any job starts, so the run is bounded and needs no network; a
+name given to ``ipinfo`` is refused by a resolver that sends no packet.
 """
 
 from __future__ import annotations
@@ -15,14 +16,24 @@ from schemathesis.core.result import Ok
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.channels.api import app, document
+from cloudping.errors import CloudpingError
 from cloudping.hub import Hub, MemoryRegistry
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.service import ApiSettings, CommandService
 from cloudping.store import MemoryStore
 
 _TOKENS = TokenService(KeyRing.of(SigningKey.generate()))
 _STORE = MemoryStore()
 _GUESTS = ApiSettings(anonymous="guest", guest_loopback_only=False)
-_APP = app(CommandService(Hub(MemoryRegistry(), _STORE), _STORE, _GUESTS), _TOKENS)
+
+
+async def _no_dns(name: str) -> Any:
+    raise CloudpingError(f"{name} did not resolve: no DNS here", code="resolve_failed")
+
+
+_HUB = Hub(MemoryRegistry(), _STORE)
+_SERVICE = CommandService(_HUB, _STORE, _GUESTS, ipinfo=Ipinfo(resolve=_no_dns))
+_APP = app(_SERVICE, _TOKENS)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP)
 
 CHECKS = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import jwt
 import pytest
 
@@ -95,3 +98,21 @@ async def test_the_jwks_lets_anyone_verify_the_hubs_tokens_and_holds_no_private_
     no_clock: jwt.types.Options = {"verify_exp": False, "verify_iat": False}  # a fixed clock
     claims = jwt.decode(token, key, ["EdDSA"], no_clock, audience="api", issuer=w.tokens.issuer)
     assert claims["sub"] == "alice"
+
+
+async def test_without_the_web_page_browsers_get_a_strict_html_index_at_the_root() -> None:
+    async with world() as w:  # the API alone: what a hub with --no-web serves at /
+        response = await w.client.get("/", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for path in ("/api/v1/openapi.json", "/api/v1/agents", "/healthz"):
+        assert f'<a href="{path}">' in page
+    assert "--no-web" in page
+    assert "://" not in page  # nothing from elsewhere
+    assert "<script" not in page
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; ")
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy

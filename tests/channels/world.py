@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.api import app
 from cloudping.hub import Hub, HubSettings
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.routes.lookup import RouteStore
 from cloudping.service import ApiSettings, CommandService
 from cloudping.store import MemoryStore
@@ -53,12 +54,13 @@ async def world(
     *,
     client: tuple[str, int] = ("127.0.0.1", 4000),
     routes: RouteStore | None = None,
+    ipinfo: Ipinfo | None = None,
     **options: Any,
 ) -> AsyncIterator[World]:
     """A hub with agents ``fra1`` (finishes its jobs) and ``ams1`` (waits to be told).
 
     ``client`` is the address requests come from; ``routes`` the route store ``route``
-    reads; ``options`` go to :class:`ApiSettings`.
+    reads; ``ipinfo``: the hub's IP info providers; ``options`` go to :class:`ApiSettings`.
     """
     store = MemoryStore()
     tokens = TokenService(KeyRing.of(SigningKey.generate()))
@@ -69,7 +71,7 @@ async def world(
         for asn, name in enumerate(("fra1", "ams1"), start=1)
     }
     async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=10)) as hub:
-        api = app(CommandService(hub, store, chosen, routes=routes), tokens)
+        api = app(CommandService(hub, store, chosen, routes=routes, ipinfo=ipinfo), tokens)
         transport = httpx.ASGITransport(app=api, client=client)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
             yield World(hub, store, tokens, http, links, api, now)

@@ -200,7 +200,7 @@ _FIELDS: dict[str, tuple[dict[str, st.SearchStrategy[Any]], dict[str, st.SearchS
     "list": ({}, {"selector": selector_lists.map(lambda s: Selection(selectors=tuple(s)))}),
     "ipinfo": (
         {"addresses": st.lists(addresses, min_size=1, max_size=10).map(tuple)},
-        {"provider": names},
+        {"providers": st.lists(names, min_size=1, max_size=3).map(tuple)},
     ),
     "route": ({}, {"source": names}),
     "version": ({}, {}),

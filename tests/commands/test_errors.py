@@ -107,7 +107,7 @@ MALFORMED: list[tuple[str, str, str | None]] = [
     ("scan 10.0.0.1", '"10.0.0.1" is not a valid CIDR prefix', "10.0.0.1"),
     ("scan", "scan: missing CIDR", None),
     ("scan --rate 20000 192.0.2.0/24", "--rate: 20000 is out of range (1\u201310000)", "20000"),
-    ("ipinfo example.com", '"example.com" is not a valid IP address', "example.com"),
+    ("ipinfo bad..name", '"bad..name" is not a valid host name or IP address', "bad..name"),
     (
         "route",
         "route: give one of ADDRESS|PREFIX, --origin, --neighbor, --path or --community",

@@ -52,7 +52,17 @@ def test_an_error_keeps_only_the_fields_it_has() -> None:
 def test_a_hop_probe_keeps_its_null_answer() -> None:
     hop = HopEvent(agent="local", target="t", ttl=3, probes=(HopProbe(),))
     assert json.loads(to_json_line(hop))["probes"] == [
-        {"address": None, "rtt_ms": None, "name": None, "icmp_error": None, "mtu": None}
+        {
+            "address": None,
+            "rtt_ms": None,
+            "name": None,
+            "icmp_error": None,
+            "mtu": None,
+            "asn": None,
+            "as_name": None,
+            "country": None,
+            "city": None,
+        }
     ]
 
 

@@ -147,14 +147,16 @@ class LabHub:
     fingerprint: str = ""
     logs: dict[str, Path] = field(default_factory=dict)  # each process's latest output
     starts: int = 0  # processes started, numbering their log files
-    hub_args: tuple[str, ...] = ()  # more options of the hub (a channel's)
+    hub_args: tuple[
+        str, ...
+    ] = ()  # more options of `cloudping hub` (a channel's, --geoip-asn FILE)
 
     @classmethod
-    def create(cls, lab: Lab, data_dir: Path) -> LabHub:
+    def create(cls, lab: Lab, data_dir: Path, hub_args: tuple[str, ...] = ()) -> LabHub:
         """Tokens for both agents and an API user allowed the lab's private ranges."""
         agents = {name: issue_token(data_dir, name, "agent") for name in AGENT_ROLES}
         api = issue_token(data_dir, "lab-user", "api", "measure", "private")
-        return cls(lab, data_dir, api, agents)
+        return cls(lab, data_dir, api, agents, hub_args=hub_args)
 
     @property
     def agent_address(self) -> str:

@@ -28,7 +28,9 @@ PLACE = AgentAttributes(country="DE", city="Berlin")
 
 
 class ConnectionTwin:
-    """The part of an agent connection the door uses: ``send`` and ``closed``."""
+    """The part of an agent connection the door uses: ``send``, ``closed``, ``peer_host``."""
+
+    peer_host: str | None = None  # where it connects from: unknown here, so never placed
 
     def __init__(self) -> None:
         self.sent: list[Message] = []

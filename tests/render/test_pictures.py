@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +14,7 @@ from PIL import Image
 from recorded import load, merged
 
 from cloudping.commands import MEASUREMENT_COMMANDS
-from cloudping.events import ErrorEvent, Event, HopStats, PathSummaryEvent, PingSummaryEvent
+from cloudping.events import ErrorEvent, Event, PathSummaryEvent, PingSummaryEvent, Responder
 from cloudping.render.colours import GREEN, GREY, ORANGE, PHASE_FILL, RED
 from cloudping.render.picture import PICTURES, job_pictures, picture
 from cloudping.render.picture.bitmap import scan_png
@@ -187,24 +187,13 @@ def test_no_job_is_nothing_to_draw() -> None:
         picture("ping", load("ping")[:1], WHEN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnrichedHop(HopStats):
-    """A hop as enrichment will hand it on: design.md's keys beside the statistics."""
-
-    asn: int | None = None
-    as_name: str | None = None
-    country: str | None = None
-    city: str | None = None
-
-
-def test_hop_table_fills_asn_and_place_when_the_hop_carries_them() -> None:
+def test_hop_table_fills_asn_and_place_from_the_responders_the_hub_annotated() -> None:
     [summary] = [e for e in load("traceroute") if isinstance(e, PathSummaryEvent)]
     first, *rest = summary.hops
-    enriched = EnrichedHop(
-        **{name: getattr(first, name) for name in first.__dataclass_fields__},
-        asn=64500, as_name="LAB-NET", country="DE", city="Berlin",
-    )  # fmt: skip
-    events = [replace(summary, hops=(enriched, *rest))]
+    responder = Responder(
+        address=first.addresses[0], asn=64500, as_name="LAB-NET", country="DE", city="Berlin"
+    )
+    events = [replace(summary, hops=(replace(first, responders=(responder,)), *rest))]
     [table] = report("traceroute", Snapshot.of(events), WHEN).sections
     assert isinstance(table, Table)
     assert [cell.text for cell in table.rows[0][7:]] == ["AS64500 LAB-NET", "Berlin, DE"]

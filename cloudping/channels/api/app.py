@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from cloudping.auth import TokenService
-from cloudping.channels.api import agents, commands, keys, measurements, seed
+from cloudping.channels.api import agents, commands, ipinfo, keys, measurements, seed
 from cloudping.channels.api import routes as routes_api
 from cloudping.channels.api import tokens as own_tokens
 from cloudping.channels.api.context import Api
@@ -41,6 +41,7 @@ def app(service: CommandService, tokens: TokenService, *, mcp_path: str | None =
         Route(f"{PREFIX}/measurements/{{id}}/picture.png", measurements.png, methods=["GET"]),
         Route(f"{PREFIX}/commands", commands.answer, methods=["POST"]),
         Route(f"{PREFIX}/routes", routes_api.lookup, methods=["GET"]),
+        Route(f"{PREFIX}/ipinfo/{{address}}", ipinfo.ipinfo, methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", agents.healthz, methods=["GET"]),
         Route(keys.JWKS_PATH, keys.jwks, methods=["GET"]),

@@ -1,6 +1,7 @@
 """``POST /api/v1/commands``: any command that is not a measurement, answered as one JSON
-document by the command service (``list``, ``version``, ``help``, ``route``; ``ipinfo`` says
-``not_implemented`` until it is built, ``token`` is not issued over the API)."""
+document by the command service (``list``, ``version``, ``help``, ``route``, ``ipinfo``; a hub
+without a route store says ``not_implemented`` to ``route``, ``token`` is not issued over the
+API)."""
 
 from __future__ import annotations
 

@@ -40,6 +40,8 @@ _STATUS: dict[str, int] = {
     "no_agent_matched": 422,
     "quota_exceeded": 429,
     "not_implemented": 501,
+    "unknown_provider": 400,
+    "resolve_failed": 422,
     **EDGE_STATUS,
 }
 _HTTP_CODES: dict[int, str] = {404: "not_found", 405: "method_not_allowed"}

@@ -37,9 +37,10 @@ _ERROR_TEXT = {
     413: f"The body is over the route's limit ({COMMAND_BODY_LIMIT // 1024} KiB for a command).",
     415: "The body is not of the route's media type (application/json).",
     421: "A Host header this server does not answer for (DNS rebinding protection).",
-    422: "No agent matches the selection (no_agent_matched).",
+    422: "No agent matches the selection (no_agent_matched); a name that did not resolve "
+    "(resolve_failed, ipinfo).",
     429: "Over a quota: the numbers, and Retry-After when waiting helps.",
-    501: "Not built into this hub yet (not_implemented: ipinfo).",
+    501: "Not built into this hub (not_implemented: route without a route store).",
 }
 # What the guard in front of every route may answer (403 also: an Origin not allowed).
 _GUARD = tuple(sorted(set(EDGE_STATUS.values())))
@@ -91,6 +92,7 @@ def _paths() -> dict[str, Any]:
         },
         f"{PREFIX}/commands": {"post": _command()},
         f"{PREFIX}/routes": {"get": _routes()},
+        f"{PREFIX}/ipinfo/{{address}}": {"get": _ipinfo()},
         f"{PREFIX}/openapi.json": {
             "get": _op("openapi", "This document.", _json_any("The OpenAPI document."))
         },
@@ -176,6 +178,21 @@ def _routes() -> dict[str, Any]:
     )
     operation = _op("lookupRoutes", summary, _json("Answer"), 400, 401, 404)
     return operation | {"parameters": parameters}
+
+
+def _ipinfo() -> dict[str, Any]:
+    address = _path_param("address", "An IP address or a host name (resolved on the hub).")
+    provider = _query("provider", {"type": "string"}, "Ask only this provider (repeatable).")
+    operation = _op(
+        "ipinfo",
+        "Network (ASN, AS name), place and special range of an address, from the hub's "
+        "providers: the answer of the ipinfo command (results: one object per address).",
+        _json("Answer"),
+        400,
+        401,
+        422,
+    )
+    return operation | {"parameters": [address, provider]}
 
 
 def _seed() -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The ``cloudping`` command's own options, taken out of the words once, before the grammar.
 
-``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL``, ``--token T`` and
-``--data-dir DIR`` (``route`` from a local route store) (each value
-also as ``--opt=VALUE``) are process options, never grammar options (design.md, "Names"): they
+``--json``, ``-v``, ``--png FILE``, ``--ca FILE``, ``--hub URL``, ``--token T``,
+``--data-dir DIR`` (``route`` from a local route store) and the local IP info files
+``--geoip-city FILE``/``--geoip-asn FILE`` (each value also as ``--opt=VALUE``)
+are process options, never grammar options (design.md, "Names"): they
 may stand anywhere before a ``--``, and every other word is left, in order, for the grammar.
 """
 
@@ -23,11 +24,15 @@ _OPTIONS: dict[str, bool] = {
     "--hub": True,
     "--token": True,
     "--data-dir": True,
+    "--geoip-city": True,
+    "--geoip-asn": True,
 }
 _FILES: dict[str, str] = {
     "--png": "a file name: --png FILE",
     "--ca": "a file name: --ca FILE",
     "--data-dir": "a directory: --data-dir DIR",
+    "--geoip-city": "an MMDB file: --geoip-city FILE",
+    "--geoip-asn": "an MMDB file: --geoip-asn FILE",
 }
 
 
@@ -44,6 +49,9 @@ class CliOptions:
     hub: str | None = None
     token: str | None = field(default=None, repr=False)
     data_dir: str | None = None  # `route` answered from this data directory's route store
+    # MMDB files a local run reads (ipinfo, and the hops of traceroute and mtr).
+    geoip_city: str | None = None
+    geoip_asn: str | None = None
 
 
 def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
@@ -82,4 +90,6 @@ def split_options(argv: Sequence[str]) -> tuple[CliOptions, list[str]]:
         hub=found.get("--hub") or None,
         token=found.get("--token") or None,
         data_dir=found.get("--data-dir"),
+        geoip_city=found.get("--geoip-city"),
+        geoip_asn=found.get("--geoip-asn"),
     ), words

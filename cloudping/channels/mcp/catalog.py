@@ -26,6 +26,7 @@ from cloudping.commands import (
     COMMAND_NAMES,
     MEASUREMENT_COMMANDS,
     Command,
+    IpinfoCommand,
     ListCommand,
     is_measurement,
     parse,
@@ -71,6 +72,7 @@ def catalog(box: Toolbox, identify: Identify) -> list[ToolSpec]:
     return [
         _list_agents(box, identify),
         *(_measurement(box, identify, name) for name in measurements),
+        _ipinfo(box, identify),
         *(_not_built(box, identify, name) for name in NOT_BUILT_TOOLS),
         _route_lookup(box, identify),
         _run_command(box, identify),
@@ -151,6 +153,29 @@ def _route_lookup(box: Toolbox, identify: Identify) -> ToolSpec:
         output_schema=schemas.model_output(rm.TextAnswer),
         handler=_guarded(handler),
         open_world=False,
+    )
+
+
+def _ipinfo(box: Toolbox, identify: Identify) -> ToolSpec:
+    check = ArgumentCheck("ipinfo", schemas.command_input("ipinfo"))
+
+    async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
+        command = command_of("ipinfo", check, arguments)
+        assert isinstance(command, IpinfoCommand)
+        return success(await box.ipinfo(identify(ctx), command))
+
+    return ToolSpec(
+        name="ipinfo",
+        title="IP info",
+        description=(
+            f"{_summary('ipinfo')}: per address the ASN, AS name, country (ISO code), region, "
+            "city and coordinates merged from the hub's providers (local databases first), "
+            "the special-purpose range it is in, and what each provider said (providers: "
+            '{"providers": ["geoip-asn"]} asks only those). Host names are resolved on the hub.'
+        ),
+        input_schema=check.schema,
+        output_schema=schemas.model_output(rm.IpinfoResult),
+        handler=_guarded(handler),
     )
 
 

@@ -25,6 +25,7 @@ from cloudping.events import (
 )
 from cloudping.events.verdict import answered
 from cloudping.render.budget import Detail, cut
+from cloudping.render.networks import network_label, place_label
 from cloudping.render.snapshot import JobKey, JobView, Outcome, Snapshot
 
 _T = TypeVar("_T")
@@ -101,7 +102,16 @@ def _ping(event: PingSummaryEvent, detail: Detail) -> rm.PingResult:
         port=event.port,
         duplicates=event.duplicates or None,
         errors=event.errors or None,
+        asn=event.asn,
+        as_name=event.as_name,
+        country=event.country,
+        city=event.city,
     )
+
+
+def _known(labels: list[str | None]) -> list[str | None] | None:
+    """``labels`` when one of them says something (a hub without IP data: left out)."""
+    return labels if any(labels) else None
 
 
 def _path(event: PathSummaryEvent, detail: Detail) -> rm.PathResult:
@@ -113,6 +123,10 @@ def _path(event: PathSummaryEvent, detail: Detail) -> rm.PathResult:
             ttl=hop.ttl,
             addresses=list(hop.addresses),
             names=list(hop.names) if detail.extras and any(hop.names) else None,
+            networks=_known([network_label(r.asn, r.as_name) for r in hop.responders]),
+            places=_known([place_label(r.city, r.country) for r in hop.responders])
+            if detail.extras
+            else None,
             loss=hop.loss,
             avg_ms=hop.avg_ms,
             best_ms=hop.best_ms,

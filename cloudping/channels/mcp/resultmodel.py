@@ -54,6 +54,10 @@ class PingResult(BaseModel):
     port: int | None = None
     duplicates: int | None = None
     errors: int | None = Field(None, description="ICMP errors received instead of replies")
+    asn: int | None = Field(None, description="the target's network (the hub's local data)")
+    as_name: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code")
+    city: str | None = None
 
 
 class Hop(BaseModel):
@@ -63,6 +67,10 @@ class Hop(BaseModel):
     ttl: int
     addresses: list[str] = Field(default_factory=list)
     names: list[str | None] | None = None
+    networks: list[str | None] | None = Field(
+        None, description="each address's network, 'AS65001 LAB-NET' (the hub's local data)"
+    )
+    places: list[str | None] | None = Field(None, description="each address's 'City, CC'")
     loss: float
     avg_ms: float | None = None
     best_ms: float | None = None
@@ -239,3 +247,42 @@ class EventPage(BaseModel):
     offset: int
     events: list[dict[str, object]]
     next_offset: int | None = Field(description="where the next page starts; null: no more")
+
+
+class IpFacts(BaseModel):
+    """Network and place of an address; ``null`` where unknown."""
+
+    model_config = _STRICT
+    asn: int | None
+    as_name: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-2 code")
+    region: str | None
+    city: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class IpProviderAnswer(IpFacts):
+    """What one provider said of the address, or the code of its failure."""
+
+    provider: str
+    error: str | None = Field(
+        description="bad_key, quota_exceeded, upstream_error or unreachable; null: it answered"
+    )
+
+
+class IpReport(IpFacts):
+    """One address: the merged view (each field from the first provider that has it)."""
+
+    address: str
+    name: str | None = Field(default=None, description="the name asked for, when one was")
+    special: str | None = Field(description="the special-purpose range it is in (DN42, ...)")
+    providers: list[IpProviderAnswer]
+
+
+class IpinfoResult(BaseModel):
+    """``ipinfo``: one report per address, and the same as text."""
+
+    model_config = _STRICT
+    results: list[IpReport]
+    text: str

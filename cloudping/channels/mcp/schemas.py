@@ -92,9 +92,10 @@ def model_output(model: type[BaseModel]) -> dict[str, Any]:
 
 @cache
 def any_output() -> dict[str, Any]:
-    """``run_command``'s output: a measurement, the agent list, or text (help, version)."""
-    adapter: TypeAdapter[rm.ToolResult | rm.AgentList | rm.TextAnswer]
-    adapter = TypeAdapter(rm.ToolResult | rm.AgentList | rm.TextAnswer)
+    """``run_command``'s output: a measurement, the agent list, IP reports, or text (help,
+    version)."""
+    adapter: TypeAdapter[rm.ToolResult | rm.AgentList | rm.IpinfoResult | rm.TextAnswer]
+    adapter = TypeAdapter(rm.ToolResult | rm.AgentList | rm.IpinfoResult | rm.TextAnswer)
     return {"type": "object", **adapter.json_schema(mode="serialization")}
 
 

@@ -19,7 +19,7 @@ from cloudping.channels.mcp import resultmodel as rm
 from cloudping.channels.mcp.answers import pictures_of, success
 from cloudping.channels.mcp.budget import fit, json_text
 from cloudping.channels.mcp.running import Report, measure
-from cloudping.commands import Command, ListCommand, format_command
+from cloudping.commands import Command, IpinfoCommand, ListCommand, format_command
 from cloudping.render.snapshot import Snapshot
 from cloudping.service import Caller, CommandService
 
@@ -71,15 +71,24 @@ class Toolbox:
         answer = await self.service.answer(caller, command)
         return rm.AgentList.model_validate(answer.data)
 
-    async def answer(self, caller: Caller, command: Command) -> rm.AgentList | rm.TextAnswer:
+    async def ipinfo(self, caller: Caller, command: IpinfoCommand) -> rm.IpinfoResult:
+        """The hub's providers' reports on the addresses (names resolved on the hub)."""
+        answer = await self.service.answer(caller, command)
+        return rm.IpinfoResult(results=answer.data["results"], text=answer.text)
+
+    async def answer(
+        self, caller: Caller, command: Command
+    ) -> rm.AgentList | rm.IpinfoResult | rm.TextAnswer:
         """The command service's answer to a command that is not a measurement: the agent
-        list as its model, the others (help, version) as text.
+        list and IP reports as their models, the others (help, version) as text.
 
         Raises:
             CloudpingError: ``not_implemented``, ``token_not_issued`` (see the service).
         """
         if isinstance(command, ListCommand):
             return await self.agents(caller, command)
+        if isinstance(command, IpinfoCommand):
+            return await self.ipinfo(caller, command)
         return rm.TextAnswer(text=(await self.service.answer(caller, command)).text)
 
     async def page(self, caller: Caller, request: PageRequest) -> rm.EventPage:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from statistics import fmean
 
-from cloudping.events import HopEvent, HopStats, PathSummaryEvent
+from cloudping.events import HopEvent, HopStats, PathSummaryEvent, Responder
+from cloudping.render.networks import network_label, place_label
 from cloudping.render.reports.common import heading, jobs_of, ms, notes
 from cloudping.render.reports.model import Cell, Report, Table
 from cloudping.render.snapshot import JobView, Snapshot
@@ -56,17 +57,13 @@ def _named(hop: HopStats) -> list[tuple[str, str | None]]:
 
 
 def _enrichment(hop: HopStats) -> tuple[str, str]:
-    """``AS64500 Name`` and ``City, CC`` from the enrichment keys, when the hop has them.
-
-    Read by name: enrichment adds these keys to an address's record, and a hop without them
-    (no enrichment configured) leaves both columns blank.
-    """
-    asn, as_name = getattr(hop, "asn", None), getattr(hop, "as_name", None)
-    city, country = getattr(hop, "city", None), getattr(hop, "country", None)
-    number = f"AS{asn}" if asn is not None else ""
+    """``AS64500 Name`` and ``City, CC`` of the hop's responders (the hub's annotation),
+    each different one once; blank where none is known (no enrichment configured)."""
+    networks = dict.fromkeys(network_label(r.asn, r.as_name) for r in hop.responders)
+    places = dict.fromkeys(place_label(r.city, r.country) for r in hop.responders)
     return (
-        " ".join(str(part) for part in (number, as_name) if part),
-        ", ".join(str(part) for part in (city, country) if part),
+        " / ".join(label for label in networks if label),
+        " / ".join(label for label in places if label),
     )
 
 
@@ -81,12 +78,23 @@ def hops_so_far(events: Sequence[HopEvent]) -> tuple[HopStats, ...]:
 def _stats(ttl: int, events: Sequence[HopEvent]) -> HopStats:
     probes = [probe for event in events for probe in event.probes]
     rtts = [p.rtt_ms for p in probes if p.rtt_ms is not None]
-    seen = {p.address: p.name for p in probes if p.address is not None}
+    seen = {p.address: p for p in probes if p.address is not None}
     sent = len(probes)
     return HopStats(
         ttl=ttl,
         addresses=tuple(seen),
-        names=tuple(seen.values()),
+        names=tuple(p.name for p in seen.values()),
+        responders=tuple(
+            Responder(
+                address=address,
+                name=p.name,
+                asn=p.asn,
+                as_name=p.as_name,
+                country=p.country,
+                city=p.city,
+            )
+            for address, p in seen.items()
+        ),
         sent=sent,
         received=len(rtts),
         loss=round(100.0 * (sent - len(rtts)) / sent, 1) if sent else 0.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudping.events import HopEvent, HopProbe, HopStats, PathSummaryEvent, StartEvent
+from cloudping.render.networks import network_label
 from cloudping.render.numbers import format_rtt
 
 # traceroute(8)'s annotations of ICMP errors that end the path.
@@ -49,7 +50,9 @@ def hop(event: HopEvent) -> str:
 
 
 def _who(probe: HopProbe) -> str:
-    return f"{probe.name} ({probe.address})" if probe.name else str(probe.address)
+    who = f"{probe.name} ({probe.address})" if probe.name else str(probe.address)
+    network = network_label(probe.asn, probe.as_name)
+    return f"{who} [{network}]" if network else who
 
 
 def _time(probe: HopProbe) -> str:
@@ -81,7 +84,11 @@ def _report_rows(row: HopStats) -> list[str]:
         f"{row.loss:5.1f}% {row.sent:5d} {_ms(row.last_ms)} {_ms(row.avg_ms)} "
         f"{_ms(row.best_ms)} {_ms(row.worst_ms)} {_ms(row.stddev_ms)}"
     )
-    names = [n or a for a, n in zip(row.addresses, row.names, strict=True)] or ["???"]
+    networks = {r.address: network_label(r.asn, r.as_name) for r in row.responders}
+    names = [
+        f"{n or a} [{networks[a]}]" if networks.get(a) else n or a
+        for a, n in zip(row.addresses, row.names, strict=True)
+    ] or ["???"]
     first = f"{row.ttl:3d}.|-- {names[0]:<30} {figures}"
     return [first] + [f"    |   {name}" for name in names[1:]]
 

@@ -16,6 +16,7 @@ from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.mcp import McpSettings, mcp_server
 from cloudping.channels.mcp.auth import HubTokenVerifier
 from cloudping.hub import Hub, HubSettings
+from cloudping.ipinfo.router import Ipinfo
 from cloudping.routes.lookup import RouteStore
 from cloudping.service import ApiSettings, Caller, CommandService
 from cloudping.store import MemoryStore
@@ -57,11 +58,12 @@ async def mcp_world(
     caller: Caller | None = None,
     refuse_local: bool = False,
     routes: RouteStore | None = None,
+    ipinfo: Ipinfo | None = None,
 ) -> AsyncIterator[McpWorld]:
     """The world of the in-process tests; every wait inside is bounded by :data:`WAIT`.
 
     In-process calls act for ``caller`` (``alice`` unless told), or for no one when
-    ``refuse_local``.
+    ``refuse_local``; ``ipinfo``: the hub's IP info providers (none: special ranges only).
     """
     store = MemoryStore()
     chosen = settings or ApiSettings(clock=lambda: NOW)
@@ -71,7 +73,7 @@ async def mcp_world(
         "ams1": ScriptedAgent("ams1", country="NL", city="Amsterdam", asn=2),
     }
     async with scripted_hub(*links.values(), store=store, settings=HubSettings(max_jobs=20)) as hub:
-        service = CommandService(hub, store, chosen, routes=routes)
+        service = CommandService(hub, store, chosen, routes=routes, ipinfo=ipinfo)
         local = None if refuse_local else caller or alice(chosen)
         verifier = HubTokenVerifier(tokens, chosen)
         server = mcp_server(service, verifier, mcp, local_caller=local)
