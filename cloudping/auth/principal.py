@@ -8,7 +8,7 @@ from typing import Literal, get_args
 from cloudping.auth.errors import AuthError
 
 Audience = Literal["api", "agent"]
-Scope = Literal["measure", "private", "admin"]
+Scope = Literal["measure", "private", "admin", "mail"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 

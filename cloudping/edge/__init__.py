@@ -10,6 +10,9 @@ from cloudping.edge.guests import guest_of
 from cloudping.edge.policy import (
     COMMAND_BODY_LIMIT,
     JSON,
+    MAIL_BODY_LIMIT,
+    MAIL_PATH,
+    MESSAGE_RFC822,
     RoutePolicies,
     RoutePolicy,
 )
@@ -19,6 +22,9 @@ from cloudping.edge.settings import HttpSettings
 __all__ = [
     "COMMAND_BODY_LIMIT",
     "JSON",
+    "MAIL_BODY_LIMIT",
+    "MAIL_PATH",
+    "MESSAGE_RFC822",
     "HostRules",
     "HttpGuard",
     "HttpSettings",

@@ -17,6 +17,11 @@ JSON = "application/json"
 # bytes: a command's words are far fewer; its structured form may carry up to 64 KiB of
 # certificates (ca_pem), a little longer once JSON-escaped (a newline becomes two bytes).
 COMMAND_BODY_LIMIT = 80 * 1024
+# A forwarded mail (POST /api/v1/mail): the route holds it to --mail-max-size, at most this
+# (25 MiB: the size most mail providers take).
+MAIL_PATH = "/api/v1/mail"
+MESSAGE_RFC822 = "message/rfc822"
+MAIL_BODY_LIMIT = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,9 @@ class RoutePolicies:
     """The default policy, and the routes that declare their own (by Starlette path template)."""
 
     default: RoutePolicy = RoutePolicy()
-    routes: tuple[tuple[str, RoutePolicy], ...] = ()
+    routes: tuple[tuple[str, RoutePolicy], ...] = (
+        (MAIL_PATH, RoutePolicy(MAIL_BODY_LIMIT, (MESSAGE_RFC822,), own_secret=True)),
+    )
 
     def for_path(self, path: str) -> RoutePolicy:
         """The policy of the route serving ``path`` (the first declared template that matches)."""

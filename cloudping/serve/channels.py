@@ -10,9 +10,10 @@ import argparse
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from cloudping.channels.email import EMAIL
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
 
-KINDS: tuple[ChannelKind, ...] = ()
+KINDS: tuple[ChannelKind, ...] = (EMAIL,)
 
 
 def add_channel_options(p: argparse.ArgumentParser, kinds: Sequence[ChannelKind] = KINDS) -> None:

@@ -36,8 +36,11 @@ class CommandService:
         self.settings = settings
         self._admission = Admission(hub)
 
-    async def run(self, caller: Caller, command: Command, emit: Emit) -> str:
+    async def run(
+        self, caller: Caller, command: Command, emit: Emit, *, read_key: str | None = None
+    ) -> str:
         """Run ``command`` for ``caller``, emitting its stream; returns the measurement id.
+        ``read_key``: as for :meth:`start`.
 
         Cancelling the awaiting task cancels the measurement (see :meth:`Hub.run`).
 
@@ -47,7 +50,9 @@ class CommandService:
         """
         caller.require("measure")
         await self._admission.admit(caller, command, self.settings.clock())
-        return await self.hub.run(command, caller.subject, emit, private=caller.private)
+        return await self.hub.run(
+            command, caller.subject, emit, private=caller.private, read_key=read_key
+        )
 
     async def start(self, caller: Caller, command: Command, *, read_key: str | None = None) -> str:
         """Start ``command`` in the background for ``caller``; its id at once. ``read_key``:

@@ -1,0 +1,206 @@
+"""The mail channel: every message, from SMTP or ``POST /api/v1/mail``, takes one path.
+
+1. Decide at once (before the SMTP ``250`` or the HTTP answer): mail that must get no answer
+   (:mod:`.loops`), a message that cannot be read, a sender that is not authenticated
+   (:mod:`.senders`) are dropped and logged: no measurement, no reply, no backscatter. An
+   authenticated sender that is not allowed gets one short refusal.
+2. In the background: each command line runs as ``mail:<address>`` through the command
+   service (:mod:`.answering`), the reply is built (:mod:`.reply`), DKIM-signed, queued in the
+   data directory (:mod:`.outbox`) and sent through the relay, retried until it leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Literal
+
+from starlette.routing import BaseRoute
+
+from cloudping.channels.email.answering import answer_line, help_section, text_section
+from cloudping.channels.email.lookups import TxtLookup
+from cloudping.channels.email.loops import AnswerCap, no_answer_reason
+from cloudping.channels.email.message import MailError, Request, parse_message, read_request
+from cloudping.channels.email.outbox import Outbox
+from cloudping.channels.email.reply import Section, build_reply
+from cloudping.channels.email.senders import (
+    Verdict,
+    dmarc_name,
+    key_name,
+    signatures,
+    trusted_results,
+    verify,
+)
+from cloudping.channels.email.settings import MailSettings
+from cloudping.channels.plug import ChannelContext
+from cloudping.service.caller import account_caller
+from cloudping.service.settings import ChannelAccess
+
+log = logging.getLogger(__name__)
+
+OUTBOX_DIR = "mail-outbox"
+Decision = Literal["accepted", "refused", "ignored", "unauthenticated", "unreadable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What became of one message, and why (logged; the HTTP route answers it)."""
+
+    decision: Decision
+    reason: str = ""
+
+
+class MailChannel:
+    """The running mail channel: its routes, its SMTP listener and its outbound queue."""
+
+    def __init__(
+        self,
+        context: ChannelContext,
+        settings: MailSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.context = context
+        self.settings = settings
+        self.clock = clock
+        self.access = ChannelAccess("mail", settings.scopes, settings.quota)
+        self.outbox = Outbox(context.data_dir / OUTBOX_DIR, settings.backoff)
+        self._lookup = TxtLookup(settings.dns)
+        self._cap = AnswerCap(settings.answers_per_hour)
+        self._wake = asyncio.Event()
+        self._tasks: asyncio.TaskGroup | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self.smtp_port: int | None = None  # bound by the SMTP listener (``--smtp-listen :0``)
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """``POST /api/v1/mail`` (see :mod:`.webhook`)."""
+        from cloudping.channels.email.webhook import mail_routes  # noqa: PLC0415 (a cycle)
+
+        return mail_routes(self)
+
+    def running(self) -> AbstractAsyncContextManager[None]:
+        """The outbound queue's sender and, with ``--smtp-listen``, the SMTP listener."""
+        return self._running()
+
+    @asynccontextmanager
+    async def _running(self) -> AsyncIterator[None]:
+        from cloudping.channels.email.sending import send_queued  # noqa: PLC0415 (a cycle)
+        from cloudping.channels.email.smtpd import smtp_listener  # noqa: PLC0415
+
+        listening = smtp_listener(self) if self.settings.smtp_listen else nullcontext()
+        async with asyncio.TaskGroup() as tasks:
+            self._tasks = tasks
+            self._spawn(send_queued(self))
+            try:
+                async with listening:
+                    yield
+            finally:
+                self._tasks = None
+                for task in self._pending:
+                    task.cancel()
+
+    def wake(self) -> None:
+        """Tell the sender a message was queued."""
+        self._wake.set()
+
+    async def woken(self, timeout: float | None) -> None:
+        """Wait until :meth:`wake` or ``timeout`` seconds (None: no limit)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def receive(self, raw: bytes, envelope_sender: str | None) -> Received:
+        """Decide on one message; an accepted or refused one is answered in the background.
+
+        Args:
+            envelope_sender: ``MAIL FROM`` (``""``: the null sender); None over HTTP.
+        """
+        message = parse_message(raw)
+        received, request = await self._decide(raw, message, envelope_sender)
+        log.info("mail: %s (%s)", received.decision, received.reason or "-")
+        if request is not None and received.decision in ("accepted", "refused"):
+            self._spawn(self._answer(request, received))
+        return received
+
+    async def _decide(
+        self, raw: bytes, message: EmailMessage, envelope_sender: str | None
+    ) -> tuple[Received, Request | None]:
+        silent = no_answer_reason(message, envelope_sender, self.settings.address)
+        if silent is not None:
+            return Received("ignored", silent), None
+        try:
+            request = read_request(message)
+        except MailError as exc:
+            return Received("unreadable", exc.message), None
+        verdict = await self._verdict(raw, message, request)
+        if not verdict.admits(self.settings.require, request.sender_domain):
+            return Received("unauthenticated", f"{request.sender}: {verdict}"), None
+        if not self._cap.take(request.sender, self.clock()):
+            return Received("ignored", f"{request.sender}: answers per hour reached"), None
+        if not self.settings.allow.allows(request.sender):
+            return Received("refused", f"{request.sender} is not allowed"), request
+        return Received("accepted", request.sender), request
+
+    async def _verdict(self, raw: bytes, message: EmailMessage, request: Request) -> Verdict:
+        if self.settings.trust_authserv_id is not None:
+            return trusted_results(message, self.settings.trust_authserv_id, request.sender_domain)
+        if self.settings.require == "none":
+            return Verdict()
+        names = [key_name(s, d) for s, d in signatures(raw) if d]
+        found = await asyncio.gather(*(self._lookup.txt(name) for name in names))
+        keys = {name: record for name, record in zip(names, found, strict=True) if record}
+        dmarc = await self._lookup.txt(dmarc_name(request.sender_domain))
+        return verify(raw, request.sender_domain, keys, dmarc)
+
+    def _spawn(self, work: Coroutine[object, object, None]) -> None:
+        if self._tasks is None:
+            work.close()
+            raise RuntimeError("the mail channel is not running")
+        task = self._tasks.create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _answer(self, request: Request, received: Received) -> None:
+        try:
+            sections = await self._sections(request, received)
+            reply = build_reply(request, sections, self.settings.address, self._now())
+            await self.queue(reply)
+        except Exception:
+            log.exception("mail: answering %s failed", request.sender)
+
+    async def _sections(self, request: Request, received: Received) -> list[Section]:
+        if received.decision == "refused":
+            refusal = f"{request.sender} may not run commands on this cloudping hub."
+            return [text_section("Not allowed", refusal)]
+        if not request.commands:
+            return [help_section()]
+        caller = account_caller(f"mail:{request.sender}", self.access)
+        url = self.context.public_url
+        service = self.context.service
+        return list(
+            await asyncio.gather(
+                *(answer_line(service, caller, line, url) for line in request.commands)
+            )
+        )
+
+    async def queue(self, reply: EmailMessage) -> None:
+        """Sign ``reply``, keep it in the outbound queue and wake the sender."""
+        raw = reply.as_bytes()
+        if self.settings.signer is not None:
+            raw = self.settings.signer.sign(raw)
+        recipients = (str(reply["To"]),)
+        await asyncio.to_thread(
+            self.outbox.put, raw, self.settings.address, recipients, self.clock()
+        )
+        self.wake()
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
