@@ -12,13 +12,14 @@ import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import dkim
 import dns.resolver
 import httpx
 import pytest
 from PIL import Image
-from upprocess import UpProcess, free_port, start_up
+from upprocess import UpProcess, free_port, issue_token, start_up, stop
 
 from .conftest import (
     HUB_ADDRESS,
@@ -27,6 +28,8 @@ from .conftest import (
     OPS,
     SENDER_DOMAIN,
     SENDER_SELECTOR,
+    STRANGER,
+    STRANGER_DOMAIN,
     MailWorld,
 )
 from .mails import parsed, request_mail, signed
@@ -47,11 +50,6 @@ def hub_options(world: MailWorld, smtp_port: int, relay_port: int) -> list[str]:
         "--dkim-selector", HUB_SELECTOR,
         "--dkim-domain", HUB_DOMAIN,
     ]  # fmt: skip
-
-
-def stop(up: UpProcess) -> None:
-    up.process.terminate()
-    up.process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +118,7 @@ def test_a_signed_request_over_starttls_gets_a_threaded_signed_reply_with_its_re
     request = request_mail(OPS, HUB_ADDRESS, f"Hello,\n\n{PING}\n\n-- \nOps team\n")
     raw = signed(request, SENDER_SELECTOR, SENDER_DOMAIN, mail_world.sender_key.private_pem)
     said = swaks(hub.smtp_port, OPS, raw, "-tls")
-    assert "STARTTLS" in said and "250" in said.split("DATA")[-1], said
+    assert " -> STARTTLS" in said and "250" in said.split("DATA")[-1], said
 
     reply = reply_to(mail_world, OPS, request, 1)
     raw_reply = reply.as_bytes()
@@ -149,3 +147,118 @@ def test_a_signed_request_over_starttls_gets_a_threaded_signed_reply_with_its_re
     cids = [part["Content-ID"] for part in reply.walk() if part["Content-ID"]]
     assert cids and all(f"cid:{cid.strip('<>')}" in html.get_content() for cid in cids)
     assert f"/m/{measurement_id}?key={stored['read_key']}" in text.get_content()
+
+
+def signed_request(world: MailWorld, body: str, **kwargs: Any) -> tuple[EmailMessage, bytes]:
+    request = request_mail(OPS, HUB_ADDRESS, body, **kwargs)
+    return request, signed(request, SENDER_SELECTOR, SENDER_DOMAIN, world.sender_key.private_pem)
+
+
+def replies_to(world: MailWorld, user: str, *requests: EmailMessage) -> list[EmailMessage]:
+    ids = {request["Message-ID"] for request in requests}
+    return [m for m in map(parsed, world.dovecot.messages(user)) if m["In-Reply-To"] in ids]
+
+
+def test_plain_smtp_with_two_commands_gets_one_reply_with_a_section_each(
+    mail_world: MailWorld, hub: Hub
+) -> None:
+    before = len(mail_world.dovecot.messages(OPS))
+    request, raw = signed_request(mail_world, f"version\n{PING}\n> ping quoted.example\n")
+    said = swaks(hub.smtp_port, OPS, raw)
+    assert " -> STARTTLS" not in said  # plain: the client never asked for TLS
+    reply = reply_to(mail_world, OPS, request, before + 1)
+    text = reply.get_body(preferencelist=("plain",))
+    assert text is not None
+    content = text.get_content()
+    assert "cloudping" in content  # the version's answer
+    assert "127.0.0.1" in content
+    assert "quoted.example" not in content
+    assert len([p for p in reply.iter_attachments() if p.get_filename().endswith(".ndjson")]) == 1
+
+
+def test_unsigned_and_forged_mail_runs_nothing_and_gets_no_reply(
+    mail_world: MailWorld, hub: Hub
+) -> None:
+    runs = len(hub.measurements_of(f"mail:{OPS}"))
+    unsigned = request_mail(OPS, HUB_ADDRESS, "ping -c 1 127.0.0.2")
+    forged = request_mail(OPS, HUB_ADDRESS, "ping -c 1 127.0.0.3")
+    # Signed by a key that is not the one ops.lab publishes.
+    forged_raw = signed(forged, SENDER_SELECTOR, SENDER_DOMAIN, mail_world.stranger_key.private_pem)
+    for raw in (unsigned.as_bytes(), forged_raw):
+        assert "250" in swaks(hub.smtp_port, OPS, raw).split("DATA")[-1]
+    # A good request after them: once its reply is in, the bad ones had their turn.
+    before = len(mail_world.dovecot.messages(OPS))
+    good, raw = signed_request(mail_world, "version")
+    swaks(hub.smtp_port, OPS, raw)
+    reply_to(mail_world, OPS, good, before + 1)
+    assert replies_to(mail_world, OPS, unsigned, forged) == []
+    assert len(hub.measurements_of(f"mail:{OPS}")) == runs
+
+
+def test_auto_replies_bounces_and_list_mail_get_nothing(mail_world: MailWorld, hub: Hub) -> None:
+    automatic = [
+        signed_request(mail_world, "version", headers={"Auto-Submitted": "auto-replied"}),
+        signed_request(mail_world, "version", headers={"Precedence": "bulk"}),
+        signed_request(mail_world, "version", headers={"List-Id": "<ops.lists.ops.lab>"}),
+    ]
+    for _, raw in automatic:
+        swaks(hub.smtp_port, OPS, raw)
+    bounce, raw = signed_request(mail_world, "version")
+    swaks(hub.smtp_port, "", raw)  # MAIL FROM:<>
+    before = len(mail_world.dovecot.messages(OPS))
+    good, raw = signed_request(mail_world, "version")
+    swaks(hub.smtp_port, OPS, raw)
+    reply_to(mail_world, OPS, good, before + 1)
+    requests = [request for request, _ in automatic]
+    assert replies_to(mail_world, OPS, bounce, *requests) == []
+
+
+def test_an_authenticated_sender_not_allowed_gets_one_short_refusal(
+    mail_world: MailWorld, hub: Hub
+) -> None:
+    request = request_mail(STRANGER, HUB_ADDRESS, PING)
+    raw = signed(request, SENDER_SELECTOR, STRANGER_DOMAIN, mail_world.stranger_key.private_pem)
+    swaks(hub.smtp_port, STRANGER, raw)
+    reply = reply_to(mail_world, STRANGER, request, 1)
+    text = reply.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "may not run commands" in text.get_content()
+    assert list(reply.iter_attachments()) == []
+    assert hub.measurements_of(f"mail:{STRANGER}") == []
+
+
+def test_only_our_address_is_taken_and_only_up_to_the_size_limit(hub: Hub) -> None:
+    other = subprocess.run(
+        ["swaks", "--server", f"127.0.0.1:{hub.smtp_port}", "--from", OPS,
+         "--to", f"root@{HUB_DOMAIN}", "--timeout", "10"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert "<** 550" in other.stdout
+    big = request_mail(OPS, HUB_ADDRESS, "x" * (1024 * 1024 + 10)).as_bytes()
+    assert "552" in swaks(hub.smtp_port, OPS, big)
+
+
+def test_the_mail_endpoint_takes_a_raw_message_from_a_token_with_the_mail_scope(
+    mail_world: MailWorld, hub: Hub
+) -> None:
+    url = f"{hub.up.url}/api/v1/mail"
+    request, raw = signed_request(mail_world, PING)
+    headers = {"Content-Type": "message/rfc822"}
+    assert httpx.post(url, content=raw, headers=headers, timeout=10).status_code == 401
+    admin = {**headers, "Authorization": f"Bearer {hub.up.token}"}
+    refused = httpx.post(url, content=raw, headers=admin, timeout=10)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "scope_missing"
+    token = issue_token(hub.data, "gateway", "api", "mail", issuer=hub.up.url)
+    gateway = {**headers, "Authorization": f"Bearer {token}"}
+    wrong_type = httpx.post(url, content=raw, headers={**gateway, "Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415
+    before = len(mail_world.dovecot.messages(OPS))
+    taken = httpx.post(url, content=raw, headers=gateway, timeout=10)
+    assert taken.status_code == 202
+    assert taken.json() == {"decision": "accepted", "reason": OPS}
+    reply = reply_to(mail_world, OPS, request, before + 1)
+    assert any(p.get_filename().endswith(".png") for p in reply.iter_attachments())
+    bounce = request_mail(f"MAILER-DAEMON@{SENDER_DOMAIN}", HUB_ADDRESS, "version")
+    ignored = httpx.post(url, content=bounce.as_bytes(), headers=gateway, timeout=10)
+    assert ignored.json()["decision"] == "ignored"
