@@ -35,7 +35,7 @@ from lab.unbound import UnboundSpec, unbound_conf
 from upprocess import free_port
 
 START_TIMEOUT_S = 15.0
-PASSWORD = "secret"
+PASSWORD = "secret"  # noqa: S105 (a throwaway mailbox on loopback)
 
 
 @contextmanager
