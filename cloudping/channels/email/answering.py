@@ -56,7 +56,7 @@ async def answer_line(
         usage = f"\n{exc.usage}" if exc.usage else ""
         return text_section(line, f"{exc.message}{usage}")
     except CloudpingError as exc:
-        return text_section(line, exc.message)
+        return text_section(line, _refusal(exc))
     return measured(format_command(command), stored, _link(public_url, stored))
 
 
@@ -81,6 +81,15 @@ def measured(title: str, stored: StoredMeasurement, link: str | None) -> Section
         ndjson=ndjson.encode(),
         link=link,
     )
+
+
+def _refusal(exc: CloudpingError) -> str:
+    """An error in words; a quota says which limit it is and when it resets."""
+    resets_at = exc.fields.get("resets_at")
+    if exc.code != "quota_exceeded" or not isinstance(resets_at, int | float):
+        return exc.message
+    when = datetime.fromtimestamp(resets_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"{exc.message} ({exc.fields.get('limit')}); it resets at {when}."
 
 
 def _pictures(name: str, events: list[Event], when: datetime) -> tuple[bytes, ...]:

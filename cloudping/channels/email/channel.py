@@ -63,14 +63,17 @@ class MailChannel:
         self,
         context: ChannelContext,
         settings: MailSettings,
+        lookup: TxtLookup,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``lookup``: made before the event loop runs (the system resolver reads its
+        configuration file)."""
         self.context = context
         self.settings = settings
         self.clock = clock
         self.access = ChannelAccess("mail", settings.scopes, settings.quota)
         self.outbox = Outbox(context.data_dir / OUTBOX_DIR, settings.backoff)
-        self._lookup = TxtLookup(settings.dns)
+        self._lookup = lookup
         self._cap = AnswerCap(settings.answers_per_hour)
         self._wake = asyncio.Event()
         self._tasks: asyncio.TaskGroup | None = None

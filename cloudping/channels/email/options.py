@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from cloudping.auth import Scope
+from cloudping.channels.email.lookups import TxtLookup
 from cloudping.channels.email.outbox import Backoff
 from cloudping.channels.email.relay import Credentials, Relay
 from cloudping.channels.email.senders import REQUIRES
@@ -124,11 +125,12 @@ def configure(args: argparse.Namespace) -> ChannelFactory | None:
     if args.mail_address is None:
         return None
     settings = mail_settings(args)
+    lookup = TxtLookup(settings.dns)
 
     def build(context: ChannelContext) -> Channel:
         from cloudping.channels.email.channel import MailChannel  # noqa: PLC0415 (only when used)
 
-        return MailChannel(context, settings)
+        return MailChannel(context, settings, lookup)
 
     return build
 

@@ -30,6 +30,17 @@ async def send_queued(channel: MailChannel) -> None:
             else:
                 later = await asyncio.to_thread(outbox.failed, entry, channel.clock())
                 log.info("mail: reply %s waits (attempt %d): %s", entry.id, later.attempts, said)
+            _stop_when_cancelled()
         waiting = await asyncio.to_thread(outbox.entries)
         due = min((entry.due for entry in waiting), default=None)
         await channel.woken(None if due is None else max(0.0, due - channel.clock()))
+
+
+def _stop_when_cancelled() -> None:
+    """Raise CancelledError when this task is being cancelled: aiosmtplib swallows a cancel
+    that arrives mid-conversation (or turns it into its own error), and a sender that went on
+    would keep the hub from stopping. Raised after the outcome is recorded, so a reply the
+    relay took is never sent twice."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
