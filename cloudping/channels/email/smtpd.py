@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,9 +72,10 @@ async def smtp_listener(channel: MailChannel) -> AsyncIterator[int]:
     handler = MailHandler(channel)
     context = tls_context(channel)
     loop = asyncio.get_running_loop()
+    sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
 
     def protocol() -> Any:
-        return SMTP(
+        session = SMTP(
             handler,
             data_size_limit=channel.settings.max_size,
             hostname=channel.settings.domain,  # never socket.getfqdn(): a blocking look-up
@@ -81,6 +83,8 @@ async def smtp_listener(channel: MailChannel) -> AsyncIterator[int]:
             enable_SMTPUTF8=True,
             loop=loop,
         )
+        sessions.add(session)
+        return session
 
     server = await loop.create_server(protocol, host, port)
     channel.smtp_port = server.sockets[0].getsockname()[1]
@@ -88,4 +92,7 @@ async def smtp_listener(channel: MailChannel) -> AsyncIterator[int]:
         yield channel.smtp_port
     finally:
         server.close()
+        for session in list(sessions):  # a server's close() leaves its open sessions be
+            if session.transport is not None:
+                session.transport.close()
         await server.wait_closed()
