@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, mcp), default all.
+hub, scale, mcp, mail), default all.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, hub, mcp, path, ping_rtt, scale, scan  # noqa: E402
+from benchmarks import dns, http, hub, mail, mcp, path, ping_rtt, scale, scan  # noqa: E402
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "hub": [hub.bench],
     "scale": [scale.bench],
     "mcp": [mcp.latency_table, mcp.swarm_table],
+    "mail": [mail.bench],
 }
 
 
