@@ -75,6 +75,7 @@ class MailChannel:
         self.outbox = Outbox(context.data_dir / OUTBOX_DIR, settings.backoff)
         self._lookup = lookup
         self._cap = AnswerCap(settings.answers_per_hour)
+        self._refusals = AnswerCap(1)  # one short refusal per sender and hour
         self._wake = asyncio.Event()
         self._tasks: asyncio.TaskGroup | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -146,10 +147,12 @@ class MailChannel:
         verdict = await self._verdict(raw, message, request)
         if not verdict.admits(self.settings.require, request.sender_domain):
             return Received("unauthenticated", f"{request.sender}: {verdict}"), None
+        if not self.settings.allow.allows(request.sender):
+            if not self._refusals.take(request.sender, self.clock()):
+                return Received("ignored", f"{request.sender}: refused once this hour"), None
+            return Received("refused", f"{request.sender} is not allowed"), request
         if not self._cap.take(request.sender, self.clock()):
             return Received("ignored", f"{request.sender}: answers per hour reached"), None
-        if not self.settings.allow.allows(request.sender):
-            return Received("refused", f"{request.sender} is not allowed"), request
         return Received("accepted", request.sender), request
 
     async def _verdict(self, raw: bytes, message: EmailMessage, request: Request) -> Verdict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from email.message import Message
+from email.utils import getaddresses
 
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _DAEMONS = frozenset({"mailer-daemon", "postmaster"})
@@ -28,18 +29,27 @@ def no_answer_reason(message: Message, envelope_sender: str | None, own: str) ->
     """
     auto = str(message.get("Auto-Submitted", "no")).split(";")[0].strip().lower()
     precedence = str(message.get("Precedence", "")).strip().lower()
-    sender = str(message.get("From", "")).lower()
+    senders = _addresses(message)
     envelope = (envelope_sender or "").lower()
-    local = (envelope or sender).rpartition("@")[0].rsplit("<", 1)[-1].strip()
+    locals_ = {address.rpartition("@")[0] for address in (*senders, envelope) if address}
     reasons = (
         (auto != "no", f"Auto-Submitted: {auto}"),
         (precedence in _AUTOMATIC_PRECEDENCE, f"Precedence: {precedence}"),
         (message.get("List-Id") is not None, "list mail (List-Id)"),
         (envelope_sender == "", "a null sender (a bounce)"),
-        (local in _DAEMONS or any(f"{d}@" in sender for d in _DAEMONS), "a mailer daemon"),
-        (own in sender or envelope == own, "our own address"),
+        (bool(locals_ & _DAEMONS), "a mailer daemon"),
+        (own in senders or envelope == own, "our own address"),
     )
     return next((reason for matched, reason in reasons if matched), None)
+
+
+def _addresses(message: Message) -> set[str]:
+    """The addresses of ``From``, lower-cased (none when it cannot be read)."""
+    try:
+        values = [str(value) for value in message.get_all("From", [])]
+    except (TypeError, ValueError):
+        return set()
+    return {address.lower() for _, address in getaddresses(values) if address}
 
 
 @dataclass

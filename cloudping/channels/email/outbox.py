@@ -51,6 +51,10 @@ class Outbox:
         self.directory = directory
         self.backoff = backoff
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Before anyone queues: a message without its envelope is a write a crash cut short.
+        for path in directory.glob("*.eml"):
+            if not path.with_suffix(".json").exists():
+                path.unlink()
 
     def put(self, message: bytes, sender: str, recipients: tuple[str, ...], now: float) -> Entry:
         """Queue ``message``, due at once."""
@@ -60,14 +64,10 @@ class Outbox:
         return entry
 
     def entries(self) -> list[Entry]:
-        """Every queued entry, the earliest due first; removes what a crash left half-written."""
+        """Every queued entry, the earliest due first (one being written is not one yet)."""
         found = []
-        for path in self.directory.glob("*.eml"):
-            meta = path.with_suffix(".json")
-            if not meta.exists():
-                path.unlink(missing_ok=True)
-                continue
-            found.append(_entry(path.stem, json.loads(meta.read_text())))
+        for meta in self.directory.glob("*.json"):
+            found.append(_entry(meta.stem, json.loads(meta.read_text())))
         return sorted(found, key=lambda entry: entry.due)
 
     def message(self, entry: Entry) -> bytes:

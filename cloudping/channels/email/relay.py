@@ -85,4 +85,3 @@ class Relay:
 def _context(ca_file: Path | None) -> ssl.SSLContext:
     """The TLS context for the relay (made once: loading the CA bundle takes milliseconds)."""
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-

@@ -68,9 +68,9 @@ def request(body: str, sender: str = "ann@ops.lab", subject: str = "measure") ->
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, relay_port: int, *extra: str) -> AsyncIterator[
-    tuple[World, MailChannel, Sink, httpx.AsyncClient]
-]:
+async def running(
+    tmp_path: Path, relay_port: int, *extra: str
+) -> AsyncIterator[tuple[World, MailChannel, Sink, httpx.AsyncClient]]:
     cert, key = tmp_path / "smtp.crt", tmp_path / "smtp.key"
     leaf = trustme.CA().issue_cert("hub.lab")
     leaf.cert_chain_pems[0].write_to_path(str(cert))
@@ -89,9 +89,10 @@ async def running(tmp_path: Path, relay_port: int, *extra: str) -> AsyncIterator
         channel = MailChannel(context, settings, lookup)
         app = Starlette(routes=list(channel.routes()))
         transport = httpx.ASGITransport(app=app)
-        async with channel.running(), httpx.AsyncClient(
-            transport=transport, base_url="http://hub.lab"
-        ) as http:
+        async with (
+            channel.running(),
+            httpx.AsyncClient(transport=transport, base_url="http://hub.lab") as http,
+        ):
             yield w, channel, sink, http
             await drained(channel)
     relay.close()
@@ -170,16 +171,26 @@ async def test_a_message_past_the_size_limit_is_refused_over_http(tmp_path: Path
     [
         (["--mail-address", "nobody"], "--mail-address"),
         (["--mail-address", "a@b.lab"], "--smtp-relay"),
-        (["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--mail-allow", "x"], "--mail-allow"),
-        (["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--dkim-selector", "s"], "--dkim-key"),
-        (["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--mail-scope", "admin"], "--mail-scope"),
+        (
+            ["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--mail-allow", "x"],
+            "--mail-allow",
+        ),
+        (
+            ["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--dkim-selector", "s"],
+            "--dkim-key",
+        ),
+        (
+            ["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--mail-scope", "admin"],
+            "--mail-scope",
+        ),
         (["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--smtp-cert", "c"], "--smtp-key"),
     ],
 )
-def test_bad_mail_options_are_usage_errors_naming_the_option(words: list[str], problem: str) -> None:
+def test_bad_mail_options_are_usage_errors_naming_the_option(
+    words: list[str], problem: str
+) -> None:
     p = argparse.ArgumentParser()
     EMAIL.add_options(p)
     with pytest.raises(ValueError, match=problem):
         EMAIL.configure(p.parse_args(words))
     assert EMAIL.configure(p.parse_args([])) is None
-

@@ -19,16 +19,16 @@ def request(body: bytes, head: bytes = HEAD, subject: bytes = b"Subject: hi\r\n"
 
 
 def test_every_command_line_is_read_and_the_rest_is_not() -> None:
-    got = read_request(parse_message(request(b"Hello,\r\nping -c 3 a.lab\r\n/mtr b.lab\r\nthanks\r\n")))
+    got = read_request(
+        parse_message(request(b"Hello,\r\nping -c 3 a.lab\r\n/mtr b.lab\r\nthanks\r\n"))
+    )
     assert got.commands == ("ping -c 3 a.lab", "mtr b.lab")
     assert got.sender == "ann@ops.lab"
     assert got.message_id == "<r1@ops.lab>"
 
 
 def test_quoted_text_wrote_blocks_and_signatures_are_dropped() -> None:
-    body = (
-        b"ping x.lab\r\n-- \r\nAnn\r\nping sig.lab\r\n"
-    )
+    body = b"ping x.lab\r\n-- \r\nAnn\r\nping sig.lab\r\n"
     assert read_request(parse_message(request(body))).commands == ("ping x.lab",)
     body = b"dns y.lab\r\n\r\nOn Tue, 8 Dec 2026, Hub <ping@hub.lab> wrote:\r\nping old.lab\r\n"
     assert read_request(parse_message(request(body))).commands == ("dns y.lab",)
@@ -86,3 +86,12 @@ def test_a_broken_charset_and_attachments_only_still_read() -> None:
     )
     got = read_request(parse_message(only))
     assert (got.commands, got.text) == ((), "")
+
+
+def test_a_gmail_quote_is_hidden_until_it_closes() -> None:
+    raw = HEAD + (
+        b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<div dir="ltr">dns a.lab<br></div><div class="gmail_quote"><div>ping q.lab<br>'
+        b"<img src=x></div></div><p>mtr b.lab</p>"
+    )
+    assert read_request(parse_message(raw)).commands == ("dns a.lab", "mtr b.lab")
