@@ -147,6 +147,10 @@ class MailChannel:
         verdict = await self._verdict(raw, message, request)
         if not verdict.admits(self.settings.require, request.sender_domain):
             return Received("unauthenticated", f"{request.sender}: {verdict}"), None
+        return self._admit(request)
+
+    def _admit(self, request: Request) -> tuple[Received, Request | None]:
+        """An authenticated sender: answered, refused once, or past the answers' cap."""
         if not self.settings.allow.allows(request.sender):
             if not self._refusals.take(request.sender, self.clock()):
                 return Received("ignored", f"{request.sender}: refused once this hour"), None

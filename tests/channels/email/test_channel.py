@@ -23,13 +23,13 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from starlette.applications import Starlette
 from upprocess import free_port
 
+from channels.world import World, world
 from cloudping.channels.email import EMAIL
 from cloudping.channels.email.channel import MailChannel
 from cloudping.channels.email.lookups import TxtLookup
 from cloudping.channels.email.options import mail_settings
 from cloudping.channels.plug import ChannelContext
 from cloudping.service import ApiSettings, CommandService
-from channels.world import World, world
 
 WAIT = 10.0
 OWN = "ping@hub.lab"

@@ -16,8 +16,8 @@ from cloudping.channels.email.senders import (
     verify,
 )
 
-from .mailservers import DkimKey
 from .mails import request_mail, signed
+from .mailservers import DkimKey
 
 DMARC = b"v=DMARC1; p=reject"
 
