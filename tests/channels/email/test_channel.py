@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import email.policy
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,8 +42,10 @@ class Sink:
     """The relay: keeps what it is given."""
 
     messages: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
+    secure: list[bool] = field(default_factory=list)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        self.secure.append(session.ssl is not None)
         await self.messages.put(envelope.original_content or b"")
         return "250 OK"
 
@@ -69,7 +72,7 @@ def request(body: str, sender: str = "ann@ops.lab", subject: str = "measure") ->
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path, relay_port: int, *extra: str
+    tmp_path: Path, relay_port: int, *extra: str, relay_tls: ssl.SSLContext | None = None
 ) -> AsyncIterator[tuple[World, MailChannel, Sink, httpx.AsyncClient]]:
     cert, key = tmp_path / "smtp.crt", tmp_path / "smtp.key"
     leaf = trustme.CA().issue_cert("hub.lab")
@@ -81,7 +84,9 @@ async def running(
     sink = Sink()
     loop = asyncio.get_running_loop()
     relay = await loop.create_server(
-        lambda: SMTP(sink, hostname="relay.lab", loop=loop), "127.0.0.1", relay_port
+        lambda: SMTP(sink, hostname="relay.lab", tls_context=relay_tls, loop=loop),
+        "127.0.0.1",
+        relay_port,
     )
     async with world() as w:
         service = CommandService(w.hub, w.store, ApiSettings(clock=lambda: w.now[0]))
@@ -94,7 +99,8 @@ async def running(
             httpx.AsyncClient(transport=transport, base_url="http://hub.lab") as http,
         ):
             yield w, channel, sink, http
-            await drained(channel)
+            if "require" not in extra:
+                await drained(channel)
     relay.close()
 
 
@@ -194,3 +200,32 @@ def test_bad_mail_options_are_usage_errors_naming_the_option(
     with pytest.raises(ValueError, match=problem):
         EMAIL.configure(p.parse_args(words))
     assert EMAIL.configure(p.parse_args([])) is None
+
+
+@pytest.mark.anyio
+async def test_replies_go_over_starttls_when_the_relay_offers_it(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    relay_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(relay_tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "relay-ca.pem"))
+    trust = ("--smtp-relay-ca", str(tmp_path / "relay-ca.pem"))
+    port = free_port(socket.SOCK_STREAM)
+    async with running(tmp_path, port, *trust, relay_tls=relay_tls) as (w, _c, sink, http):
+        headers = {"Authorization": f"Bearer {w.token('mail')}"}
+        await http.post("/api/v1/mail", content=request("version"), headers=headers)
+        async with asyncio.timeout(WAIT):
+            await sink.messages.get()
+        assert sink.secure == [True]
+
+
+@pytest.mark.anyio
+async def test_a_relay_without_starttls_gets_nothing_when_tls_is_required(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_STREAM)
+    require = ("--smtp-relay-tls", "require")
+    async with running(tmp_path, port, *require) as (w, channel, sink, http):
+        headers = {"Authorization": f"Bearer {w.token('mail')}"}
+        await http.post("/api/v1/mail", content=request("version"), headers=headers)
+        async with asyncio.timeout(WAIT):
+            while not [e for e in await asyncio.to_thread(channel.outbox.entries) if e.attempts]:
+                await asyncio.sleep(0.01)
+        assert sink.messages.empty()
