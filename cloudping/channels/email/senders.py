@@ -58,17 +58,21 @@ def aligned(signer: str, sender_domain: str) -> bool:
 
 
 def signatures(raw: bytes) -> list[tuple[str, str]]:
-    """The ``(selector, domain)`` of each DKIM signature of ``raw``, in order; an unreadable
-    signature counts as one that does not verify (an empty pair)."""
+    """The ``(selector, domain)`` of each DKIM signature of ``raw``, in order. An unreadable
+    signature, and one that covers only part of the body (``l=``: anyone may append lines,
+    and here lines are commands; RFC 6376 section 8.2), count as ones that do not verify (an
+    empty pair)."""
     found = []
     for name, value in dkim.DKIM(raw).headers:
         if name.lower() != b"dkim-signature":
             continue
         try:
             tags = parse_tag_value(value)
-            found.append((tags[b"s"].decode("ascii"), tags[b"d"].decode("ascii")))
+            partial = b"l" in tags
+            pair = (tags[b"s"].decode("ascii"), tags[b"d"].decode("ascii"))
         except (InvalidTagValueList, KeyError, UnicodeDecodeError):
-            found.append(("", ""))
+            partial, pair = True, ("", "")
+        found.append(("", "") if partial else pair)
     return found
 
 

@@ -95,3 +95,11 @@ def test_a_gmail_quote_is_hidden_until_it_closes() -> None:
         b"<img src=x></div></div><p>mtr b.lab</p>"
     )
     assert read_request(parse_message(raw)).commands == ("dns a.lab", "mtr b.lab")
+
+
+def test_raw_8_bit_and_encoded_headers_are_read() -> None:
+    head = b"From: J\xc3\xb6rg <Joerg@Ops.Lab>\r\nMessage-ID: <r2@ops.lab>\r\n"
+    subject = b"Subject: =?utf-8?q?M=C3=BCnchen?= ping m.lab\r\n"
+    got = read_request(parse_message(request(b"", head, subject)))
+    assert got.sender == "joerg@ops.lab"
+    assert got.subject == "München ping m.lab"

@@ -3,6 +3,7 @@ MTA's Authentication-Results."""
 
 from __future__ import annotations
 
+import dkim
 import pytest
 
 from cloudping.channels.email.message import parse_message
@@ -83,3 +84,13 @@ def test_only_the_trusted_front_mta_s_results_count() -> None:
     assert trusted_results(message, "mx.other.lab", "ops.lab") == Verdict()
     forged = parse_message(b"Authentication-Results: mx.hub.lab; dmarc=fail\r\n" + raw)
     assert not trusted_results(forged, "mx.hub.lab", "ops.lab").dmarc
+
+
+def test_a_signature_of_part_of_the_body_does_not_count(keys: tuple[DkimKey, DkimKey]) -> None:
+    mail = request_mail("ann@ops.lab", "ping@hub.lab", "version")
+    raw = mail.as_bytes()
+    header = dkim.sign(raw, b"s1", b"ops.lab", keys[0].private_pem, length=True)
+    appended = bytes(header) + raw + b"ping -c 100 victim.example\r\n"
+    published = {key_name("s1", "ops.lab"): record(keys[0])}
+    assert signatures(appended) == [("", "")]
+    assert verify(appended, "ops.lab", published, DMARC) == Verdict()
