@@ -88,11 +88,13 @@ class MailChannel:
         return mail_routes(self)
 
     def running(self) -> AbstractAsyncContextManager[None]:
-        """The outbound queue's sender and, with ``--smtp-listen``, the SMTP listener."""
+        """The outbound queue's sender and, with ``--smtp-listen``, the SMTP listener; with
+        ``--mail-imap``, the mailbox's poller."""
         return self._running()
 
     @asynccontextmanager
     async def _running(self) -> AsyncIterator[None]:
+        from cloudping.channels.email.imapbox import poll_mailbox  # noqa: PLC0415 (when used)
         from cloudping.channels.email.sending import send_queued  # noqa: PLC0415 (a cycle)
         from cloudping.channels.email.smtpd import smtp_listener  # noqa: PLC0415
 
@@ -100,6 +102,9 @@ class MailChannel:
         async with asyncio.TaskGroup() as tasks:
             self._tasks = tasks
             self._spawn(send_queued(self))
+            if self.settings.imap is not None:
+                imap, interval = self.settings.imap, self.settings.imap_interval_s
+                self._spawn(poll_mailbox(imap, interval, self.receive))
             try:
                 async with listening:
                     yield

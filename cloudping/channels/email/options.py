@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from cloudping.auth import Scope
+from cloudping.channels.email.imapbox import ImapMailbox
 from cloudping.channels.email.lookups import TxtLookup
 from cloudping.channels.email.outbox import Backoff
 from cloudping.channels.email.relay import Credentials, Relay
@@ -81,6 +82,22 @@ def add_options(p: argparse.ArgumentParser) -> None:
         help="replies per sender per hour, whatever they ask (default 30)",
     )
     g.add_argument("--smtp-listen", metavar="HOST:PORT", help="run an SMTP listener there")
+    g.add_argument(
+        "--mail-imap",
+        metavar="URL",
+        help="also read requests from this mailbox: imap[s]://USER@HOST[:PORT][/MAILBOX]",
+    )
+    g.add_argument(
+        "--mail-imap-password-file", metavar="FILE", type=Path, help="the mailbox's password"
+    )
+    g.add_argument("--mail-imap-ca", metavar="FILE", type=Path, help="CA certificates for imaps://")
+    g.add_argument(
+        "--mail-imap-interval",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="how often the mailbox is polled (default 30)",
+    )
     g.add_argument(
         "--smtp-cert", metavar="FILE", type=Path, help="STARTTLS certificate (default: the hub's)"
     )
@@ -170,6 +187,8 @@ def mail_settings(args: argparse.Namespace) -> MailSettings:
         quota=_quota(args.mail_quota),
         answers_per_hour=_positive("--mail-answers-per-hour", args.mail_answers_per_hour),
         backoff=_backoff(args.smtp_retry_s),
+        imap=_imap(args),
+        imap_interval_s=args.mail_imap_interval,
     )
 
 
@@ -182,6 +201,20 @@ def _relay(args: argparse.Namespace) -> Relay:
         except (OSError, ValueError) as exc:
             raise ValueError(f"--smtp-relay-credentials: {exc}") from exc
     return Relay(host, port, args.smtp_relay_tls, credentials, args.smtp_relay_ca)
+
+
+def _imap(args: argparse.Namespace) -> ImapMailbox | None:
+    if args.mail_imap is None:
+        return None
+    if args.mail_imap_password_file is None:
+        raise ValueError("--mail-imap needs --mail-imap-password-file")
+    if not 0.1 <= args.mail_imap_interval <= 3600:
+        raise ValueError("--mail-imap-interval must be in [0.1, 3600] seconds")
+    try:
+        password = args.mail_imap_password_file.read_text().splitlines()[0]
+        return ImapMailbox.parse(args.mail_imap, password, args.mail_imap_ca)
+    except (OSError, IndexError, ValueError) as exc:
+        raise ValueError(f"--mail-imap: {exc}") from exc
 
 
 def _signer(args: argparse.Namespace) -> DkimSigner | None:

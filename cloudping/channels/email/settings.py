@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cloudping.auth import Scope
+from cloudping.channels.email.imapbox import ImapMailbox
 from cloudping.channels.email.outbox import Backoff
 from cloudping.channels.email.relay import Relay
 from cloudping.channels.email.senders import Require
@@ -66,6 +67,8 @@ class MailSettings:
         quota: each sender's quota.
         answers_per_hour: at most this many replies to one sender per hour (loop guard).
         backoff: the outbound queue's retry schedule.
+        imap: a mailbox requests are also read from (``--mail-imap``).
+        imap_interval_s: how often it is polled.
     """
 
     address: str
@@ -82,6 +85,8 @@ class MailSettings:
     quota: Quota = field(default_factory=lambda: Quota(30, 10))
     answers_per_hour: int = 30
     backoff: Backoff = field(default_factory=Backoff)
+    imap: ImapMailbox | None = None
+    imap_interval_s: float = 30.0
 
     @property
     def domain(self) -> str:

@@ -52,7 +52,7 @@ def mail_world() -> Iterator[MailWorld]:
         for sub in ("dns", "dovecot", "postfix"):
             (directory / sub).mkdir()
         dns = LoopbackDns(directory / "dns", records).start()
-        users = (OPS, STRANGER)
+        users = (OPS, STRANGER, HUB_ADDRESS)
         dovecot = Dovecot(directory / "dovecot", users)
         postfix = Postfix(
             directory / "postfix", (SENDER_DOMAIN, STRANGER_DOMAIN), dovecot.lmtp_port

@@ -27,6 +27,7 @@ from upprocess import free_port
 from channels.world import World, world
 from cloudping.channels.email import EMAIL
 from cloudping.channels.email.channel import MailChannel
+from cloudping.channels.email.imapbox import ImapMailbox
 from cloudping.channels.email.lookups import TxtLookup
 from cloudping.channels.email.options import mail_settings
 from cloudping.channels.plug import ChannelContext
@@ -190,6 +191,10 @@ async def test_a_message_past_the_size_limit_is_refused_over_http(tmp_path: Path
             "--mail-scope",
         ),
         (["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--smtp-cert", "c"], "--smtp-key"),
+        (
+            ["--mail-address", "a@b.lab", "--smtp-relay", "r.lab", "--mail-imap", "imap://h.lab"],
+            "--mail-imap-password-file",
+        ),
     ],
 )
 def test_bad_mail_options_are_usage_errors_naming_the_option(
@@ -229,3 +234,13 @@ async def test_a_relay_without_starttls_gets_nothing_when_tls_is_required(tmp_pa
             while not [e for e in await asyncio.to_thread(channel.outbox.entries) if e.attempts]:
                 await asyncio.sleep(0.01)
         assert sink.messages.empty()
+
+
+def test_an_imap_url_names_its_user_host_port_and_mailbox() -> None:
+    box = ImapMailbox.parse("imaps://ping%40hub.lab@mx.hub.lab/Requests", "pw")
+    assert (box.user, box.host, box.port, box.mailbox, box.tls) == (
+        "ping@hub.lab", "mx.hub.lab", 993, "Requests", True,
+    )  # fmt: skip
+    assert "pw" not in repr(box)
+    with pytest.raises(ValueError, match="imap"):
+        ImapMailbox.parse("https://x@h.lab", "pw")

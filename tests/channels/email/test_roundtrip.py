@@ -4,11 +4,13 @@ pings loopback."""
 
 from __future__ import annotations
 
+import imaplib
 import io
 import json
 import socket
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -33,6 +35,7 @@ from .conftest import (
     MailWorld,
 )
 from .mails import parsed, request_mail, signed
+from .mailservers import PASSWORD
 
 PING = "ping -c 2 -i 0.2 127.0.0.1"
 
@@ -270,3 +273,27 @@ def test_the_mail_endpoint_takes_a_raw_message_from_a_token_with_the_mail_scope(
     bounce = request_mail(f"MAILER-DAEMON@{SENDER_DOMAIN}", HUB_ADDRESS, "version")
     ignored = httpx.post(url, content=bounce.as_bytes(), headers=gateway, timeout=10)
     assert ignored.json()["decision"] == "ignored"
+
+
+def test_requests_are_also_read_from_an_imap_mailbox(mail_world: MailWorld, tmp_path: Path) -> None:
+    password = tmp_path / "imap-password"
+    password.write_text(f"{PASSWORD}\n")
+    user = HUB_ADDRESS.replace("@", "%40")
+    options = hub_options(mail_world, free_port(socket.SOCK_STREAM), mail_world.postfix.port)
+    imap_url = f"imap://{user}@127.0.0.1:{mail_world.dovecot.imap_port}/INBOX"
+    options += ["--mail-imap", imap_url, "--mail-imap-password-file", str(password)]
+    up = start_up(tmp_path / "data", *options, "--mail-imap-interval", "0.2")
+    try:
+        request, raw = signed_request(mail_world, PING)
+        before = len(mail_world.dovecot.messages(OPS))
+        with imaplib.IMAP4("127.0.0.1", mail_world.dovecot.imap_port, timeout=5) as imap:
+            imap.login(HUB_ADDRESS, PASSWORD)
+            imap.append("INBOX", "", imaplib.Time2Internaldate(time.time()), raw)
+        reply = reply_to(mail_world, OPS, request, before + 1)
+        assert any((p.get_filename() or "").endswith(".ndjson") for p in reply.iter_attachments())
+        with imaplib.IMAP4("127.0.0.1", mail_world.dovecot.imap_port, timeout=5) as imap:
+            imap.login(HUB_ADDRESS, PASSWORD)
+            imap.select("INBOX", readonly=True)
+            assert imap.search(None, "UNSEEN")[1] == [b""]  # read once, flagged seen
+    finally:
+        stop(up)
