@@ -79,14 +79,19 @@ def lab_zone(server: Sequence[str], root: Sequence[str] = ()) -> list[str]:
 
 
 def mail_records(
-    domain: str, selector: str, public_key: str, *, dmarc: str = "p=reject"
+    domain: str,
+    selector: str,
+    public_key: str,
+    *,
+    spf: str = "v=spf1 a:mail.lab -all",
+    dmarc: str = "p=reject",
 ) -> list[str]:
     """The records that authenticate mail from ``domain``: its DKIM key (RFC 6376 section
-    3.6.1, ``public_key`` the base64 SubjectPublicKeyInfo), SPF (RFC 7208: only the lab's
-    loopback sends) and DMARC policy (RFC 7489)."""
+    3.6.1, ``public_key`` the base64 SubjectPublicKeyInfo), SPF (RFC 7208; by default only
+    the lab's mail host ``mail.lab`` sends) and DMARC policy (RFC 7489)."""
     return [
         _rr(f"{selector}._domainkey.{domain}.", "TXT", _txt_data(_dkim_strings(public_key))),
-        _rr(f"{domain}.", "TXT", _txt_data(["v=spf1 ip4:127.0.0.1 -all"])),
+        _rr(f"{domain}.", "TXT", _txt_data([spf])),
         _rr(f"_dmarc.{domain}.", "TXT", _txt_data([f"v=DMARC1; {dmarc}"])),
     ]
 

@@ -38,6 +38,7 @@ from cloudping.channels.email.senders import (
     verify,
 )
 from cloudping.channels.email.settings import MailSettings
+from cloudping.channels.email.spf import check_spf
 from cloudping.channels.plug import ChannelContext
 from cloudping.service.caller import account_caller
 from cloudping.service.settings import ChannelAccess
@@ -46,6 +47,14 @@ log = logging.getLogger(__name__)
 
 OUTBOX_DIR = "mail-outbox"
 Decision = Literal["accepted", "refused", "ignored", "unauthenticated", "unreadable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Who handed a message over: ``MAIL FROM`` and the peer's address, when known."""
+
+    sender: str | None
+    peer: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,30 +135,33 @@ class MailChannel:
             pass
         self._wake.clear()
 
-    async def receive(self, raw: bytes, envelope_sender: str | None) -> Received:
+    async def receive(
+        self, raw: bytes, envelope_sender: str | None, peer: str | None = None
+    ) -> Received:
         """Decide on one message; an accepted or refused one is answered in the background.
 
         Args:
             envelope_sender: ``MAIL FROM`` (``""``: the null sender); None over HTTP.
+            peer: the address that handed it over by SMTP (for SPF); None otherwise.
         """
         message = parse_message(raw)
-        received, request = await self._decide(raw, message, envelope_sender)
+        received, request = await self._decide(raw, message, Envelope(envelope_sender, peer))
         log.info("mail: %s (%s)", received.decision, received.reason or "-")
         if request is not None and received.decision in ("accepted", "refused"):
             self._spawn(self._answer(request, received))
         return received
 
     async def _decide(
-        self, raw: bytes, message: EmailMessage, envelope_sender: str | None
+        self, raw: bytes, message: EmailMessage, envelope: Envelope
     ) -> tuple[Received, Request | None]:
-        silent = no_answer_reason(message, envelope_sender, self.settings.address)
+        silent = no_answer_reason(message, envelope.sender, self.settings.address)
         if silent is not None:
             return Received("ignored", silent), None
         try:
             request = read_request(message)
         except MailError as exc:
             return Received("unreadable", exc.message), None
-        verdict = await self._verdict(raw, message, request)
+        verdict = await self._verdict(raw, message, request, envelope)
         if not verdict.admits(self.settings.require, request.sender_domain):
             return Received("unauthenticated", f"{request.sender}: {verdict}"), None
         return self._admit(request)
@@ -164,7 +176,9 @@ class MailChannel:
             return Received("ignored", f"{request.sender}: answers per hour reached"), None
         return Received("accepted", request.sender), request
 
-    async def _verdict(self, raw: bytes, message: EmailMessage, request: Request) -> Verdict:
+    async def _verdict(
+        self, raw: bytes, message: EmailMessage, request: Request, envelope: Envelope
+    ) -> Verdict:
         if self.settings.trust_authserv_id is not None:
             return trusted_results(message, self.settings.trust_authserv_id, request.sender_domain)
         if self.settings.require == "none":
@@ -173,7 +187,15 @@ class MailChannel:
         found = await asyncio.gather(*(self._lookup.txt(name) for name in names))
         keys = {name: record for name, record in zip(names, found, strict=True) if record}
         dmarc = await self._lookup.txt(dmarc_name(request.sender_domain))
-        return verify(raw, request.sender_domain, keys, dmarc)
+        return verify(raw, request.sender_domain, keys, dmarc, await self._spf(envelope))
+
+    async def _spf(self, envelope: Envelope) -> str | None:
+        """The envelope sender's domain when SPF lets the peer send for it."""
+        if not envelope.sender or envelope.peer is None:
+            return None
+        domain = envelope.sender.rpartition("@")[2].lower()
+        passed = await check_spf(envelope.peer, domain, self._lookup) == "pass"
+        return domain if passed else None
 
     def _spawn(self, work: Coroutine[object, object, None]) -> None:
         if self._tasks is None:

@@ -3,9 +3,10 @@
 Two sources of a verdict:
 
 - our own check: every DKIM signature (RFC 6376) verified with dkimpy against the key its
-  ``s=``/``d=`` name in DNS, and DMARC (RFC 7489 section 3.1) alignment of a passing
-  signature's ``d=`` with the ``From`` domain, relaxed: the same domain, or one a parent of
-  the other; DMARC also needs the ``From`` domain to publish a ``v=DMARC1`` record;
+  ``s=``/``d=`` name in DNS, SPF (:mod:`.spf`) for mail that came over SMTP, and DMARC
+  (RFC 7489 section 3.1) alignment of a passing signature's ``d=`` or of the SPF-authorised
+  envelope domain with the ``From`` domain, relaxed: the same domain, or one a parent of the
+  other; DMARC also needs the ``From`` domain to publish a ``v=DMARC1`` record;
 - the ``Authentication-Results`` (RFC 8601) of a front MTA the operator trusts, recognised by
   its authserv-id; any other such header is the sender's own words and is ignored.
 
@@ -36,10 +37,12 @@ class Verdict:
     Attributes:
         dkim: the domains of the DKIM signatures that verified.
         dmarc: whether the message passes DMARC for its ``From`` domain.
+        spf: the envelope sender's domain when SPF passed for the sending address.
     """
 
     dkim: tuple[str, ...] = ()
     dmarc: bool = False
+    spf: str | None = None
 
     def admits(self, require: Require, sender_domain: str) -> bool:
         """Whether the verdict is enough for ``require``: ``dmarc``, a signature aligned with
@@ -87,13 +90,18 @@ def dmarc_name(domain: str) -> str:
 
 
 def verify(
-    raw: bytes, sender_domain: str, keys: Mapping[str, bytes], dmarc_record: bytes | None
+    raw: bytes,
+    sender_domain: str,
+    keys: Mapping[str, bytes],
+    dmarc_record: bytes | None,
+    spf: str | None = None,
 ) -> Verdict:
     """The verdict on ``raw`` from the records fetched for it.
 
     Args:
         keys: the TXT record found at each :func:`key_name` (a missing one fails its signature).
         dmarc_record: the TXT record at :func:`dmarc_name` of the ``From`` domain, or None.
+        spf: the envelope sender's domain when SPF passed (:mod:`.spf`), else None.
     """
     passed = []
     checker = dkim.DKIM(raw, minkey=1024)
@@ -111,8 +119,10 @@ def verify(
         except dkim.DKIMException:
             continue
     published = dmarc_record is not None and dmarc_record.startswith(b"v=DMARC1")
-    dmarc = published and any(aligned(domain, sender_domain) for domain in passed)
-    return Verdict(tuple(passed), dmarc)
+    # RFC 7489 section 4.2: DMARC passes on an aligned DKIM pass or an aligned SPF pass.
+    authenticated = [*passed, *([spf] if spf else [])]
+    dmarc = published and any(aligned(domain, sender_domain) for domain in authenticated)
+    return Verdict(tuple(passed), dmarc, spf)
 
 
 def trusted_results(message: Message, authserv_id: str, sender_domain: str) -> Verdict:

@@ -48,7 +48,8 @@ class MailHandler:
         """Decide on the message, then ``250`` (or ``451`` when deciding failed)."""
         content = envelope.original_content or b""
         try:
-            await self.channel.receive(content, envelope.mail_from or "")
+            peer = session.peer[0] if isinstance(session.peer, tuple) else None
+            await self.channel.receive(content, envelope.mail_from or "", peer)
         except Exception:
             log.exception("mail: a message could not be handled")
             return "451 4.3.0 try again later"

@@ -17,6 +17,9 @@ HUB_ADDRESS = f"ping@{HUB_DOMAIN}"
 OPS = f"ops@{SENDER_DOMAIN}"
 STRANGER_DOMAIN = "elsewhere.lab"
 STRANGER = f"eve@{STRANGER_DOMAIN}"
+# A domain whose SPF lets loopback send (and that signs nothing): DMARC passes on SPF alone.
+SPF_DOMAIN = "loop.lab"
+SPF_SENDER = f"ops@{SPF_DOMAIN}"
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,17 @@ def mail_world() -> Iterator[MailWorld]:
         *mail_records(SENDER_DOMAIN, SENDER_SELECTOR, keys[0].public_b64),
         *mail_records(STRANGER_DOMAIN, SENDER_SELECTOR, keys[1].public_b64),
         *mail_records(HUB_DOMAIN, HUB_SELECTOR, keys[2].public_b64),
+        *mail_records(SPF_DOMAIN, "unused", keys[1].public_b64, spf="v=spf1 ip4:127.0.0.1 -all"),
+        "mail.lab. 300 IN A 198.18.3.25",
     )
     with open_directory("cp-mail-") as directory:
         for sub in ("dns", "dovecot", "postfix"):
             (directory / sub).mkdir()
         dns = LoopbackDns(directory / "dns", records).start()
-        users = (OPS, STRANGER, HUB_ADDRESS)
+        users = (OPS, STRANGER, HUB_ADDRESS, SPF_SENDER)
         dovecot = Dovecot(directory / "dovecot", users)
-        postfix = Postfix(
-            directory / "postfix", (SENDER_DOMAIN, STRANGER_DOMAIN), dovecot.lmtp_port
-        )
+        domains = (SENDER_DOMAIN, STRANGER_DOMAIN, SPF_DOMAIN)
+        postfix = Postfix(directory / "postfix", domains, dovecot.lmtp_port)
         try:
             dovecot.start()
             postfix.start()

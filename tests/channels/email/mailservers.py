@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import imaplib
+import os
 import shutil
 import socket
 import subprocess
@@ -46,7 +47,8 @@ def open_directory(prefix: str) -> Iterator[Path]:
     try:
         yield directory
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        if not os.environ.get("CLOUDPING_KEEP_MAIL_SERVERS"):  # set it to read their logs
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def wait_listening(port: int, timeout: float = START_TIMEOUT_S) -> None:
@@ -71,6 +73,18 @@ def stop_process(process: subprocess.Popen[Any]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+def _free_on_both() -> int:
+    """A port free for UDP and for TCP (unbound listens on both)."""
+    while True:
+        port = free_port(socket.SOCK_DGRAM)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @dataclass(frozen=True)
@@ -303,7 +317,7 @@ class LoopbackDns:
 
     directory: Path
     records: tuple[str, ...]
-    port: int = field(default_factory=lambda: free_port(socket.SOCK_DGRAM))
+    port: int = field(default_factory=_free_on_both)
     process: subprocess.Popen[Any] | None = None
 
     @property

@@ -81,7 +81,9 @@ async def running(
     leaf.private_key_pem.write_to_path(str(key))
     tls = ("--smtp-cert", str(cert), "--smtp-key", str(key))
     settings = mail_settings(options(relay_port, *tls, *extra))
-    lookup = TxtLookup("127.0.0.1:9")  # never asked: the front MTA's verdict is trusted
+    lookup = TxtLookup(
+        settings.dns or "127.0.0.1:9"
+    )  # by default never asked: the front MTA decides
     sink = Sink()
     loop = asyncio.get_running_loop()
     relay = await loop.create_server(

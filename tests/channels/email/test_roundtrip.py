@@ -30,6 +30,8 @@ from .conftest import (
     OPS,
     SENDER_DOMAIN,
     SENDER_SELECTOR,
+    SPF_DOMAIN,
+    SPF_SENDER,
     STRANGER,
     STRANGER_DOMAIN,
     MailWorld,
@@ -47,7 +49,7 @@ def hub_options(world: MailWorld, smtp_port: int, relay_port: int) -> list[str]:
         "--smtp-relay", f"127.0.0.1:{relay_port}",
         "--smtp-retry-s", "0.2",
         "--mail-dns", world.dns.address,
-        "--mail-allow", f"@{SENDER_DOMAIN}",
+        "--mail-allow", f"@{SENDER_DOMAIN},@{SPF_DOMAIN}",
         "--mail-scope", "measure,private",
         "--dkim-key", str(world.hub_key_file),
         "--dkim-selector", HUB_SELECTOR,
@@ -297,3 +299,21 @@ def test_requests_are_also_read_from_an_imap_mailbox(mail_world: MailWorld, tmp_
             assert imap.search(None, "UNSEEN")[1] == [b""]  # read once, flagged seen
     finally:
         stop(up)
+
+
+def test_an_unsigned_mail_passes_on_aligned_spf_from_an_address_the_domain_allows(
+    mail_world: MailWorld, hub: Hub
+) -> None:
+    request = request_mail(SPF_SENDER, HUB_ADDRESS, "version")
+    swaks(hub.smtp_port, SPF_SENDER, request.as_bytes())  # from 127.0.0.1: loop.lab's SPF
+    reply = reply_to(mail_world, SPF_SENDER, request, 1)
+    text = reply.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "cloudping" in text.get_content()
+    # The same From with an envelope of a domain whose SPF does not name loopback: nothing.
+    other = request_mail(SPF_SENDER, HUB_ADDRESS, "version")
+    swaks(hub.smtp_port, OPS, other.as_bytes())
+    again = request_mail(SPF_SENDER, HUB_ADDRESS, "version")
+    swaks(hub.smtp_port, SPF_SENDER, again.as_bytes())
+    reply_to(mail_world, SPF_SENDER, again, 2)
+    assert replies_to(mail_world, SPF_SENDER, other) == []
