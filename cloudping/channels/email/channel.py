@@ -4,9 +4,10 @@
    (:mod:`.loops`), a message that cannot be read, a sender that is not authenticated
    (:mod:`.senders`) are dropped and logged: no measurement, no reply, no backscatter. An
    authenticated sender that is not allowed gets one short refusal.
-2. In the background: each command line runs as ``mail:<address>`` through the command
-   service (:mod:`.answering`), the reply is built (:mod:`.reply`), DKIM-signed, queued in the
-   data directory (:mod:`.outbox`) and sent through the relay, retried until it leaves.
+2. In the background: the request is kept (:mod:`.inbox`) until each command line has run as
+   ``mail:<address>`` through the command service (:mod:`.answering`) and the reply is built
+   (:mod:`.reply`), DKIM-signed and queued in the data directory (:mod:`.outbox`), to be
+   sent through the relay, retried until it leaves.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Literal
 from starlette.routing import BaseRoute
 
 from cloudping.channels.email.answering import answer_line, help_section, text_section
+from cloudping.channels.email.inbox import Inbox
 from cloudping.channels.email.lookups import TxtLookup
 from cloudping.channels.email.loops import AnswerCap, no_answer_reason
 from cloudping.channels.email.message import MailError, Request, parse_message, read_request
@@ -45,7 +47,7 @@ from cloudping.service.settings import ChannelAccess
 
 log = logging.getLogger(__name__)
 
-OUTBOX_DIR = "mail-outbox"
+OUTBOX_DIR, INBOX_DIR = "mail-outbox", "mail-inbox"
 Decision = Literal["accepted", "refused", "ignored", "unauthenticated", "unreadable"]
 
 
@@ -82,6 +84,7 @@ class MailChannel:
         self.clock = clock
         self.access = ChannelAccess("mail", settings.scopes, settings.quota)
         self.outbox = Outbox(context.data_dir / OUTBOX_DIR, settings.backoff)
+        self.inbox = Inbox(context.data_dir / INBOX_DIR)
         self._lookup = lookup
         self._cap = AnswerCap(settings.answers_per_hour)
         self._refusals = AnswerCap(1)  # one short refusal per sender and hour
@@ -111,6 +114,7 @@ class MailChannel:
         async with asyncio.TaskGroup() as tasks:
             self._tasks = tasks
             self._spawn(send_queued(self))
+            await self._resume()
             if self.settings.imap is not None:
                 imap, interval = self.settings.imap, self.settings.imap_interval_s
                 self._spawn(poll_mailbox(imap, interval, self.receive))
@@ -148,8 +152,20 @@ class MailChannel:
         received, request = await self._decide(raw, message, Envelope(envelope_sender, peer))
         log.info("mail: %s (%s)", received.decision, received.reason or "-")
         if request is not None and received.decision in ("accepted", "refused"):
-            self._spawn(self._answer(request, received))
+            kept = await asyncio.to_thread(self.inbox.keep, raw, received.decision)
+            self._spawn(self._answer(request, received, kept))
         return received
+
+    async def _resume(self) -> None:
+        """Answer the requests a stopped hub had taken but not answered."""
+        for kept, decision, raw in await asyncio.to_thread(self.inbox.kept):
+            try:
+                request = read_request(parse_message(raw))
+            except MailError:  # it was readable when taken: a file changed by hand
+                await asyncio.to_thread(self.inbox.done, kept)
+                continue
+            received = Received("refused" if decision == "refused" else "accepted", "kept")
+            self._spawn(self._answer(request, received, kept))
 
     async def _decide(
         self, raw: bytes, message: EmailMessage, envelope: Envelope
@@ -205,13 +221,17 @@ class MailChannel:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _answer(self, request: Request, received: Received) -> None:
+    async def _answer(self, request: Request, received: Received, kept: str) -> None:
+        """Answer a kept request; it is forgotten once its reply is queued (or answering it
+        failed: logged, one bad mail never stops the channel), and stays kept when the hub
+        stops first (the task is cancelled before the last line)."""
         try:
             sections = await self._sections(request, received)
             reply = build_reply(request, sections, self.settings.address, self._now())
             await self.queue(reply)
         except Exception:
             log.exception("mail: answering %s failed", request.sender)
+        await asyncio.to_thread(self.inbox.done, kept)
 
     async def _sections(self, request: Request, received: Received) -> list[Section]:
         if received.decision == "refused":

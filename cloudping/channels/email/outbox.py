@@ -51,15 +51,12 @@ class Outbox:
         self.directory = directory
         self.backoff = backoff
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Before anyone queues: a message without its envelope is a write a crash cut short.
-        for path in directory.glob("*.eml"):
-            if not path.with_suffix(".json").exists():
-                path.unlink()
+        remove_half_written(directory)
 
     def put(self, message: bytes, sender: str, recipients: tuple[str, ...], now: float) -> Entry:
         """Queue ``message``, due at once."""
         entry = Entry(uuid.uuid4().hex, sender, recipients, 0, now)
-        self._write(self.directory / f"{entry.id}.eml", message)
+        write_durably(self.directory / f"{entry.id}.eml", message)
         self._save(entry)
         return entry
 
@@ -93,17 +90,26 @@ class Outbox:
             "attempts": entry.attempts,
             "due": entry.due,
         }
-        self._write(self.directory / f"{entry.id}.json", json.dumps(document).encode())
+        write_durably(self.directory / f"{entry.id}.json", json.dumps(document).encode())
 
-    def _write(self, path: Path, data: bytes) -> None:
-        """Write ``data`` to ``path`` atomically and durably (rename after fsync)."""
-        partial = path.with_suffix(path.suffix + ".partial")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        partial.replace(path)
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (mode 0600) atomically and durably: rename after fsync."""
+    partial = path.with_suffix(path.suffix + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    partial.replace(path)
+
+
+def remove_half_written(directory: Path) -> None:
+    """Remove each message without its ``.json``: a write a crash cut short (call before
+    anyone writes)."""
+    for path in directory.glob("*.eml"):
+        if not path.with_suffix(".json").exists():
+            path.unlink()
 
 
 def _entry(entry_id: str, document: dict[str, object]) -> Entry:

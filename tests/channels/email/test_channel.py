@@ -28,6 +28,7 @@ from channels.world import World, world
 from cloudping.channels.email import EMAIL
 from cloudping.channels.email.channel import MailChannel
 from cloudping.channels.email.imapbox import ImapMailbox
+from cloudping.channels.email.inbox import Inbox
 from cloudping.channels.email.lookups import TxtLookup
 from cloudping.channels.email.options import mail_settings
 from cloudping.channels.plug import ChannelContext
@@ -246,3 +247,29 @@ def test_an_imap_url_names_its_user_host_port_and_mailbox() -> None:
     assert "pw" not in repr(box)
     with pytest.raises(ValueError, match="imap"):
         ImapMailbox.parse("https://x@h.lab", "pw")
+
+
+@pytest.mark.anyio
+async def test_a_request_taken_but_not_answered_when_the_hub_stops_is_kept(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, free_port(socket.SOCK_STREAM)) as (w, _channel, sink, http):
+        headers = {"Authorization": f"Bearer {w.token('mail')}"}
+        # ams1 holds its jobs until told: the measurement is still running at the stop.
+        body = request("ping -c 2 -s ams1 example.com")
+        assert (await http.post("/api/v1/mail", content=body, headers=headers)).status_code == 202
+    kept = await asyncio.to_thread(Inbox(tmp_path / "mail-inbox").kept)
+    assert [(decision, raw) for _, decision, raw in kept] == [("accepted", body)]
+    assert sink.messages.empty()
+
+
+@pytest.mark.anyio
+async def test_a_kept_request_is_answered_when_the_channel_starts(tmp_path: Path) -> None:
+    await asyncio.to_thread(Inbox(tmp_path / "mail-inbox").keep, request("version"), "accepted")
+    async with running(tmp_path, free_port(socket.SOCK_STREAM)) as (_w, channel, sink, _http):
+        async with asyncio.timeout(WAIT):
+            reply = parsed(await sink.messages.get())
+        assert "cloudping" in text_of(reply)
+        async with asyncio.timeout(WAIT):
+            while await asyncio.to_thread(channel.inbox.kept):
+                await asyncio.sleep(0.01)
