@@ -5,6 +5,7 @@ with when it resets)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -57,7 +58,9 @@ async def answer_line(
         return text_section(line, f"{exc.message}{usage}")
     except CloudpingError as exc:
         return text_section(line, _refusal(exc))
-    return measured(format_command(command), stored, _link(public_url, stored))
+    # Drawing takes tens of milliseconds of CPU (Pillow): off the loop the hub keeps serving.
+    link = _link(public_url, stored)
+    return await asyncio.to_thread(measured, format_command(command), stored, link)
 
 
 def _ignore(event: Event) -> None:

@@ -28,7 +28,7 @@ class DkimSigner:
         """``message`` with its ``DKIM-Signature`` header in front.
 
         Raises:
-            ValueError: the key cannot sign (checked once at start, see :func:`check`).
+            ValueError: the key cannot sign (the options try it once at start).
         """
         try:
             header = dkim.sign(
