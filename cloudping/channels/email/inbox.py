@@ -36,8 +36,11 @@ class Inbox:
         """Every kept request, oldest first: ``(id, decision, raw)``."""
         found = []
         for meta in sorted(self.directory.glob("*.json")):
-            decision = str(json.loads(meta.read_text())["decision"])
-            found.append((meta.stem, decision, meta.with_suffix(".eml").read_bytes()))
+            try:
+                decision = str(json.loads(meta.read_text())["decision"])
+                found.append((meta.stem, decision, meta.with_suffix(".eml").read_bytes()))
+            except FileNotFoundError:  # answered and removed since the listing
+                continue
         return found
 
     def done(self, kept: str) -> None:

@@ -64,7 +64,10 @@ class Outbox:
         """Every queued entry, the earliest due first (one being written is not one yet)."""
         found = []
         for meta in self.directory.glob("*.json"):
-            found.append(_entry(meta.stem, json.loads(meta.read_text())))
+            try:
+                found.append(_entry(meta.stem, json.loads(meta.read_text())))
+            except FileNotFoundError:  # sent and removed since the listing
+                continue
         return sorted(found, key=lambda entry: entry.due)
 
     def message(self, entry: Entry) -> bytes:
