@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, mcp, settings, web, routes, probe, telegram, ipinfo), default all.
+hub, scale, mcp, settings, web, routes, probe, telegram, ipinfo, mail), default all.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from benchmarks import (  # noqa: E402
     http,
     hub,
     ipinfo,
+    mail,
     mcp,
     path,
     ping_rtt,
@@ -54,6 +55,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "probe": [probe.bench],
     "telegram": [telegram.bench],
     "ipinfo": [ipinfo.bench],
+    "mail": [mail.bench],
 }
 
 

@@ -9,7 +9,7 @@ from cloudping.auth.errors import AuthError
 
 Audience = Literal["api", "agent", "session"]
 """``session``: a signed-in person's browser session (a cookie), never a Bearer token."""
-Scope = Literal["measure", "private", "admin"]
+Scope = Literal["measure", "private", "admin", "mail"]
 AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from cloudping.channels import probe, signin, web
+from cloudping.channels.email import EMAIL
 from cloudping.channels.plug import Channel, ChannelContext, ChannelFactory, ChannelKind
 from cloudping.channels.telegram import TELEGRAM
 
-KINDS: tuple[ChannelKind, ...] = (signin.KIND, probe.KIND, web.KIND, TELEGRAM)
+KINDS: tuple[ChannelKind, ...] = (signin.KIND, probe.KIND, web.KIND, TELEGRAM, EMAIL)
 
 
 def add_channel_options(p: argparse.ArgumentParser, kinds: Sequence[ChannelKind] = KINDS) -> None:

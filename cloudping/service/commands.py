@@ -56,8 +56,11 @@ class CommandService:
         self.ipinfo = ipinfo or Ipinfo()
         self._admission = Admission(hub)
 
-    async def run(self, caller: Caller, command: Command, emit: Emit) -> str:
+    async def run(
+        self, caller: Caller, command: Command, emit: Emit, *, read_key: str | None = None
+    ) -> str:
         """Run ``command`` for ``caller``, emitting its stream; returns the measurement id.
+        ``read_key``: as for :meth:`start`.
 
         Cancelling the awaiting task cancels the measurement (see :meth:`Hub.run`).
 
@@ -67,7 +70,9 @@ class CommandService:
         """
         with self._observed(caller):
             await self._admit(caller, command)
-            return await self.hub.run(command, caller.subject, emit, private=caller.private)
+            return await self.hub.run(
+                command, caller.subject, emit, private=caller.private, read_key=read_key
+            )
 
     async def start(self, caller: Caller, command: Command, *, read_key: str | None = None) -> str:
         """Start ``command`` in the background for ``caller``; its id at once. ``read_key``:

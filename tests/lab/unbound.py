@@ -78,6 +78,30 @@ def lab_zone(server: Sequence[str], root: Sequence[str] = ()) -> list[str]:
     return rrs
 
 
+def mail_records(
+    domain: str,
+    selector: str,
+    public_key: str,
+    *,
+    spf: str = "v=spf1 a:mail.lab -all",
+    dmarc: str = "p=reject",
+) -> list[str]:
+    """The records that authenticate mail from ``domain``: its DKIM key (RFC 6376 section
+    3.6.1, ``public_key`` the base64 SubjectPublicKeyInfo), SPF (RFC 7208; by default only
+    the lab's mail host ``mail.lab`` sends) and DMARC policy (RFC 7489)."""
+    return [
+        _rr(f"{selector}._domainkey.{domain}.", "TXT", _txt_data(_dkim_strings(public_key))),
+        _rr(f"{domain}.", "TXT", _txt_data([spf])),
+        _rr(f"_dmarc.{domain}.", "TXT", _txt_data([f"v=DMARC1; {dmarc}"])),
+    ]
+
+
+def _dkim_strings(public_key: str) -> list[str]:
+    """A DKIM record as TXT strings of at most 255 bytes (RFC 1035 3.3.14), joined by readers."""
+    record = f"v=DKIM1; k=rsa; p={public_key}"
+    return [record[i : i + 255] for i in range(0, len(record), 255)]
+
+
 def ptr_entries(server: Sequence[str]) -> list[tuple[str, str]]:
     """(address, name) pairs for the reverse zones: every lab host and the DNS server."""
     pairs = [(a, name) for name, addresses in LAB_HOSTS.items() for a in addresses]
@@ -113,9 +137,10 @@ class UnboundSpec:
     ptrs: tuple[tuple[str, str], ...] = ()
     root_zone: str | None = None
     nsid: str | None = None
+    dns_port: int = DNS_PORT  # another port: an instance on the host's loopback (mail tests)
 
     def ports(self) -> list[int]:
-        return [DNS_PORT, DOT_PORT, DOH_PORT] if self.tls else [DNS_PORT]
+        return [self.dns_port, DOT_PORT, DOH_PORT] if self.tls else [self.dns_port]
 
 
 def _interfaces(spec: UnboundSpec) -> list[str]:

@@ -8,6 +8,7 @@ clients block remote content and drop ``<style>``), every string escaped, tables
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from cloudping.render.budget import cut
 from cloudping.render.colours import GREY, NO_ANSWER_LABEL, PHASE_FILL, RTT_SCALE, css, rtt_colour
@@ -20,6 +21,12 @@ WHITE_INK = "color:#ffffff"
 
 def mail_html(report: Report) -> str:
     """The HTML part: a whole document."""
+    return mail_document([mail_section(report)])
+
+
+def mail_section(report: Report) -> str:
+    """A report as a block of a mail's HTML part (several make one reply, see
+    :func:`mail_document`)."""
     first, *rest = report.heading or ("",)
     parts = [f'<h2 style="{FONT};font-size:16px">{_e(first)}</h2>']
     parts += [f"<div>{_e(line)}</div>" for line in rest]
@@ -29,7 +36,28 @@ def mail_html(report: Report) -> str:
     if report.has_rtt:
         parts.append(_legend())
     parts += [f'<p style="color:#aa1e1e">{_e(note)}</p>' for note in report.notes]
-    body = "\n".join(parts)
+    return "\n".join(parts)
+
+
+def mail_text_section(title: str, text: str) -> str:
+    """A block of preformatted text under a title (an answer, a usage error, help)."""
+    heading = f'<h2 style="{FONT};font-size:16px">{_e(title)}</h2>'
+    return f'{heading}\n<pre style="{FONT}">{_e(text)}</pre>'
+
+
+def mail_picture(cid: str, alt: str) -> str:
+    """A picture carried in the mail itself (``cid:``, RFC 2392), never fetched."""
+    return f'<p><img src="cid:{_e(cid)}" alt="{_e(alt)}" style="max-width:100%"></p>'
+
+
+def mail_link(url: str, text: str) -> str:
+    """A paragraph with one link."""
+    return f'<p><a href="{_e(url)}">{_e(text)}</a></p>'
+
+
+def mail_document(blocks: Sequence[str]) -> str:
+    """The HTML part: a whole document of ``blocks`` (from the functions above), in order."""
+    body = "\n<hr>\n".join(blocks)
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n'
         f'<body style="{FONT};color:#202020;background:#ffffff">\n{body}\n</body></html>\n'
