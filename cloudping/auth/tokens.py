@@ -89,7 +89,8 @@ class TokenService:
             scopes: what the token allows (``measure``, ``private``, ``admin``).
             ttl: lifetime in seconds, 1 to :data:`MAX_TTL`.
             now: the issue time, POSIX seconds.
-            jti: the token id; 128 random bits when not given.
+            jti: the token id; 128 random bits in hex when not given (hex, not base64url:
+                an id starting with "-" would read as an option in `token revoke ID`).
             label: a note for the token's list ("laptop"), at most ``MAX_LABEL`` characters.
 
         Raises:
@@ -99,7 +100,7 @@ class TokenService:
         granted = _checked_grant(sub, aud, scopes, ttl)
         issued_at = int(now)
         record = TokenRecord(
-            jti or secrets.token_urlsafe(16), sub, aud, granted, issued_at, issued_at + ttl, label
+            jti or secrets.token_hex(16), sub, aud, granted, issued_at, issued_at + ttl, label
         )
         claims: dict[str, Any] = {
             "iss": self.issuer,

@@ -344,7 +344,7 @@ class VersionCommand(CommandModel):
     command: Literal["version"] = "version"
 
 
-JTI_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # a token's jti (ours: 22 URL-safe characters)
+JTI_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # a token's jti (ours: 32 hex digits; older: base64url)
 
 
 class TokenCommand(CommandModel):
