@@ -5,8 +5,10 @@ time, and the connection setup time when this query had to open the connection (
 plus the TLS handshake for DoT and DoH; ``None`` for UDP and a reused connection). Stream
 connections stay open between queries (RFC 7766 6.2.1 lets a client send many queries on one
 TCP connection; RFC 7858 3.4 and RFC 8484 5.1 say the same for DoT and DoH), which is what the
-first-query cost of a new connection is measured against. The I/O is dnspython's async API;
-DoH goes through httpx2, pinned to the address the probe resolved and checked.
+first-query cost of a new connection is measured against. UDP, TCP and DoT run on sockets of
+their own, timed where the packets are (kernel receive stamps, see :class:`UdpConnection` and
+:mod:`cloudping.probes.stream`); dnspython encodes and decodes. DoH goes through dnspython and
+httpx2, pinned to the address the probe resolved and checked.
 """
 
 from __future__ import annotations
@@ -14,21 +16,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import ssl
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio.lowlevel
-import dns.asyncbackend
 import dns.asyncquery
-import dns.inet
+import dns.exception
 import dns.message
+import dns.query
 import httpx2
 
 from cloudping.probes.dns.server import Server
 from cloudping.probes.dns.tls import tls_context
+from cloudping.probes.env import Family
+from cloudping.probes.port.sockets import (
+    Received,
+    open_probe_socket,
+    read_datagram,
+    read_queued_error,
+)
+from cloudping.probes.stream import StampedStream, readable
 
 CLOSE_TIMEOUT = 1.0
 DOT_ALPN = ["dot"]  # RFC 7858 does not require ALPN; "dot" is IANA's id for it
@@ -66,79 +76,100 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 3)
 
 
+def _ns_ms(start_ns: int, end_ns: int) -> float:
+    return round((end_ns - start_ns) / 1e6, 3)
+
+
+def _answer(query: dns.message.Message, wire: bytes) -> dns.message.Message | None:
+    """``wire`` decoded when it answers ``query`` (same ID and question), else ``None``."""
+    try:
+        response = dns.message.from_wire(wire, keyring=query.keyring, request_mac=query.request_mac)
+    except (dns.exception.DNSException, ValueError):
+        return None
+    return response if query.is_response(response) else None
+
+
 @dataclass
 class UdpConnection:
-    """Plain DNS over UDP (RFC 1035 4.2.1): one datagram each way.
+    """Plain DNS over UDP (RFC 1035 4.2.1): one datagram each way, timed by the kernel.
 
-    The socket is connected, so the kernel passes on only the server's datagrams and an ICMP
-    port unreachable ends the wait at once; an answer whose ID or question does not match is
-    dropped and the wait goes on (RFC 5452 9.1). It is kept for the next queries.
+    The socket is connected, so the kernel passes on only the server's datagrams, and with
+    ``IP_RECVERR`` a port, host or network unreachable ends the wait at once (ip(7), udp(7)).
+    An answer whose ID or question does not match is dropped and the wait goes on (RFC 5452
+    9.1). The query time runs from the send to the kernel's receive stamp of the answer
+    (``SO_TIMESTAMPNS``), as ping's RTTs: the event loop's wake-up is not network time. The
+    socket is kept for the next queries.
     """
 
     address: str
     port: int
     transport: str = "udp"
-    _sock: Any = field(default=None, repr=False)
+    _sock: socket.socket | None = field(default=None, repr=False)
 
     async def exchange(self, query: dns.message.Message, timeout: float) -> Exchange:
         if self._sock is None:
-            self._sock = await _socket(self.address, self.port, socket.SOCK_DGRAM, timeout)
-            _report_icmp_errors(self._sock.transport.get_extra_info("socket"))
-        started = time.perf_counter()
-        response = await dns.asyncquery.udp(
-            query, self.address, timeout, self.port, sock=self._sock, ignore_errors=True
-        )
-        return Exchange(response, _ms(started))
+            self._sock = _udp_socket(self.address, self.port)
+        wire = query.to_wire()
+        sent_ns = time.time_ns()
+        self._sock.send(wire)
+        while True:
+            received = await _datagram(self._sock)
+            response = _answer(query, received.data)
+            if response is not None:
+                rx_ns = received.rx_ns if received.rx_ns is not None else time.time_ns()
+                return Exchange(response, _ns_ms(sent_ns, rx_ns))
 
     async def aclose(self) -> None:
         sock, self._sock = self._sock, None
-        await _close(sock)
+        if sock is not None:
+            sock.close()
 
 
-async def _close(sock: Any) -> None:
-    """Close a dnspython socket, bounded: a TLS close waits for a peer that may be gone."""
-    if sock is None:
-        return
-    with contextlib.suppress(OSError, TimeoutError):
-        async with asyncio.timeout(CLOSE_TIMEOUT):
-            await sock.close()
+def _udp_socket(address: str, port: int) -> socket.socket:
+    family: Family = 6 if ":" in address else 4
+    sock = open_probe_socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.connect((address, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
-# Linux's IP_RECVERR / IPV6_RECVERR (not in the socket module): without them a connected UDP
-# socket learns only of port unreachable, not of host or network unreachable (ip(7), udp(7)).
-_RECVERR = {socket.AF_INET: (socket.IPPROTO_IP, 11), socket.AF_INET6: (socket.IPPROTO_IPV6, 25)}
+async def _datagram(sock: socket.socket) -> Received:
+    """The next datagram on ``sock``.
+
+    Raises:
+        OSError: an ICMP error ended the wait (refused, host or network unreachable).
+    """
+    family: Family = 6 if sock.family == socket.AF_INET6 else 4
+    while True:
+        try:
+            received = read_datagram(sock, family)
+        except OSError:
+            _drain_errors(sock, family)
+            raise
+        if received is not None:
+            return received
+        # A queued ICMP error keeps the socket readable: read it, or the loop spins.
+        _drain_errors(sock, family)
+        await readable(sock)
 
 
-def _report_icmp_errors(sock: socket.socket) -> None:
-    level, option = _RECVERR[sock.family]
-    with contextlib.suppress(OSError):  # not Linux: only port unreachable ends the wait early
-        sock.setsockopt(level, option, 1)
-
-
-async def _socket(
-    address: str,
-    port: int,
-    kind: int,
-    timeout: float,
-    *,
-    context: ssl.SSLContext | None = None,
-    name: str | None = None,
-) -> Any:
-    """A dnspython socket connected to ``address``: UDP, TCP, or TLS with ``context``."""
-    backend = dns.asyncbackend.get_default_backend()
-    family = dns.inet.af_for_address(address)
-    # dnspython's backends are untyped; the socket is used only through dnspython.
-    return await backend.make_socket(  # type: ignore[no-untyped-call]
-        family, kind, 0, None, (address, port), timeout, context, name
-    )
+def _drain_errors(sock: socket.socket, family: Family) -> None:
+    while read_queued_error(sock, family) is not None:
+        pass
 
 
 @dataclass
 class StreamConnection:
-    """DNS over TCP (RFC 7766), or over TLS (DoT, RFC 7858) when ``tls_name`` is given.
+    """DNS over TCP (RFC 7766), or over TLS (DoT, RFC 7858) when ``tls`` is set.
 
     Messages carry a two-octet length prefix (RFC 1035 4.2.2); the connection opens on the
-    first exchange and is kept for the next ones.
+    first exchange and is kept for the next ones. Times are taken on the connection
+    (:mod:`cloudping.probes.stream`): setup from the connect to the kernel's receipt of the
+    TLS handshake's last flight, the query from its send to the kernel's receipt of the
+    answer's last segment.
     """
 
     address: str
@@ -147,34 +178,43 @@ class StreamConnection:
     tls: bool = False
     tls_name: str | None = None
     transport: str = "tcp"
-    _sock: Any = field(default=None, repr=False)
+    _stream: StampedStream | None = field(default=None, repr=False)
 
     async def exchange(self, query: dns.message.Message, timeout: float) -> Exchange:
         connect_ms = None
-        if self._sock is None:
-            started = time.perf_counter()
-            self._sock = await self._connect(timeout)
-            connect_ms = _ms(started)
-        started = time.perf_counter()
+        if self._stream is None:
+            self._stream = await self._connect()
+            setup = self._stream.handshake or self._stream.connect
+            connect_ms = _ns_ms(self._stream.connect.start_ns, setup.end_ns)
+        stream = self._stream
         try:
-            response = await dns.asyncquery.tcp(query, self.address, timeout, sock=self._sock)
+            wire = query.to_wire()
+            sent_ns = await stream.send(struct.pack("!H", len(wire)) + wire)
+            (size,) = struct.unpack("!H", await stream.receive_exactly(2))
+            response = _answer(query, await stream.receive_exactly(size))
         except BaseException:
             await self.aclose()  # the stream's state is unknown: the next query reconnects
             raise
-        return Exchange(response, _ms(started), connect_ms)
+        if response is None:
+            await self.aclose()
+            raise dns.query.BadResponse
+        return Exchange(response, _ns_ms(sent_ns, stream.last_rx_ns), connect_ms)
 
-    async def _connect(self, timeout: float) -> Any:
-        if not self.tls:
-            return await _socket(self.address, self.port, socket.SOCK_STREAM, timeout)
-        context = tls_context(self.ca_pem, DOT_ALPN)
-        name = self.tls_name or self.address
-        return await _socket(
-            self.address, self.port, socket.SOCK_STREAM, timeout, context=context, name=name
-        )
+    async def _connect(self) -> StampedStream:
+        stream = await StampedStream.open((self.address, self.port))
+        if self.tls:
+            try:
+                context = tls_context(self.ca_pem, DOT_ALPN)
+                await stream.start_tls(context, self.tls_name or self.address)
+            except BaseException:
+                stream.close()
+                raise
+        return stream
 
     async def aclose(self) -> None:
-        sock, self._sock = self._sock, None
-        await _close(sock)
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
 
 
 @dataclass
