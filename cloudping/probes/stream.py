@@ -44,14 +44,15 @@ class StampedStream:
     """One TCP connection; :meth:`connect` opens it, :meth:`start_tls` secures it.
 
     ``last_rx_ns`` is the kernel's receive time of the newest data read from the socket;
-    ``rx_stamped`` says whether the kernel gave one (else the read's wall time stands in).
+    ``rx_stamped`` says whether the kernel gave one (else the read's wall time stands in);
+    ``last_tx_ns`` is when the newest data was handed to the kernel.
     """
 
     def __init__(self, sock: socket.socket, connect: Span) -> None:
         self.sock = sock
         self.connect = connect
         self.handshake: Span | None = None
-        self.last_rx_ns = connect.end_ns
+        self.last_rx_ns = self.last_tx_ns = connect.end_ns
         self.rx_stamped = False
         self.tls: ssl.SSLObject | None = None
         self._incoming = ssl.MemoryBIO()
@@ -103,9 +104,9 @@ class StampedStream:
     async def send(self, data: bytes) -> int:
         """Send ``data``; returns the time it was handed to the kernel (ns since the epoch)."""
         if self.tls is None:
-            sent = time.time_ns()
+            self.last_tx_ns = time.time_ns()
             await self._loop.sock_sendall(self.sock, data)
-            return sent
+            return self.last_tx_ns
         self.tls.write(data)
         return await self._flush()
 
@@ -141,6 +142,7 @@ class StampedStream:
         sent = time.time_ns()
         pending = self._outgoing.read()
         if pending:
+            self.last_tx_ns = sent
             await self._loop.sock_sendall(self.sock, pending)
         return sent
 

@@ -7,13 +7,14 @@ connections stay open between queries (RFC 7766 6.2.1 lets a client send many qu
 TCP connection; RFC 7858 3.4 and RFC 8484 5.1 say the same for DoT and DoH), which is what the
 first-query cost of a new connection is measured against. UDP, TCP and DoT run on sockets of
 their own, timed where the packets are (kernel receive stamps, see :class:`UdpConnection` and
-:mod:`cloudping.probes.stream`); dnspython encodes and decodes. DoH goes through dnspython and
-httpx2, pinned to the address the probe resolved and checked.
+:mod:`cloudping.probes.stream`); DoH is httpx on the same streams, pinned to the address the
+probe resolved and checked. dnspython encodes and decodes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import socket
 import struct
@@ -22,16 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import anyio.lowlevel
-import dns.asyncquery
 import dns.exception
 import dns.message
 import dns.query
-import httpx2
+import httpx
 
 from cloudping.probes.dns.server import Server
 from cloudping.probes.dns.tls import tls_context
 from cloudping.probes.env import Family
+from cloudping.probes.http.stamped import StampedBackend, stamped_transport
 from cloudping.probes.port.sockets import (
     Received,
     open_probe_socket,
@@ -41,6 +41,7 @@ from cloudping.probes.port.sockets import (
 from cloudping.probes.stream import StampedStream, readable
 
 CLOSE_TIMEOUT = 1.0
+DNS_MESSAGE = "application/dns-message"  # RFC 8484 6
 DOT_ALPN = ["dot"]  # RFC 7858 does not require ALPN; "dot" is IANA's id for it
 
 
@@ -62,7 +63,7 @@ class DnsConnection(Protocol):
         """Send ``query``, return its answer.
 
         Raises:
-            TimeoutError, OSError, ssl.SSLError, httpx2.HTTPError, dns.exception.DNSException:
+            TimeoutError, OSError, ssl.SSLError, httpx.HTTPError, dns.exception.DNSException:
                 no answer; :func:`cloudping.probes.dns.errors.describe` says why in words.
         """
         ...
@@ -217,74 +218,65 @@ class StreamConnection:
             stream.close()
 
 
-@dataclass
-class _SetupTimer:
-    """Times the connection setup of a request from httpcore's ``trace`` events."""
-
-    started: float | None = None
-    connect_ms: float | None = None
-
-    async def __call__(self, event: str, info: dict[str, Any]) -> None:
-        if event == "connection.connect_tcp.started":
-            self.started = time.perf_counter()
-        elif event == "connection.start_tls.complete" and self.started is not None:
-            self.connect_ms = _ms(self.started)
-
-
-class _PinnedTransport(httpx2.AsyncBaseTransport):
-    """Sends every request to one checked address, keeping the URL's host for Host and TLS.
-
-    The address was resolved and allowed by the target policy before: connecting to it (not
-    to whatever the name resolves to next) is what makes that check hold.
-    """
-
-    def __init__(
-        self, address: str, tls_name: str | None, inner: httpx2.AsyncBaseTransport
-    ) -> None:
-        self.address, self.tls_name, self.inner = address, tls_name, inner
-        self.timer = _SetupTimer()
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        host = request.url.host
-        request.url = request.url.copy_with(host=self.address)
-        request.extensions = {
-            **request.extensions,
-            "sni_hostname": self.tls_name or host,
-            "trace": self.timer,
-        }
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 class DohConnection:
-    """DNS over HTTPS (RFC 8484): POST ``application/dns-message``, or GET ``?dns=``."""
+    """DNS over HTTPS (RFC 8484): POST ``application/dns-message``, or GET ``?dns=``.
+
+    httpx on the stamped backend (:mod:`cloudping.probes.http.stamped`) sends every request
+    to the checked address, the URL's host kept for Host and TLS; HTTP/2 when the server
+    offers it. Setup is a new connection's connect and handshake; the query runs from the
+    request's last bytes handed to the kernel to the kernel's receipt of the answer's last.
+    """
 
     transport = "doh"
 
     def __init__(self, server: Server, address: str, ca_pem: str | None) -> None:
-        self.url, self.get = server.url or "", server.get
-        inner = httpx2.AsyncHTTPTransport(verify=tls_context(ca_pem, []), http1=True, http2=True)
-        self._pinned = _PinnedTransport(address, server.tls_name, inner)
-        self._client = httpx2.AsyncClient(transport=self._pinned)
+        self.server, self.address = server, address
+        self._backend = StampedBackend()
+        transport = stamped_transport(
+            tls_context(ca_pem, []), http1=True, http2=True, backend=self._backend
+        )
+        # No timeout of its own: the asker bounds each query with asyncio.timeout.
+        self._client = httpx.AsyncClient(transport=transport, timeout=None, trust_env=False)  # noqa: S113
+        self._known: StampedStream | None = None  # the connection whose setup was reported
 
     async def exchange(self, query: dns.message.Message, timeout: float) -> Exchange:
-        # httpcore loads anyio's asyncio backend on its first request (~20 ms, once per
-        # process): load it before the clock starts, or it would count as query time.
-        await anyio.lowlevel.checkpoint()
-        timer = self._pinned.timer
-        timer.started = timer.connect_ms = None
-        started = time.perf_counter()
-        response = await dns.asyncquery.https(
-            query, self.url, timeout, client=self._client, post=not self.get
+        sent: list[int] = []
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith("send_request_body.complete") and self._backend.latest:
+                sent.append(self._backend.latest.last_tx_ns)
+
+        response = await self._client.send(self._request(query.to_wire(), trace))
+        status = response.status_code
+        if not 200 <= status < 300:
+            raise ValueError(f"{self.server.url} responded with status code {status}")
+        answer = _answer(query, response.content)
+        stream = self._backend.latest
+        if answer is None or stream is None or not sent:
+            raise dns.query.BadResponse
+        connect_ms = None
+        if stream is not self._known:
+            self._known = stream
+            setup = stream.handshake or stream.connect
+            connect_ms = _ns_ms(stream.connect.start_ns, setup.end_ns)
+        return Exchange(answer, _ns_ms(sent[-1], stream.last_rx_ns), connect_ms)
+
+    def _request(self, wire: bytes, trace: Any) -> httpx.Request:
+        url = httpx.URL(self.server.url or "")
+        headers = {"Host": url.netloc.decode("ascii"), "Accept": DNS_MESSAGE}
+        extensions = {"sni_hostname": self.server.tls_name or url.host, "trace": trace}
+        pinned = url.copy_with(host=self.address)
+        if self.server.get:
+            encoded = base64.urlsafe_b64encode(wire).rstrip(b"=").decode("ascii")
+            pinned = pinned.copy_merge_params({"dns": encoded})
+            return self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
+        headers["Content-Type"] = DNS_MESSAGE
+        return self._client.build_request(
+            "POST", pinned, headers=headers, content=wire, extensions=extensions
         )
-        total = _ms(started)
-        setup = timer.connect_ms
-        return Exchange(response, round(total - (setup or 0.0), 3), setup)
 
     async def aclose(self) -> None:
-        with contextlib.suppress(OSError, TimeoutError, httpx2.HTTPError):
+        with contextlib.suppress(OSError, TimeoutError, httpx.HTTPError):
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await self._client.aclose()
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpcore
+import httpx
 
 from cloudping.probes.stream import StampedStream
 
@@ -72,8 +73,11 @@ class StampedBackend(httpcore.AsyncNetworkBackend):
     """Opens :class:`StampedNetworkStream` connections to address literals.
 
     The probe hands httpx the address it resolved and checked, never a name: this backend
-    resolves nothing.
+    resolves nothing. ``latest`` is the connection it opened last.
     """
+
+    def __init__(self) -> None:
+        self.latest: StampedStream | None = None
 
     async def connect_tcp(
         self,
@@ -87,7 +91,21 @@ class StampedBackend(httpcore.AsyncNetworkBackend):
             stream = await StampedStream.open((host, port))
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        self.latest = stream
         return StampedNetworkStream(stream)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def stamped_transport(
+    context: ssl.SSLContext, *, http1: bool, http2: bool, backend: StampedBackend
+) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose connections are ``backend``'s; no proxy from the environment."""
+    transport = httpx.AsyncHTTPTransport(verify=context, http1=http1, http2=http2, trust_env=False)
+    # httpx takes no network backend, its httpcore pool does: the pool is swapped for one on
+    # the stamped backend (the same settings, httpx's default limits).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=context, http1=http1, http2=http2, network_backend=backend
+    )
+    return transport

@@ -40,7 +40,11 @@ from cloudping.probes.http.exchange import (
     os_error_words,
     request_headers,
 )
-from cloudping.probes.http.stamped import StampedBackend, StampedNetworkStream
+from cloudping.probes.http.stamped import (
+    StampedBackend,
+    StampedNetworkStream,
+    stamped_transport,
+)
 from cloudping.probes.stream import StampedStream, perf_of
 from cloudping.probes.tls.info import tls_from_ssl
 from cloudping.probes.tls.trust import Trust
@@ -106,18 +110,7 @@ class TcpTransport:
 
     def _transport(self) -> httpx.AsyncHTTPTransport:
         http1, http2 = _PROTOCOLS[self.version]
-        transport = httpx.AsyncHTTPTransport(
-            verify=self.context, http1=http1, http2=http2, trust_env=False
-        )
-        # httpx takes no network backend, its httpcore pool does: the pool is swapped for one
-        # on the stamped backend (the same settings, httpx's default limits).
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=self.context,
-            http1=http1,
-            http2=http2,
-            network_backend=StampedBackend(),
-        )
-        return transport
+        return stamped_transport(self.context, http1=http1, http2=http2, backend=StampedBackend())
 
     async def aclose(self) -> None:
         for client in self._clients.values():
