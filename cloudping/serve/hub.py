@@ -18,6 +18,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,12 +28,13 @@ from cloudping.commands import split_host_port
 from cloudping.edge import HttpSettings
 from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
+from cloudping.hub.measurements import HubSettings
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
-from cloudping.service import ApiSettings
+from cloudping.service import ApiSettings, Quota
 from cloudping.special import Network
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 1
@@ -115,8 +117,44 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_cap_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
+
+
+def add_cap_options(p: argparse.ArgumentParser) -> None:
+    """How big one measurement may be, shared by ``cloudping hub`` and ``cloudping up``."""
+    p.add_argument(
+        "--max-jobs",
+        type=_positive,
+        default=HubSettings().max_jobs,
+        metavar="N",
+        help="most jobs (agents x targets) in one measurement, whoever asks (default %(default)d)",
+    )
+    p.add_argument(
+        "--user-jobs",
+        type=_positive,
+        default=ApiSettings().user_quota.jobs_per_measurement,
+        metavar="N",
+        help="a token holder's quota of jobs per measurement; guests keep theirs "
+        "(default %(default)d)",
+    )
+
+
+def _positive(text: str) -> int:
+    """A whole number from 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 or more")
+    return value
+
+
+def user_quota(args: argparse.Namespace) -> Quota:
+    """A token holder's quota with ``--user-jobs`` as its jobs per measurement."""
+    return replace(ApiSettings().user_quota, jobs_per_measurement=args.user_jobs)
 
 
 def add_http_options(p: argparse.ArgumentParser) -> None:
@@ -244,6 +282,7 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
     if args.listen:
         api_host, api_port = listen_address(args.listen, "--listen")
         api_settings = ApiSettings(
+            user_quota=user_quota(args),
             anonymous=args.anonymous,
             guest_loopback_only=not args.guest_anywhere,
             expose_coordinates=args.expose_coordinates,
@@ -262,6 +301,7 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         retention=Retention(keep_s=keep_s),
         liveness=Liveness(args.heartbeat, args.idle_timeout),
         agent_ws=agent_ws,
+        hub=HubSettings(max_jobs=args.max_jobs),
     )
     return settings, api
 
@@ -279,6 +319,7 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
         "--trusted-proxy": bool(args.trusted_proxy),
         "--max-connections": args.max_connections != HttpSettings().max_connections,
         "--header-timeout": args.header_timeout != HttpSettings().header_timeout_s,
+        "--user-jobs": args.user_jobs != ApiSettings().user_quota.jobs_per_measurement,
     }
     return next((option for option, set_ in given.items() if set_), None)
 

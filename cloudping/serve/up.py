@@ -24,6 +24,7 @@ from cloudping.auth import data_dir_tokens
 from cloudping.channels.mcp import MCP_PATH
 from cloudping.errors import CloudpingError
 from cloudping.hub.local import LocalAgentSettings
+from cloudping.hub.measurements import HubSettings
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
 from cloudping.serve.datadir import default_data_dir
@@ -33,6 +34,7 @@ from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import (
     EXIT_ERROR,
     EXIT_USAGE,
+    add_cap_options,
     add_http_options,
     api_url,
     http_settings,
@@ -40,6 +42,7 @@ from cloudping.serve.hub import (
     listeners,
     run_service,
     serve,
+    user_quota,
     welcome,
 )
 from cloudping.service import ApiSettings
@@ -95,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
+    add_cap_options(p)
     return p
 
 
@@ -120,6 +124,7 @@ def main(argv: Sequence[str]) -> int:
         agent_ws=agent_ws,
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
+        hub=HubSettings(max_jobs=args.max_jobs),
     )
     try:
         # Before the hub starts (files, not the event loop's business).
@@ -129,7 +134,10 @@ def main(argv: Sequence[str]) -> int:
         print(f"cloudping up: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
     guests = ApiSettings(
-        anonymous="guest", guest_loopback_only=True, trusted_proxies=tuple(args.trusted_proxy)
+        anonymous="guest",
+        guest_loopback_only=True,
+        trusted_proxies=tuple(args.trusted_proxy),
+        user_quota=user_quota(args),
     )
     api = ApiListen(host, port, guests, http=http)
 
