@@ -43,7 +43,8 @@ _REPLY_TIMEOUT = 30.0
 # Reads "VERSION CA URL" lines, answers each with the request's timings as one JSON line.
 DRIVER = """
 import asyncio, dataclasses, json, sys
-from cloudping.commands import parse_args
+from pathlib import Path
+from cloudping.commands import from_json, parse_args, to_json
 from cloudping.probes.http import probe as http
 from cloudping.probes.env import ProbeEnv
 
@@ -51,7 +52,8 @@ async def main():
     async with ProbeEnv() as env:
         for line in sys.stdin:
             version, ca, url = line.split()
-            cmd = parse_args(["http", "-4", "--http", version, "--ca", ca, url])
+            words = parse_args(["http", "-4", "--http", version, url])
+            cmd = from_json({**to_json(words), "ca_pem": Path(ca).read_text()})
             [event] = await http.run(cmd, env, lambda event: None)
             sample = dataclasses.asdict(event.timings)
             sample.update(v=event.http_version, error=event.error)
@@ -167,10 +169,19 @@ def _table(samples: dict[str, list[Sample]]) -> Table:
         figures["ttfb_p95"] = percentile([s["ttfb_ms"] for s in rows], 95)
         table.row(f"HTTP/{version} {tool}", **figures)
     for version in ("1.1", "2"):
-        ours = statistics.median(s["ttfb_ms"] for s in samples[f"{version} cloudping"])
-        theirs = statistics.median(s["ttfb_ms"] for s in samples[f"{version} curl"])
-        table.note(f"HTTP/{version}: cloudping ttfb - curl ttfb = {ours - theirs:+.3f} ms")
+        table.note(f"HTTP/{version} cloudping / curl: {_ratios(samples, version)}")
     seen = {key: {s["v"] for s in rows} for key, rows in samples.items()}
     table.note(f"versions seen: {json.dumps({k: sorted(v) for k, v in seen.items()})}")
     table.note("cloudping in-process (no interpreter start-up); every request a new connection")
     return table
+
+
+def _ratios(samples: dict[str, list[Sample]], version: str) -> str:
+    """Each timed phase's median, cloudping over curl, and the difference in ms."""
+    words = []
+    for phase in ("connect_ms", "tls_ms", "ttfb_ms", "total_ms"):
+        ours = statistics.median(s[phase] for s in samples[f"{version} cloudping"])
+        theirs = statistics.median(s[phase] for s in samples[f"{version} curl"])
+        ratio = ours / theirs if theirs else float("inf")
+        words.append(f"{phase.removesuffix('_ms')} {ratio:.2f}x ({ours - theirs:+.3f} ms)")
+    return ", ".join(words)
