@@ -1,7 +1,7 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
-hub, scale, scale10k, mcp), default all but scale10k.
+hub, hub10k, scale, scale10k, mcp), default all but scale10k.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, hub, mcp, path, ping_rtt, scale, scan  # noqa: E402
+from benchmarks import dns, http, hub, hub10k, mcp, path, ping_rtt, scale, scan  # noqa: E402
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "http": [http.bench],
     "hub": [hub.bench],
     "scale": [scale.bench],
+    "hub10k": [hub10k.bench],
     "scale10k": [scale.bench_10k],
     "mcp": [mcp.latency_table, mcp.swarm_table],
 }
