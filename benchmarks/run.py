@@ -1,6 +1,6 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
-``python benchmarks/run.py [NAME...]`` runs the named ones (ping, path, scan, dns, http,
+``python benchmarks/run.py [NAME...]`` runs the named ones (ping, startup, path, scan, dns, http,
 hub, hub10k, scale, scale10k, mcp), default all but scale10k.
 """
 
@@ -21,11 +21,23 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 
 from lab import Lab  # noqa: E402
 
-from benchmarks import dns, http, hub, hub10k, mcp, path, ping_rtt, scale, scan  # noqa: E402
+from benchmarks import (  # noqa: E402
+    dns,
+    http,
+    hub,
+    hub10k,
+    mcp,
+    path,
+    ping_rtt,
+    scale,
+    scan,
+    startup,
+)
 from benchmarks.common import Table  # noqa: E402
 
 BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "ping": [ping_rtt.bench],
+    "startup": [startup.bench],
     "path": [path.traceroute_table, path.mtr_table],
     "scan": [scan.fping_table, scan.sweep_table],
     "dns": [dns.bench],
