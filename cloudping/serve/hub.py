@@ -31,6 +31,7 @@ from cloudping.hub.agentdoor import Liveness
 from cloudping.hub.measurements import HubSettings
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import HubServer, HubServerSettings
+from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.serve.executable import cloudping_command
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, bind_tcp, serve_api
@@ -139,6 +140,13 @@ def add_cap_options(p: argparse.ArgumentParser) -> None:
         help="a token holder's quota of jobs per measurement; guests keep theirs "
         "(default %(default)d)",
     )
+    p.add_argument(
+        "--max-limit",
+        type=_positive,
+        default=DEFAULT_LIMITS.selection_limit_max,
+        metavar="N",
+        help="the largest --limit (MCP's from.limit) a command may ask for (default %(default)d)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -155,6 +163,11 @@ def _positive(text: str) -> int:
 def user_quota(args: argparse.Namespace) -> Quota:
     """A token holder's quota with ``--user-jobs`` as its jobs per measurement."""
     return replace(ApiSettings().user_quota, jobs_per_measurement=args.user_jobs)
+
+
+def grammar_limits(args: argparse.Namespace) -> Limits:
+    """The grammar's bounds for the channels' commands, with ``--max-limit``."""
+    return replace(DEFAULT_LIMITS, selection_limit_max=args.max_limit)
 
 
 def add_http_options(p: argparse.ArgumentParser) -> None:
@@ -283,6 +296,7 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         api_host, api_port = listen_address(args.listen, "--listen")
         api_settings = ApiSettings(
             user_quota=user_quota(args),
+            limits=grammar_limits(args),
             anonymous=args.anonymous,
             guest_loopback_only=not args.guest_anywhere,
             expose_coordinates=args.expose_coordinates,
@@ -320,6 +334,7 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
         "--max-connections": args.max_connections != HttpSettings().max_connections,
         "--header-timeout": args.header_timeout != HttpSettings().header_timeout_s,
         "--user-jobs": args.user_jobs != ApiSettings().user_quota.jobs_per_measurement,
+        "--max-limit": args.max_limit != DEFAULT_LIMITS.selection_limit_max,
     }
     return next((option for option, set_ in given.items() if set_), None)
 

@@ -37,6 +37,7 @@ from cloudping.serve.hub import (
     add_cap_options,
     add_http_options,
     api_url,
+    grammar_limits,
     http_settings,
     listen_address,
     listeners,
@@ -138,6 +139,7 @@ def main(argv: Sequence[str]) -> int:
         guest_loopback_only=True,
         trusted_proxies=tuple(args.trusted_proxy),
         user_quota=user_quota(args),
+        limits=grammar_limits(args),
     )
     api = ApiListen(host, port, guests, http=http)
 

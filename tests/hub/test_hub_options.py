@@ -13,7 +13,7 @@ from cloudping.hub.measurements import HubSettings
 from cloudping.hub.retention import DAY_S, Retention, retention
 from cloudping.hub.server import HubServerSettings
 from cloudping.serve.http import ApiListen
-from cloudping.serve.hub import configure, parser, user_quota
+from cloudping.serve.hub import configure, grammar_limits, parser, user_quota
 from cloudping.serve.up import parser as up_parser
 from cloudping.service import ApiSettings, CommandService
 from cloudping.service.caller import token_caller
@@ -257,14 +257,25 @@ def test_max_jobs_and_user_jobs_set_how_big_a_measurement_may_be(tmp_path: Path)
     assert asyncio.run(_admitted(default.hub, api.settings)) == "quota_exceeded"
 
 
-def test_user_jobs_needs_listen_and_the_caps_are_whole_numbers_from_1(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="--user-jobs needs --listen"):
-        _capped(tmp_path, "--user-jobs", "10")
+def test_max_limit_sets_the_largest_limit_of_the_apis_grammar(tmp_path: Path) -> None:
+    _, api = _capped(tmp_path, "--listen", "127.0.0.1:8080", "--max-limit", "1000")
+    assert api is not None
+    assert api.settings.limits.selection_limit_max == 1000
+    _, default = _capped(tmp_path, "--listen", "127.0.0.1:8080")
+    assert default is not None
+    assert default.settings.limits.selection_limit_max == 50
+
+
+def test_api_caps_need_listen_and_the_caps_are_whole_numbers_from_1(tmp_path: Path) -> None:
+    for option in ("--user-jobs", "--max-limit"):
+        with pytest.raises(ValueError, match=f"{option} needs --listen"):
+            _capped(tmp_path, option, "10")
     for bad in ("0", "many"):
         with pytest.raises(SystemExit):
             _capped(tmp_path, "--max-jobs", bad)
 
 
 def test_up_takes_the_same_caps() -> None:
-    args = up_parser().parse_args(["--max-jobs", "2000", "--user-jobs", "1000"])
+    args = up_parser().parse_args(["--max-jobs", "2000", "--user-jobs", "1000", "--max-limit", "9"])
     assert (args.max_jobs, user_quota(args).jobs_per_measurement) == (2000, 1000)
+    assert grammar_limits(args).selection_limit_max == 9
