@@ -45,6 +45,7 @@ BEYOND_WINDOW_S = 15.0
 HEARTBEAT_INTERVAL_S = 15.0  # the hub's default Liveness: the contract every agent gets
 FANOUT_ROUNDS, STREAM_ROUNDS, LIST_ROUNDS = 5, 2, 5
 GROW_TIMEOUT_S = 120.0
+GROW_PER_AGENT_S = 0.25  # a loaded 2-core machine dials a few agents a second, not hundreds
 ASK_TIMEOUT_S = 60.0
 
 
@@ -185,7 +186,8 @@ def _connect(
     """Grow to each step in turn, a row each; the first step's median dial time."""
     explain = not done
     for step in steps:
-        grow = functools.partial(procs.swarm.ask, {"grow": step}, GROW_TIMEOUT_S)
+        wait = max(GROW_TIMEOUT_S, (step - done) * GROW_PER_AGENT_S)
+        grow = functools.partial(procs.swarm.ask, {"grow": step}, wait)
         got, spent = measured(procs, grow)
         first_dial = first_dial or got["dial_ms_median"]
         table.row(
