@@ -6,7 +6,8 @@ and every read carries the kernel's receive time of its data (``SO_TIMESTAMPNS``
 Linux stamps TCP reads with the last segment they consumed, tcp(7)), so neither the event
 loop's wake-up nor a protocol stack's parsing counts as network time. TLS runs on memory BIOs
 (``ssl.SSLObject``) over the plain socket, so the handshake's last flight is stamped by the
-kernel too. Connect completion is the event loop's writable wake-up, as curl's poll.
+kernel too. The connect is the kernel's own SYN to SYN-ACK time (as tcping's); after a
+retransmitted SYN, the event loop's writable wake-up (which includes the retransmission wait).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from cloudping.probes.icmp.transport import SO_TIMESTAMPNS, parse_ancillary
+from cloudping.probes.port.sockets import syn_rtt_us
 
 _ANCILLARY = 512
 _CHUNK = 65536
@@ -73,7 +75,8 @@ class StampedStream:
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             started = time.time_ns()
             await asyncio.get_running_loop().sock_connect(sock, sockaddr)
-            span = Span(started, time.time_ns())
+            rtt_us = syn_rtt_us(sock)
+            span = Span(started, time.time_ns() if rtt_us is None else started + rtt_us * 1000)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except BaseException:
             sock.close()
