@@ -32,10 +32,6 @@ class Span:
     start_ns: int
     end_ns: int
 
-    @property
-    def ms(self) -> float:
-        return round((self.end_ns - self.start_ns) / 1e6, 3)
-
 
 def perf_of(ns: int) -> float:
     """``time.perf_counter`` seconds of a wall-clock instant ``ns`` (a kernel stamp)."""
@@ -45,9 +41,9 @@ def perf_of(ns: int) -> float:
 class StampedStream:
     """One TCP connection; :meth:`connect` opens it, :meth:`start_tls` secures it.
 
-    ``last_rx_ns`` is the kernel's receive time of the newest data read from the socket;
-    ``rx_stamped`` says whether the kernel gave one (else the read's wall time stands in);
-    ``last_tx_ns`` is when the newest data was handed to the kernel.
+    ``last_rx_ns`` is the kernel's receive time of the newest data read from the socket (the
+    read's wall time where the kernel gives none); ``last_tx_ns`` is when the newest data was
+    handed to the kernel.
     """
 
     def __init__(self, sock: socket.socket, connect: Span) -> None:
@@ -55,7 +51,6 @@ class StampedStream:
         self.connect = connect
         self.handshake: Span | None = None
         self.last_rx_ns = self.last_tx_ns = connect.end_ns
-        self.rx_stamped = False
         self.tls: ssl.SSLObject | None = None
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
@@ -166,7 +161,6 @@ class StampedStream:
                 await readable(self.sock)
                 continue
             stamp, _, _ = parse_ancillary(ancdata)
-            self.rx_stamped = stamp is not None
             self.last_rx_ns = stamp if stamp is not None else time.time_ns()
             return data
 

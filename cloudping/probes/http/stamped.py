@@ -58,15 +58,17 @@ class StampedNetworkStream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         sock = self.stream.sock
-        extra: dict[str, Any] = {
-            "ssl_object": self.stream.tls,
-            "socket": sock,
-            "client_addr": sock.getsockname,
-            "server_addr": sock.getpeername,
-            "is_readable": lambda: bool(select.select([sock], [], [], 0)[0]),
-        }
-        value = extra.get(info)
-        return value() if callable(value) and info != "socket" else value
+        if info == "ssl_object":
+            return self.stream.tls
+        if info == "socket":
+            return sock
+        if info == "client_addr":
+            return sock.getsockname()
+        if info == "server_addr":
+            return sock.getpeername()
+        if info == "is_readable":  # an idle pooled connection the server has closed
+            return bool(select.select([sock], [], [], 0)[0])
+        return None
 
 
 class StampedBackend(httpcore.AsyncNetworkBackend):
