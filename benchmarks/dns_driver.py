@@ -2,8 +2,8 @@
 
 ``python benchmarks/dns_driver.py TRANSPORT ADDRESS CA_FILE COUNT`` asks ``www.lab A`` once (the
 connection's first query: setup plus query), then ``COUNT`` times more over the same
-connection, and prints JSON: ``first_ms``, every later query's ``latencies`` (ms, timed around
-each exchange of cloudping's own transport code) and ``qps`` of that loop.
+connection, and prints JSON: ``first_ms``, every later query's ``latencies`` (ms, the query
+times cloudping's transport reports) and ``qps`` of that loop.
 """
 
 from __future__ import annotations
