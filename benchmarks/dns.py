@@ -4,10 +4,10 @@ unbound serves the lab zone on the target (UDP/TCP 53, DoT 853, DoH 443). From t
 namespace each tool asks ``www.lab A`` over one reused connection (kdig ``+keepopen``), in
 alternating rounds, so load on the shared machine hits both alike:
 
-- query latency: cloudping's is timed in-process around each exchange of its own transport code
-  (``dns_driver.py`` in the agent namespace, so interpreter start-up does not count); kdig's
-  is the time it reports per query (``in 0.2 ms``, 0.1 ms resolution). The first query of a
-  connection (setup plus query) is reported apart and left out of the medians.
+- query latency: cloudping's is the query time its transport reports (from the packets: kernel
+  receive stamps; ``dns_driver.py`` in the agent namespace, so interpreter start-up does not
+  count); kdig's is the time it reports per query (``in 0.2 ms``, 0.1 ms resolution). The
+  first query of a connection (setup plus query) is reported apart and left out of the medians.
 - queries per second over one connection, one after another: cloudping's in-process loop;
   kdig's from the wall time of a long and a 1-query run (start-up cancels out).
 """
@@ -99,7 +99,7 @@ def bench(lab: Lab) -> Table:
             server.stop()
     table.note(f"{ROUNDS} alternating rounds x {PER_ROUND} queries per tool and transport")
     table.note(f"qps: {QPS_QUERIES} sequential queries over one connection")
-    table.note("kdig reports 0.1 ms steps; cloudping is timed around its exchange in-process")
+    table.note("kdig reports 0.1 ms steps; cloudping's are the query times it reports")
     return table
 
 

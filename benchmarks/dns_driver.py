@@ -1,9 +1,9 @@
 """The cloudping side of ``benchmarks/dns.py``: timed queries over one connection, in-process.
 
-``python benchmarks/dns_driver.py TRANSPORT ADDRESS CA COUNT`` asks ``www.lab A`` once (the
+``python benchmarks/dns_driver.py TRANSPORT ADDRESS CA_FILE COUNT`` asks ``www.lab A`` once (the
 connection's first query: setup plus query), then ``COUNT`` times more over the same
-connection, and prints JSON: ``first_ms``, every later query's ``latencies`` (ms, timed around
-each exchange of cloudping's own transport code) and ``qps`` of that loop.
+connection, and prints JSON: ``first_ms``, every later query's ``latencies`` (ms, the query
+times cloudping's transport reports) and ``qps`` of that loop.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from cloudping.probes.dns.query import make_query, question
@@ -50,7 +51,8 @@ async def drive(transport: Transport, address: str, ca: str, count: int) -> dict
 
 
 def main(argv: list[str]) -> None:
-    transport, address, ca, count = TRANSPORTS[argv[0]], argv[1], argv[2], int(argv[3])
+    transport, address, count = TRANSPORTS[argv[0]], argv[1], int(argv[3])
+    ca = Path(argv[2]).read_text()  # the PEM text, as ``--ca FILE`` sends it
     print(json.dumps(asyncio.run(drive(transport, address, ca, count))))
 
 

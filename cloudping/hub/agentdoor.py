@@ -12,6 +12,8 @@ name is free again.
 The listener calls ``on_event`` synchronously while the registry is async (a Redis registry
 must fit behind it), so events go through one queue drained by one task: they are handled in
 the order they arrived, and a hello is settled before anything else of its connection is.
+A job's message (event, end, abort) needs no await: when nothing waits in the queue or is being
+handled, it goes to the hub at once, sparing every job event a hop through the queue.
 
 The door keeps the claims of each accepted agent's token: :meth:`AgentDoor.expel_lapsed`,
 called periodically with the time, refuses and drops an agent whose token has since been
@@ -51,6 +53,7 @@ from cloudping.wire import (
 from cloudping.wire.messages import MAX_REASON, AgentAttributes
 
 log = logging.getLogger(__name__)
+_JOB_MESSAGES = (JobEvent, JobEnd, JobAborted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,7 @@ class AgentDoor:
         self._handles: dict[AgentConnection, WireAgentHandle] = {}
         self._claims: dict[AgentConnection, Principal] = {}
         self._queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]] | None = None
+        self._handling = False  # the drain task is in the middle of an event
 
     @property
     def handles(self) -> tuple[WireAgentHandle, ...]:
@@ -173,9 +177,17 @@ class AgentDoor:
             await asyncio.gather(task, return_exceptions=True)
 
     def __call__(self, connection: AgentConnection, event: ConnectionEvent) -> None:
-        """Queue one event of ``connection`` (called by the listener, on the event loop)."""
-        if self._queue is not None:
-            self._queue.put_nowait((connection, event))
+        """Handle or queue one event of ``connection`` (called by the listener, on the event
+        loop): a job's message at once when nothing is ahead of it, anything else in turn."""
+        if self._queue is None:
+            return
+        if isinstance(event, _JOB_MESSAGES) and self._queue.empty() and not self._handling:
+            try:
+                self._route(connection, event)
+            except Exception:  # as in the drain: a bug must not reach the listener
+                log.exception("agent event %s not handled", type(event).__name__)
+            return
+        self._queue.put_nowait((connection, event))
 
     def expel_lapsed(self, now: float) -> None:
         """Refuse every accepted agent whose token no longer holds at ``now`` (revoked,
@@ -199,30 +211,41 @@ class AgentDoor:
     async def _drain(self, queue: asyncio.Queue[tuple[AgentConnection, ConnectionEvent]]) -> None:
         while True:
             connection, event = await queue.get()
+            self._handling = True
             try:
                 await self._handle(connection, event)
             except Exception:  # a bug must not stop every other agent's messages
                 log.exception("agent event %s not handled", type(event).__name__)
             finally:
+                self._handling = False
                 queue.task_done()
 
     async def _handle(self, connection: AgentConnection, event: ConnectionEvent) -> None:
         if isinstance(event, Hello):
             await self._hello(connection, event)
             return
+        if isinstance(event, _JOB_MESSAGES):
+            self._route(connection, event)
+            return
         handle = self._handles.get(connection)
         if handle is None:
             return  # nothing counts before the hello is accepted (design.md "Hub and agents")
+        if isinstance(event, Attributes):
+            await self._update(handle, event)
+        elif isinstance(event, Disconnected):
+            await self._lost(connection, handle, event)
+
+    def _route(self, connection: AgentConnection, event: JobEvent | JobEnd | JobAborted) -> None:
+        """A job's message to the hub (nothing counts before the hello is accepted)."""
+        handle = self._handles.get(connection)
+        if handle is None:
+            return
         if isinstance(event, JobEvent):
             self._hub.job_event(handle, event.job_id, event.event)
         elif isinstance(event, JobEnd):
             self._hub.job_end(handle, event.job_id, event.status)
-        elif isinstance(event, JobAborted):
+        else:
             self._hub.job_aborted(handle, event.job_id, event.reason)
-        elif isinstance(event, Attributes):
-            await self._update(handle, event)
-        elif isinstance(event, Disconnected):
-            await self._lost(connection, handle, event)
 
     async def _hello(self, connection: AgentConnection, hello: Hello) -> None:
         """Verify, register, accept; or refuse, saying why (never the token itself)."""

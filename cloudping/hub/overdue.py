@@ -13,7 +13,9 @@ Pure: times are seconds of any monotonic clock, passed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from collections.abc import Container
+from dataclasses import dataclass, field
 
 from cloudping.commands import Command, PingCommand, TcpingCommand
 from cloudping.probes.env import RESOLVE_TIMEOUT
@@ -37,11 +39,35 @@ def overdue_at(command: Command, offered_at: float, slack: float) -> float | Non
     return None if duration is None else offered_at + duration + slack
 
 
-def overdue_jobs(due: Mapping[str, float], open_jobs: frozenset[str], now: float) -> list[str]:
-    """The open jobs whose overdue time ``now`` has reached, in ``due``'s order."""
-    return [job_id for job_id, at in due.items() if job_id in open_jobs and at <= now]
+@dataclass
+class Deadlines:
+    """When each job of a measurement becomes overdue, earliest first.
 
+    A heap: the next deadline costs O(log n) per job over the measurement's life, where a scan
+    of every job for each message the agents sent made a fan-out to n agents cost O(n²).
+    Jobs no longer open are dropped as they come to the top (a job that ended never reopens).
+    """
 
-def next_due(due: Mapping[str, float], open_jobs: frozenset[str]) -> float | None:
-    """The earliest overdue time of an open job (``None``: none has one)."""
-    return min((at for job_id, at in due.items() if job_id in open_jobs), default=None)
+    _heap: list[tuple[float, int, str]] = field(default_factory=list)
+    _offered: int = 0
+
+    def add(self, job_id: str, at: float) -> None:
+        """Job ``job_id`` is overdue at ``at``."""
+        self._offered += 1
+        heapq.heappush(self._heap, (at, self._offered, job_id))
+
+    def next_due(self, open_jobs: Container[str]) -> float | None:
+        """The earliest overdue time of an open job (``None``: none has one)."""
+        heap = self._heap
+        while heap and heap[0][2] not in open_jobs:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def overdue(self, open_jobs: Container[str], now: float) -> list[str]:
+        """The open jobs whose overdue time ``now`` has reached, in offer order; each once."""
+        reached = []
+        while self._heap and self._heap[0][0] <= now:
+            entry = heapq.heappop(self._heap)
+            if entry[2] in open_jobs:
+                reached.append(entry)
+        return [job_id for _, _, job_id in sorted(reached, key=lambda entry: entry[1])]

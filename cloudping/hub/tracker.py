@@ -26,7 +26,7 @@ from cloudping.events.frame import StreamFrame
 from cloudping.events.status import FINAL_OF_END
 from cloudping.hub.jobs import JobPlan
 from cloudping.hub.observer import HubObserver, QuietHubObserver
-from cloudping.hub.overdue import OVERDUE_SLACK, next_due, overdue_at, overdue_jobs
+from cloudping.hub.overdue import OVERDUE_SLACK, Deadlines, overdue_at
 from cloudping.hub.registry import AgentHandle
 from cloudping.store.base import MeasurementStore
 from cloudping.store.writer import MeasurementWriter
@@ -129,7 +129,7 @@ class MeasurementRun:
         self._seq = 0
         self._summaries: list[dict[str, Any]] = []
         self._frame = StreamFrame(measurement_id, context.clock())
-        self._due: dict[str, float] = {}  # when each job is overdue, on the loop's clock
+        self._due = Deadlines()  # when each job is overdue, on the loop's clock
 
     def detach(self) -> None:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
@@ -201,7 +201,7 @@ class MeasurementRun:
             else:
                 at = overdue_at(job.command, now, self._context.overdue_slack_s)
                 if at is not None:
-                    self._due[job.job_id] = at
+                    self._due.add(job.job_id, at)
 
     async def _follow(self) -> None:
         try:
@@ -214,12 +214,12 @@ class MeasurementRun:
     async def _next(self) -> None:
         """Handle the next inbound item, or the jobs that became overdue meanwhile."""
         loop = asyncio.get_running_loop()
-        due = next_due(self._due, frozenset(self.open))
+        due = self._due.next_due(self.open)
         try:
             async with asyncio.timeout_at(due):  # None: no job here can be overdue
                 item = await self.inbox.get()
         except TimeoutError:
-            for job_id in overdue_jobs(self._due, frozenset(self.open), loop.time()):
+            for job_id in self._due.overdue(self.open, loop.time()):
                 self._overdue(job_id)
             return
         self._handle(item)

@@ -18,6 +18,7 @@ import sys
 import urllib.parse
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,10 +29,12 @@ from cloudping.commands import split_host_port
 from cloudping.edge import HttpSettings
 from cloudping.errors import CloudpingError, ListenError
 from cloudping.hub.agentdoor import Liveness
+from cloudping.hub.measurements import HubSettings
 from cloudping.hub.retention import DAY_S, Retention
 from cloudping.hub.server import STORE_FILE, HubServer, HubServerSettings
 from cloudping.metrics import AgentMetrics
 from cloudping.metrics.hub import HubMetrics
+from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.routes.fetcher import fetching
 from cloudping.routes.lookup import RouteStore
 from cloudping.routes.schedule import FetchPlan
@@ -43,7 +46,7 @@ from cloudping.serve.http import ApiListen, serve_api
 from cloudping.serve.metrics import add_metrics_option, serve_metrics
 from cloudping.serve.routes import add_route_options, fetch_plan
 from cloudping.serve.tcp import bind_tcp
-from cloudping.service import ApiSettings, CommandService
+from cloudping.service import ApiSettings, CommandService, Quota
 from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
 
@@ -127,12 +130,60 @@ def parser() -> argparse.ArgumentParser:
         help="silence after which an agent is dropped and its jobs end agent_lost "
         "(default %(default)g)",
     )
+    add_cap_options(p)
     add_route_options(p)
     add_metrics_option(p)
     add_geoip_options(p)
     add_channel_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log agents and measurements")
     return p
+
+
+def add_cap_options(p: argparse.ArgumentParser) -> None:
+    """How big one measurement may be, shared by ``cloudping hub`` and ``cloudping up``."""
+    p.add_argument(
+        "--max-jobs",
+        type=_positive,
+        default=HubSettings().max_jobs,
+        metavar="N",
+        help="most jobs (agents x targets) in one measurement, whoever asks (default %(default)d)",
+    )
+    p.add_argument(
+        "--user-jobs",
+        type=_positive,
+        default=ApiSettings().user_quota.jobs_per_measurement,
+        metavar="N",
+        help="a token holder's quota of jobs per measurement; guests keep theirs "
+        "(default %(default)d)",
+    )
+    p.add_argument(
+        "--max-limit",
+        type=_positive,
+        default=DEFAULT_LIMITS.selection_limit_max,
+        metavar="N",
+        help="the largest --limit (MCP's from.limit) a command may ask for (default %(default)d)",
+    )
+
+
+def _positive(text: str) -> int:
+    """A whole number from 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 or more")
+    return value
+
+
+def user_quota(args: argparse.Namespace) -> Quota:
+    """A token holder's quota with ``--user-jobs`` as its jobs per measurement."""
+    return replace(ApiSettings().user_quota, jobs_per_measurement=args.user_jobs)
+
+
+def grammar_limits(args: argparse.Namespace) -> Limits:
+    """The grammar's bounds for the channels' commands, with ``--max-limit``."""
+    return replace(DEFAULT_LIMITS, selection_limit_max=args.max_limit)
 
 
 def add_http_options(p: argparse.ArgumentParser) -> None:
@@ -286,6 +337,8 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
     if args.listen:
         api_host, api_port = listen_address(args.listen, "--listen")
         api_settings = ApiSettings(
+            user_quota=user_quota(args),
+            limits=grammar_limits(args),
             anonymous=args.anonymous,
             guest_loopback_only=not args.guest_anywhere,
             expose_coordinates=args.expose_coordinates,
@@ -307,6 +360,7 @@ def configure(args: argparse.Namespace) -> tuple[HubServerSettings, ApiListen | 
         liveness=Liveness(args.heartbeat, args.idle_timeout),
         agent_ws=agent_ws,
         ipinfo=geoip_settings(args),
+        hub=HubSettings(max_jobs=args.max_jobs),
     )
     return settings, api
 
@@ -325,6 +379,8 @@ def _api_options_given(args: argparse.Namespace) -> str | None:
         "--public-url": args.public_url is not None,
         "--max-connections": args.max_connections != HttpSettings().max_connections,
         "--header-timeout": args.header_timeout != HttpSettings().header_timeout_s,
+        "--user-jobs": args.user_jobs != ApiSettings().user_quota.jobs_per_measurement,
+        "--max-limit": args.max_limit != DEFAULT_LIMITS.selection_limit_max,
     }
     return next((option for option, set_ in given.items() if set_), None)
 

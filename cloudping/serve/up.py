@@ -24,6 +24,7 @@ from cloudping.auth import data_dir_tokens
 from cloudping.channels.mcp import MCP_PATH
 from cloudping.errors import CloudpingError
 from cloudping.hub.local import LocalAgentSettings
+from cloudping.hub.measurements import HubSettings
 from cloudping.hub.server import HubServer, HubServerSettings
 from cloudping.serve.admin import ADMIN_TOKEN_FILE, AdminToken, admin_token
 from cloudping.serve.channels import add_channel_options, configure_channels
@@ -35,14 +36,17 @@ from cloudping.serve.http import ApiListen
 from cloudping.serve.hub import (
     EXIT_ERROR,
     EXIT_USAGE,
+    add_cap_options,
     add_http_options,
     api_url,
+    grammar_limits,
     http_settings,
     listen_address,
     listeners,
     metrics_address,
     run_service,
     serve,
+    user_quota,
     welcome,
 )
 from cloudping.serve.metrics import add_metrics_option
@@ -101,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"replace the admin token kept in DATA_DIR/{ADMIN_TOKEN_FILE} (and revoke it)",
     )
     add_http_options(p)
+    add_cap_options(p)
     add_metrics_option(p)
     add_geoip_options(p)
     add_channel_options(p)
@@ -137,6 +142,7 @@ def main(argv: Sequence[str]) -> int:
         issuer=os.environ.get("CLOUDPING_ISSUER", url),
         local_agent=LocalAgentSettings(rules=AgentRules(served=served)),
         ipinfo=ipinfo,
+        hub=HubSettings(max_jobs=args.max_jobs),
     )
     try:
         # Before the hub starts (files, not the event loop's business).
@@ -146,7 +152,11 @@ def main(argv: Sequence[str]) -> int:
         print(f"cloudping up: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
     guests = ApiSettings(
-        anonymous="guest", guest_loopback_only=True, trusted_proxies=tuple(args.trusted_proxy)
+        anonymous="guest",
+        guest_loopback_only=True,
+        trusted_proxies=tuple(args.trusted_proxy),
+        user_quota=user_quota(args),
+        limits=grammar_limits(args),
     )
     api = ApiListen(host, port, guests, http=http, public_url=args.public_url or url)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cloudping.auth import Scope
+from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.special import Network
 
 Anonymous = Literal["off", "guest"]
@@ -59,6 +60,8 @@ class ApiSettings:
             in front of the hub); from anyone else the header is ignored.
         expose_coordinates: whether the agent list (``GET /agents``, MCP) shows lat/lon.
         follow_interval_s: how often ``GET /measurements/{id}/events`` polls the store.
+        limits: the grammar's bounds for the channels' commands; ``selection_limit_max`` is
+            the largest ``--limit`` (MCP's ``from.limit``) a command may ask for.
         clock: POSIX seconds; tests pass a fake.
     """
 
@@ -69,6 +72,7 @@ class ApiSettings:
     trusted_proxies: tuple[Network, ...] = ()
     expose_coordinates: bool = False
     follow_interval_s: float = 0.2
+    limits: Limits = DEFAULT_LIMITS
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:

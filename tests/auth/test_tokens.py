@@ -318,3 +318,42 @@ def test_no_bearer_header_is_token_missing(header: str | None) -> None:
     with pytest.raises(AuthError) as caught:
         bearer_token(header)
     assert caught.value.code == "token_missing"
+
+
+# -- a verified token used again ------------------------------------------------------------
+
+
+def test_a_token_used_again_is_not_verified_again_but_its_times_and_revocation_are(
+    service: TokenService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = service.issue("alice", "api", scopes=["measure"], ttl=HOUR, now=NOW)
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(args[0])
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    assert service.verify(token, "api", NOW).subject == "alice"
+    assert service.verify(token, "api", NOW + 1).subject == "alice"
+    assert decoded == [token]  # one signature check for both uses
+    with pytest.raises(AuthError) as expired:
+        service.verify(token, "api", NOW + 2 * HOUR)
+    assert expired.value.code == "token_expired"
+    with pytest.raises(AuthError) as wrong:
+        service.verify(token, "agent", NOW)
+    assert wrong.value.code == "token_wrong_audience"
+    service.revoke(service.token_id(token), NOW)
+    with pytest.raises(AuthError) as revoked:
+        service.verify(token, "api", NOW + 2)
+    assert revoked.value.code == "token_revoked"
+
+
+def test_a_verified_token_of_a_key_taken_out_of_the_ring_is_refused(service: TokenService) -> None:
+    token = service.issue("alice", "api", scopes=["measure"], ttl=HOUR, now=NOW)
+    assert service.verify(token, "api", NOW).subject == "alice"
+    service.keys = KeyRing.of(SigningKey.generate())  # the old key is gone
+    with pytest.raises(AuthError) as refused:
+        service.verify(token, "api", NOW + 1)
+    assert refused.value.code == "token_invalid"

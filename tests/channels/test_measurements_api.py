@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import jsonschema
 import pytest
 
 from cloudping.events import published_schema
+from cloudping.policy import DEFAULT_LIMITS
 from cloudping.store import MemoryStore
 
 from .world import WAIT, error_of, lines, world
@@ -192,3 +194,15 @@ async def test_a_numeric_s_over_the_api_is_a_bad_command_naming_size() -> None:
     error = error_of(response)
     assert error["code"] == "bad_command"
     assert "-s selects agents; the payload size is --size" in error["message"]
+
+
+async def test_the_largest_limit_is_the_hubs_setting() -> None:
+    body = {"command": "ping -c 1 -s fra1 --limit 80 example.com"}
+    async with world() as w:  # the grammar's default: at most 50
+        refused = await w.client.post("/api/v1/measurements", json=body, headers=w.auth("measure"))
+    assert refused.status_code == 400
+    assert error_of(refused)["code"] == "bad_command"
+    async with world(limits=dataclasses.replace(DEFAULT_LIMITS, selection_limit_max=100)) as w:
+        ran = await w.client.post("/api/v1/measurements", json=body, headers=w.auth("measure"))
+    assert ran.status_code == 200
+    assert lines(ran)[-1]["type"] == "end"

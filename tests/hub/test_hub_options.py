@@ -7,11 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from cloudping.commands import parse
+from cloudping.errors import CloudpingError
+from cloudping.hub.measurements import HubSettings
 from cloudping.hub.retention import DAY_S, Retention, retention
-from cloudping.serve.hub import configure, parser
+from cloudping.hub.server import HubServerSettings
+from cloudping.serve.http import ApiListen
+from cloudping.serve.hub import configure, grammar_limits, parser, user_quota
+from cloudping.serve.up import parser as up_parser
+from cloudping.service import ApiSettings, CommandService
+from cloudping.service.caller import token_caller
 from cloudping.store.base import MeasurementStore
 from cloudping.store.memory import MemoryStore
 from cloudping.store.model import MeasurementNotFoundError
+from cloudping.testing import ScriptedAgent, scripted_hub
 
 NOW = 1_800_000_000.0
 WAIT_S = 5.0
@@ -209,3 +218,64 @@ def test_a_failing_store_does_not_stop_the_hub_and_is_swept_again() -> None:
         return store.calls >= 2
 
     assert asyncio.run(scenario())
+
+
+# -- the caps on one measurement's size ------------------------------------------------------
+
+
+def _capped(tmp_path: Path, *more: str) -> tuple[HubServerSettings, ApiListen | None]:
+    words = ["--data-dir", str(tmp_path), "--agent-listen", "127.0.0.1:9443"]
+    return configure(parser().parse_args([*words, *more]))
+
+
+async def _admitted(hub_settings: HubSettings, api: ApiSettings) -> str:
+    """What a token holder's ping of 10 targets from 6 agents (60 jobs) gives: a measurement
+    id, or the error code that refused it."""
+    agents = [ScriptedAgent(f"fra{n}", country="DE") for n in range(6)]
+    words = " ".join(f"198.18.3.{n}" for n in range(1, 11))
+    async with scripted_hub(*agents, settings=hub_settings) as hub:
+        service = CommandService(hub, hub.store, api)
+        caller = token_caller("alice", ["measure"], api)
+        try:
+            return await service.start(caller, parse(f"ping -c 1 -s DE --limit 6 {words}"))
+        except CloudpingError as exc:
+            return exc.code
+
+
+def test_max_jobs_and_user_jobs_set_how_big_a_measurement_may_be(tmp_path: Path) -> None:
+    settings, api = _capped(tmp_path, "--listen", "127.0.0.1:8080", "--max-jobs", "60")
+    assert api is not None
+    # 60 jobs: over the default 50, within --max-jobs 60, over the user quota.
+    assert asyncio.run(_admitted(settings.hub, api.settings)) == "quota_exceeded"
+    settings, api = _capped(
+        tmp_path, "--listen", "127.0.0.1:8080", "--max-jobs", "60", "--user-jobs", "60"
+    )
+    assert api is not None
+    assert asyncio.run(_admitted(settings.hub, api.settings)).startswith("m")
+    default, _ = _capped(tmp_path)
+    assert default.hub.max_jobs == 50
+    assert asyncio.run(_admitted(default.hub, api.settings)) == "quota_exceeded"
+
+
+def test_max_limit_sets_the_largest_limit_of_the_apis_grammar(tmp_path: Path) -> None:
+    _, api = _capped(tmp_path, "--listen", "127.0.0.1:8080", "--max-limit", "1000")
+    assert api is not None
+    assert api.settings.limits.selection_limit_max == 1000
+    _, default = _capped(tmp_path, "--listen", "127.0.0.1:8080")
+    assert default is not None
+    assert default.settings.limits.selection_limit_max == 50
+
+
+def test_api_caps_need_listen_and_the_caps_are_whole_numbers_from_1(tmp_path: Path) -> None:
+    for option in ("--user-jobs", "--max-limit"):
+        with pytest.raises(ValueError, match=f"{option} needs --listen"):
+            _capped(tmp_path, option, "10")
+    for bad in ("0", "many"):
+        with pytest.raises(SystemExit):
+            _capped(tmp_path, "--max-jobs", bad)
+
+
+def test_up_takes_the_same_caps() -> None:
+    args = up_parser().parse_args(["--max-jobs", "2000", "--user-jobs", "1000", "--max-limit", "9"])
+    assert (args.max_jobs, user_quota(args).jobs_per_measurement) == (2000, 1000)
+    assert grammar_limits(args).selection_limit_max == 9

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cloudping.commands import parse
-from cloudping.hub.overdue import next_due, overdue_at, overdue_jobs, promised_duration
+from cloudping.hub.overdue import Deadlines, overdue_at, promised_duration
 
 
 def test_a_ping_promises_its_last_probe_plus_its_timeout() -> None:
@@ -21,10 +21,25 @@ def test_a_job_is_overdue_its_slack_after_its_promised_end() -> None:
     assert at == 100.0 + 3.8 + 2 + 8.0
 
 
-def test_only_open_jobs_past_their_time_are_overdue_in_offer_order() -> None:
-    due = {"m.1": 10.0, "m.2": 12.0, "m.3": 9.0}
-    assert overdue_jobs(due, frozenset({"m.1", "m.2", "m.3"}), 9.5) == ["m.3"]
-    assert overdue_jobs(due, frozenset({"m.1", "m.2", "m.3"}), 12.0) == ["m.1", "m.2", "m.3"]
-    assert overdue_jobs(due, frozenset({"m.2"}), 12.0) == ["m.2"]
-    assert next_due(due, frozenset({"m.1", "m.2"})) == 10.0
-    assert next_due(due, frozenset()) is None
+def _deadlines() -> Deadlines:
+    deadlines = Deadlines()
+    for job_id, at in (("m.1", 10.0), ("m.2", 12.0), ("m.3", 9.0), ("m.4", 11.0)):
+        deadlines.add(job_id, at)
+    return deadlines
+
+
+def test_only_open_jobs_past_their_time_are_overdue_in_offer_order_and_once() -> None:
+    deadlines = _deadlines()
+    everyone = {"m.1", "m.2", "m.3", "m.4"}
+    assert deadlines.overdue(everyone, 9.5) == ["m.3"]
+    assert deadlines.overdue(everyone, 12.0) == ["m.1", "m.2", "m.4"]
+    assert deadlines.overdue(everyone, 13.0) == []
+    assert _deadlines().overdue({"m.2"}, 12.0) == ["m.2"]
+
+
+def test_the_next_deadline_is_the_earliest_of_the_open_jobs() -> None:
+    deadlines = _deadlines()
+    assert deadlines.next_due({"m.1", "m.2", "m.3", "m.4"}) == 9.0
+    assert deadlines.next_due({"m.1", "m.2"}) == 10.0
+    assert deadlines.next_due({"m.2"}) == 12.0
+    assert deadlines.next_due(set()) is None

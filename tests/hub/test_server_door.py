@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 from cloudping.auth import KeyRing, SigningKey, TokenService
 from cloudping.hub import Hub, MemoryRegistry
 from cloudping.hub.agentdoor import AgentDoor, Liveness
+from cloudping.hub.registry import AgentHandle
 from cloudping.store.memory import MemoryStore
 from cloudping.transport.ends import AgentConnection
 from cloudping.wire import (
@@ -17,6 +19,7 @@ from cloudping.wire import (
     Attributes,
     Disconnected,
     Hello,
+    JobEvent,
     Message,
     Refuse,
 )
@@ -132,5 +135,38 @@ def test_the_door_expels_an_agent_once_its_token_expires() -> None:
             door.expel_lapsed(now + 60 + tokens.leeway)
         assert twin.sent[-1] == Refuse(code="unauthorized", reason="token expired")
         assert await registry.list() == ()
+
+    run(scenario())
+
+
+class _RecordingHub(Hub):
+    """A hub that records the job events routed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(MemoryRegistry(), MemoryStore())
+        self.routed: list[str] = []
+
+    def job_event(self, handle: AgentHandle, job_id: str, event: Mapping[str, Any]) -> None:
+        self.routed.append(str(event["type"]))
+
+
+def test_a_job_event_reaches_the_hub_at_once_unless_something_is_ahead_of_it() -> None:
+    async def scenario() -> None:
+        tokens = TokenService(KeyRing.of(SigningKey.generate()))
+        registry = MemoryRegistry()
+        hub = _RecordingHub()
+        door = AgentDoor(hub, registry, tokens, liveness=LIVENESS, clock=time.time)
+        connection = cast("AgentConnection", ConnectionTwin())
+        secret = tokens.issue("a1", "agent", ttl=60, now=time.time())
+        async with door.open():
+            door(connection, Hello(name="a1", token=secret))
+        async with door.open():
+            door(connection, JobEvent(job_id="j1", event={"type": "reply"}))
+            assert hub.routed == ["reply"]  # no turn of the loop: no queue in between
+            door(connection, Attributes(attributes=PLACE))  # async: it waits in the queue
+            door(connection, JobEvent(job_id="j1", event={"type": "summary"}))
+            assert hub.routed == ["reply"]  # behind the attributes, in arrival order
+        assert hub.routed == ["reply", "summary"]
+        assert await attributes_of(registry, "a1") == PLACE
 
     run(scenario())

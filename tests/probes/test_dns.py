@@ -17,7 +17,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
-import httpx2
+import httpx
 import pytest
 
 from cloudping.commands import DnsCommand, parse_args
@@ -211,7 +211,7 @@ def test_failures_read_as_one_clear_sentence() -> None:
     assert describe(TimeoutError(), 5.0) == "no answer within 5 s"
     refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
     assert describe(refused, 5.0).startswith("connection refused")
-    wrapped = httpx2.ConnectError("boom")
+    wrapped = httpx.ConnectError("boom")
     wrapped.__context__ = OSError(errno.EHOSTUNREACH, "No route to host")
     assert describe(wrapped, 5.0) == "host unreachable"
     status = ValueError("https://x responded with status code 404\nResponse body: b''")

@@ -22,5 +22,5 @@ async def answer(request: Request) -> Response:
     text = body.get("command")
     if set(body) != {"command"} or not isinstance(text, str):
         raise bad_request('the body must be {"command": "..."}, a command line as text')
-    result = await api.service.answer(caller, parse(text))
+    result = await api.service.answer(caller, parse(text, limits=api.service.settings.limits))
     return JSONResponse(result.to_json())

@@ -34,7 +34,7 @@ async def create(request: Request) -> Response:
     background = body.pop("background", False)
     if not isinstance(background, bool):
         raise bad_request('"background" must be true or false', field="background")
-    command = from_json(body)
+    command = from_json(body, limits=api.service.settings.limits)
     return await run(api, caller, command, background=background)
 
 

@@ -32,7 +32,7 @@ async def seed_ping(request: Request) -> Response:
     caller = api.caller(request)
     # Before the body is read: a caller who may not measure learns nothing of the command.
     caller.require("measure")
-    command = from_json(ping_form(request.query_params))
+    command = from_json(ping_form(request.query_params), limits=api.service.settings.limits)
     return await run(api, caller, command, background=False)
 
 

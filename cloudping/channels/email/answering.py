@@ -45,7 +45,7 @@ async def answer_line(
     """The section answering one command line; never raises an expected error (it becomes
     the section's words)."""
     try:
-        command = parse(line)
+        command = parse(line, limits=service.settings.limits)
         if not is_measurement(command):
             answer = await service.answer(caller, command)
             return text_section(line, answer.text)

@@ -20,6 +20,7 @@ from jsonschema.exceptions import best_match
 
 from cloudping.commands import Command, from_json, usage
 from cloudping.errors import UsageError
+from cloudping.policy import Limits
 
 
 class ArgumentCheck:
@@ -48,14 +49,16 @@ class ArgumentCheck:
         raise UsageError(message, word=where, usage=usage_line)
 
 
-def command_of(name: str, check: ArgumentCheck, arguments: Mapping[str, Any]) -> Command:
-    """The command ``name`` that a tool's ``arguments`` describe.
+def command_of(
+    name: str, check: ArgumentCheck, arguments: Mapping[str, Any], limits: Limits
+) -> Command:
+    """The command ``name`` that a tool's ``arguments`` describe, within ``limits``.
 
     Raises:
         UsageError: ``bad_command``, with the command's usage line.
     """
     given = check(arguments, usage_line=usage(name))
-    return from_json({**given, "command": name})
+    return from_json({**given, "command": name}, limits=limits)
 
 
 def without_null(schema: Mapping[str, Any]) -> dict[str, Any]:

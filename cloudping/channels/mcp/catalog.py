@@ -93,11 +93,12 @@ def _guarded(handler: Handler) -> Handler:
 
 
 def _measurement(box: Toolbox, identify: Identify, name: str) -> ToolSpec:
-    check = ArgumentCheck(name, schemas.command_input(name))
+    limits = box.service.settings.limits
+    check = ArgumentCheck(name, schemas.command_input(name, limits=limits))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
         caller = identify(ctx)
-        command = command_of(name, check, arguments)
+        command = command_of(name, check, arguments, limits)
         return await box.measurement(caller, command, ctx.report_progress)
 
     return ToolSpec(
@@ -111,11 +112,12 @@ def _measurement(box: Toolbox, identify: Identify, name: str) -> ToolSpec:
 
 
 def _list_agents(box: Toolbox, identify: Identify) -> ToolSpec:
-    check = ArgumentCheck("list_agents", schemas.command_input("list"))
+    limits = box.service.settings.limits
+    check = ArgumentCheck("list_agents", schemas.command_input("list", limits=limits))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
         caller = identify(ctx)  # needs no scope, but a refused caller is refused here too
-        command = command_of("list", check, arguments)
+        command = command_of("list", check, arguments, limits)
         assert isinstance(command, ListCommand)
         return success(await box.agents(caller, command))
 
@@ -138,7 +140,8 @@ def _route_lookup(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("route_lookup", schemas.command_input("route"))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        return success(await box.answer(identify(ctx), command_of("route", check, arguments)))
+        command = command_of("route", check, arguments, box.service.settings.limits)
+        return success(await box.answer(identify(ctx), command))
 
     return ToolSpec(
         name="route_lookup",
@@ -160,7 +163,7 @@ def _ipinfo(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("ipinfo", schemas.command_input("ipinfo"))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        command = command_of("ipinfo", check, arguments)
+        command = command_of("ipinfo", check, arguments, box.service.settings.limits)
         assert isinstance(command, IpinfoCommand)
         return success(await box.ipinfo(identify(ctx), command))
 
@@ -181,10 +184,12 @@ def _ipinfo(box: Toolbox, identify: Identify) -> ToolSpec:
 
 def _not_built(box: Toolbox, identify: Identify, command: str) -> ToolSpec:
     tool = TOOL_NAMES.get(command, command)
-    check = ArgumentCheck(tool, schemas.command_input(command))
+    limits = box.service.settings.limits
+    check = ArgumentCheck(tool, schemas.command_input(command, limits=limits))
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        return success(await box.answer(identify(ctx), command_of(command, check, arguments)))
+        asked = command_of(command, check, arguments, limits)
+        return success(await box.answer(identify(ctx), asked))
 
     return ToolSpec(
         name=tool,
@@ -214,7 +219,7 @@ def _run_command(box: Toolbox, identify: Identify) -> ToolSpec:
     check = ArgumentCheck("run_command", schema)
 
     async def handler(arguments: dict[str, Any], ctx: Ctx) -> CallToolResult:
-        command = parse(check(arguments)["command"])
+        command = parse(check(arguments)["command"], limits=box.service.settings.limits)
         return await _dispatch(box, command, identify(ctx), ctx)
 
     return ToolSpec(

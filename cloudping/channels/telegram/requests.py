@@ -62,7 +62,7 @@ class Requests:
             await self.chats.outbox.send(chat_id, html.escape(who.reason, quote=False))
             return
         try:
-            command = parse(line)
+            command = parse(line, limits=self.chats.service.settings.limits)
         except UsageError as exc:
             await self.chats.outbox.send(chat_id, usage_error(exc))
             return

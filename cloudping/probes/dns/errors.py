@@ -1,7 +1,7 @@
 """Why a DNS query got no answer, in one clear sentence: foreign exceptions end here.
 
 A timeout, a refused connection, a TLS failure or a garbled answer is a result (the ``error``
-of a ``dns`` event), never an exception that leaves the probe. httpx2 wraps socket and TLS
+of a ``dns`` event), never an exception that leaves the probe. httpx wraps socket and TLS
 errors; the chain (``__cause__``/``__context__``) is followed to the one that says most.
 """
 
@@ -15,17 +15,17 @@ from collections.abc import Iterator
 import dns.exception
 import dns.message
 import dns.query
-import httpx2
+import httpx
 
 # What a query may raise that means "no answer" (a result), not a bug: sockets and TLS
-# (OSError, with TimeoutError and ssl.SSLError), dnspython, httpx2, and dnspython's
-# ValueError for a DoH status that is not 2xx.
+# (OSError, with TimeoutError and ssl.SSLError), dnspython, httpx, and the ValueError of a
+# DoH status that is not 2xx.
 QUERY_FAILURES: tuple[type[BaseException], ...] = (
     OSError,
     EOFError,
     ValueError,
     dns.exception.DNSException,
-    httpx2.HTTPError,
+    httpx.HTTPError,
 )
 _STATUS = re.compile(r"status code (\d+)")
 _ERRNO_WORDS = {
@@ -65,7 +65,7 @@ def describe(exc: BaseException, timeout: float) -> str:
 
 
 def _describe_one(exc: BaseException, timeout: float) -> str | None:
-    if isinstance(exc, TimeoutError | dns.exception.Timeout | httpx2.TimeoutException):
+    if isinstance(exc, TimeoutError | dns.exception.Timeout | httpx.TimeoutException):
         return f"no answer within {timeout:g} s"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate verify failed: {exc.verify_message}"
@@ -73,7 +73,7 @@ def _describe_one(exc: BaseException, timeout: float) -> str | None:
         return f"TLS handshake failed: {exc.reason or exc}"
     if isinstance(exc, OSError) and exc.errno is not None:
         return _ERRNO_WORDS.get(exc.errno, (exc.strerror or str(exc)).lower())
-    if isinstance(exc, EOFError | dns.exception.UnexpectedEnd | httpx2.RemoteProtocolError):
+    if isinstance(exc, EOFError | dns.exception.UnexpectedEnd | httpx.RemoteProtocolError):
         return "the server closed the connection without an answer"
     return _describe_answer(exc)
 

@@ -4,9 +4,11 @@ Each exchange goes to the address the probe resolved and checked: the URL's host
 for that address, while the Host header and the TLS server name (SNI, and the name the
 certificate is checked against) stay the URL's host, so DNS cannot be asked again between the
 check and the connect. One httpx client per (origin, address) serves a job and its redirects,
-so a redirect to the same origin reuses the connection as curl does. Phase times come from
-httpcore's ``trace`` extension; ``trust_env`` is off, so no proxy from the environment can
-carry the request elsewhere.
+so a redirect to the same origin reuses the connection as curl does. Phase times are the
+socket's (:mod:`cloudping.probes.http.stamped`): connect completion, the kernel's receipt of
+the TLS handshake's last flight and of the response's first bytes; httpcore's ``trace``
+extension says when each phase begins. ``trust_env`` is off, so no proxy from the
+environment can carry the request elsewhere.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from cloudping.probes.http.exchange import (
     os_error_words,
     request_headers,
 )
+from cloudping.probes.http.stamped import (
+    StampedBackend,
+    StampedNetworkStream,
+    stamped_transport,
+)
+from cloudping.probes.stream import StampedStream, perf_of
 from cloudping.probes.tls.info import tls_from_ssl
 from cloudping.probes.tls.trust import Trust
 
@@ -92,16 +100,17 @@ class TcpTransport:
         key = (request.parts.scheme, request.host, request.port, request.address)
         client = self._clients.get(key)
         if client is None:
-            http1, http2 = _PROTOCOLS[self.version]
             client = self._clients[key] = httpx.AsyncClient(
-                verify=self.context,
-                http1=http1,
-                http2=http2,
+                transport=self._transport(),
                 timeout=None,  # noqa: S113 (the probe bounds each job with asyncio.timeout)
                 follow_redirects=False,
                 trust_env=False,
             )
         return client
+
+    def _transport(self) -> httpx.AsyncHTTPTransport:
+        http1, http2 = _PROTOCOLS[self.version]
+        return stamped_transport(self.context, http1=http1, http2=http2, backend=StampedBackend())
 
     async def aclose(self) -> None:
         for client in self._clients.values():
@@ -128,6 +137,9 @@ async def _send(
     client: httpx.AsyncClient, built: httpx.Request, marks: Marks, *, cap: int, verified: bool
 ) -> Response:
     response = await client.send(built, stream=True)
+    stream = response.extensions.get("network_stream")
+    if isinstance(stream, StampedNetworkStream):  # the read that completed the headers
+        marks.mark("first_byte", at=perf_of(stream.stream.last_rx_ns))
     sink = BodySink(cap)
     try:
         async for chunk in response.aiter_raw():
@@ -170,8 +182,19 @@ class _Tracer:
         if event in _TRACE:
             mark, phase = _TRACE[event]
             self.marks.mark(mark, phase, at=now)
+        returned = info.get("return_value")
+        if isinstance(returned, StampedNetworkStream):
+            self._socket_times(returned.stream)
         if event == "connection.start_tls.complete":
             await self._tls_done(info["return_value"])
+
+    def _socket_times(self, stream: StampedStream) -> None:
+        """Connect and handshake as the socket saw them, in place of the trace's times."""
+        self.marks.mark("connect_start", at=perf_of(stream.connect.start_ns))
+        self.marks.mark("connect_end", at=perf_of(stream.connect.end_ns))
+        if stream.handshake is not None:
+            self.marks.mark("tls_start", at=perf_of(stream.handshake.start_ns))
+            self.marks.mark("tls_end", at=perf_of(stream.handshake.end_ns))
 
     async def _tls_done(self, stream: httpcore.AsyncNetworkStream) -> None:
         ssl_object = stream.get_extra_info("ssl_object")

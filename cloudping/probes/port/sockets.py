@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -37,6 +38,8 @@ _TTL = {4: (socket.IPPROTO_IP, socket.IP_TTL), 6: (socket.IPPROTO_IPV6, socket.I
 _DF = {4: (socket.IPPROTO_IP, IP_MTU_DISCOVER), 6: (socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER)}
 # The control messages that carry a TTL or hop limit (ip(7) IP_TTL, RFC 3542 IPV6_HOPLIMIT).
 _TTL_CMSGS = {(socket.IPPROTO_IP, socket.IP_TTL), (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT)}
+# struct tcp_info (linux/tcp.h): tcpi_rtt (us) at offset 68, tcpi_total_retrans at 100.
+_TCP_INFO = struct.Struct("=68xI28xI")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,18 @@ def open_probe_socket(
         sock.close()
         raise
     return sock
+
+
+def syn_rtt_us(sock: socket.socket) -> int | None:
+    """The kernel's SYN to SYN-ACK time of a just-connected TCP socket, in µs (``tcpi_rtt`` of
+    ``TCP_INFO``, tcp(7): the first RTT sample, RFC 6298 section 2.2), or ``None`` when the
+    SYN went out more than once or the kernel does not say (not Linux)."""
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO.size)
+        rtt_us, retransmits = _TCP_INFO.unpack_from(info)
+    except (OSError, struct.error):
+        return None
+    return int(rtt_us) if rtt_us and not retransmits else None
 
 
 def read_queued_error(sock: socket.socket, family: Family) -> QueuedError | None:

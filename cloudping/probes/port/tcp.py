@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import socket
-import struct
 import time
 from dataclasses import dataclass
 
@@ -32,10 +31,12 @@ from cloudping.probes.port.outcome import (
     errno_answer,
     error_answer,
 )
-from cloudping.probes.port.sockets import WatchedSocket, open_probe_socket, read_queued_error
-
-# struct tcp_info (linux/tcp.h): tcpi_rtt (us) at offset 68, tcpi_total_retrans at 100.
-_TCP_INFO = struct.Struct("=68xI28xI")
+from cloudping.probes.port.sockets import (
+    WatchedSocket,
+    open_probe_socket,
+    read_queued_error,
+    syn_rtt_us,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +116,5 @@ class _Connect(WatchedSocket):
         return errno_answer(self.seq, code, self.address, rtt)
 
     def _open_rtt(self, now_ns: int) -> float:
-        try:
-            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO.size)
-            rtt_us, retransmits = _TCP_INFO.unpack_from(info)
-        except (OSError, struct.error):
-            rtt_us, retransmits = 0, 0
-        if rtt_us and not retransmits:
-            return float(rtt_us) / 1000
-        return elapsed_ms(self.tx_ns, now_ns)
+        rtt_us = syn_rtt_us(self.sock)
+        return float(rtt_us) / 1000 if rtt_us is not None else elapsed_ms(self.tx_ns, now_ns)

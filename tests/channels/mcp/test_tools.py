@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import io
 import json
 from typing import Any
@@ -404,3 +405,18 @@ async def test_run_command_token_is_refused_as_not_issued_over_mcp() -> None:
         result = await w.client.call_tool("run_command", {"command": "token"})
     assert result.is_error
     assert text_of(result).startswith("token_not_issued: tokens are not issued over mcp: ")
+
+
+async def test_from_limit_has_the_hubs_largest_limit_in_the_schema_and_the_check() -> None:
+    settings = ApiSettings(
+        clock=lambda: NOW, limits=dataclasses.replace(DEFAULT_LIMITS, selection_limit_max=100)
+    )
+    async with mcp_world(settings) as w:
+        tools = {tool.name: tool for tool in (await w.client.list_tools()).tools}
+        ran = await w.client.call_tool("ping", CALLS["ping"] | {"from": {"limit": 80}})
+        too_big = await w.client.call_tool("ping", CALLS["ping"] | {"from": {"limit": 101}})
+    limit = tools["ping"].input_schema["properties"]["from"]
+    assert '"maximum": 100' in json.dumps(limit)
+    assert not ran.is_error
+    assert too_big.is_error
+    assert text_of(too_big).startswith("bad_command: ping: ")
