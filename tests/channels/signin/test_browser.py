@@ -88,6 +88,8 @@ def test_a_person_signs_in_from_the_page_makes_and_revokes_a_token_and_signs_out
             await page.goto(f"{hub.url}/?c=version")
             sign_in = page.get_by_role("link", name="Sign in")
             assert await sign_in.get_attribute("href") == "/auth/login?next=%2F%3Fc%3Dversion"
+            # A token pasted in this tab before: once signed in, the cookie says who, not it.
+            await page.evaluate("() => sessionStorage.setItem('cloudping.token', 'pasted')")
             await sign_in.click()
             await page.get_by_role("link", name="Corp ID").click()
             await page.locator("input[name=login]").fill("erin")
@@ -140,7 +142,8 @@ def test_a_person_signs_in_from_the_page_makes_and_revokes_a_token_and_signs_out
 
             await page.get_by_role("button", name="Sign out").click()
             await expect(sign_in).to_be_visible()
-            await expect(page.locator("#who")).to_have_text("as a guest")
+            await expect(page.locator("#who")).to_have_text("with your token")  # pasted: back
+            await expect(page.locator("#signin")).to_be_visible()
             await expect(page.get_by_role("heading", name="API tokens")).to_be_hidden()
             assert (
                 await sign_in.get_attribute("href")
