@@ -3,9 +3,8 @@
 // goes with every same-origin fetch, and auth.js keeps the pasted token out of the way.
 import * as api from "./api.js";
 import { setSession, signedIn } from "./auth.js";
-import { h, replace } from "./dom.js";
+import { $, h, replace } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const DAY_S = 86_400;
 
 /** Ask the hub who is signed in and show the sign-in area to match; `changed` runs after. */
@@ -13,11 +12,12 @@ export async function loadAccount(changed) {
   let session = null;
   try {
     session = await api.session();
-  } catch (error) {
-    session = null; // the hub could not say: the page works as it does without sign-in
-    showError(error);
+  } catch {
+    // The hub could not say (a restart, a proxy's error page): the page works as it does
+    // without sign-in, and the next load asks again.
   }
   setSession(session);
+  showError(null);
   const person = signedIn();
   $("account").hidden = session === null;
   nextHere();
@@ -34,14 +34,16 @@ export async function loadAccount(changed) {
 
 /** The sign-in link comes back to this address (path and query only: the hub takes no other). */
 function nextHere() {
-  $("sign-in").href = `/auth/login?${new URLSearchParams({ next: location.pathname + location.search })}`;
+  const next = new URLSearchParams({ next: location.pathname + location.search });
+  $("sign-in").href = `/auth/login?${next}`;
 }
 
 function scopeBoxes(scopes) {
   // Least privilege by default: only `measure` is ticked when the person holds it.
+  const ticked = (scope) => scope === "measure" || scopes.length === 1;
   const boxes = scopes.map((scope) =>
     h("label", { class: "check" },
-      h("input", { type: "checkbox", name: "scopes", value: scope, checked: scope === "measure" || scopes.length === 1 }),
+      h("input", { type: "checkbox", name: "scopes", value: scope, checked: ticked(scope) }),
       ` ${scope}`));
   replace($("issue-scopes"), h("legend", {}, "Scopes (up to yours)"), boxes);
 }
@@ -83,7 +85,8 @@ async function issue(form) {
   if (!scopes.length) return showError({ message: "pick at least one scope" });
   showError(null);
   try {
-    const made = await api.issueToken(data.get("label").trim(), scopes, Number(data.get("days")) * DAY_S);
+    const ttl = Number(data.get("days")) * DAY_S;
+    const made = await api.issueToken(data.get("label").trim(), scopes, ttl);
     form.reset();
     showIssued(made.token);
   } catch (error) {
@@ -94,7 +97,8 @@ async function issue(form) {
 
 /** The MCP client configuration, as examples/mcp/vscode_mcp.json has it. */
 function mcpConfig(token) {
-  const server = { type: "http", url: `${location.origin}/mcp`, headers: { Authorization: `Bearer ${token}` } };
+  const headers = { Authorization: `Bearer ${token}` };
+  const server = { type: "http", url: `${location.origin}/mcp`, headers };
   return JSON.stringify({ servers: { cloudping: server } }, null, 2);
 }
 
@@ -132,6 +136,7 @@ async function revoke(button) {
     showError(error);
   }
   await listTokens();
+  $("token-list").focus(); // the button is gone: the keyboard goes on from the list
 }
 
 /** Wire the area's controls; `changed` runs when who the page is changes. */
@@ -140,10 +145,10 @@ export function startAccount(changed) {
   $("sign-out").addEventListener("click", async () => {
     try {
       await api.logout();
+      await loadAccount(changed);
     } catch (error) {
-      showError(error);
+      showError(error); // still signed in: the area stays as it is
     }
-    await loadAccount(changed);
   });
   $("issue-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -152,7 +157,8 @@ export function startAccount(changed) {
   $("copy-token").addEventListener("click", (event) =>
     copy($("issued-token").value, event.target, () => $("issued-token").select()));
   $("copy-config").addEventListener("click", (event) =>
-    copy($("mcp-config").textContent, event.target, () => getSelection().selectAllChildren($("mcp-config"))));
+    copy($("mcp-config").textContent, event.target,
+      () => getSelection().selectAllChildren($("mcp-config"))));
   $("issued-done").addEventListener("click", hideIssued);
   $("token-list").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-id]");

@@ -5,7 +5,7 @@ import * as api from "./api.js";
 import { AgentList, pickedIn, withAgents } from "./agents.js";
 import { startAccount } from "./account.js";
 import { setToken, signedIn, who } from "./auth.js";
-import { h, replace } from "./dom.js";
+import { $, h, replace } from "./dom.js";
 import { Hints } from "./hints.js";
 import { DnsView } from "./views/dns.js";
 import { HttpView } from "./views/http.js";
@@ -13,7 +13,6 @@ import { Matrix } from "./views/matrix.js";
 import { PathView } from "./views/path.js";
 import { ScanView } from "./views/scan.js";
 
-const $ = (id) => document.getElementById(id);
 const VIEWS = {
   ping: Matrix, tcping: Matrix, traceroute: PathView, trace: PathView, mtr: PathView,
   scan: ScanView, probe: ScanView, dns: DnsView, http: HttpView,

@@ -138,6 +138,7 @@ def test_a_person_signs_in_from_the_page_makes_and_revokes_a_token_and_signs_out
             await listed.get_by_role("button", name="Revoke from the page").focus()
             await page.keyboard.press("Enter")
             await expect(listed).to_have_attribute("data-state", "revoked")
+            await expect(tokens.get_by_role("list")).to_be_focused()  # the keyboard goes on
             await refused(hub.url, made, token_id)
 
             await page.get_by_role("button", name="Sign out").click()
