@@ -10,7 +10,10 @@ through Playwright (never a downloaded browser):
   reaching the page's reader to the frame after its matrix cell shows the RTT (the page's
   own cost: parse, fold, DOM, paint), median over 20 runs (goal under 100 ms); beside it,
   in the same rounds, the whole way from pressing Enter to that frame, against ``curl -N``
-  (the reference client) from its start to the first ``reply`` line of the same command.
+  (the reference client) from its start to the first ``reply`` line of the same command;
+- the sign-in question: a link's command runs once the page knows who it is, so the page
+  first asks ``GET /auth/session`` (404 here: ``cloudping up`` has no sign-in); its time in
+  the page (Resource Timing) against ``curl`` asking the same.
 """
 
 from __future__ import annotations
@@ -81,6 +84,23 @@ def page_round(page: Page, url: str) -> tuple[float, float]:
     return stamps["painted"] - stamps["chunk"], stamps["painted"] - pressed
 
 
+def session_round(page: Page, url: str) -> float:
+    """A link opened: how long the page's ``/auth/session`` question took, in ms."""
+    page.goto(url + "/?c=version", wait_until="networkidle")
+    asked: float = page.evaluate(
+        "performance.getEntriesByName(location.origin + '/auth/session')[0].duration"
+    )
+    return asked
+
+
+def curl_session(url: str) -> float:
+    """``curl`` asking ``/auth/session``, start to end, in ms."""
+    argv = ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", f"{url}/auth/session"]
+    started = time.monotonic()
+    subprocess.run(argv, check=True, capture_output=True, timeout=30)
+    return (time.monotonic() - started) * 1000
+
+
 def curl_round(url: str, token: str) -> float:
     """``curl -N`` from its start to the first reply line of the same command, in ms."""
     argv = [
@@ -118,12 +138,14 @@ def bench(lab: Lab) -> Table:
             page = context.new_page()
             page.goto(up.url + "/")
             page.evaluate(f"sessionStorage.setItem('cloudping.token', {up.token!r})")
-            inside, whole, reference = [], [], []
+            inside, whole, reference, asked, curl_asked = [], [], [], [], []
             for _ in range(ROUNDS):  # alternating, so both see the same machine
                 event_row, enter_row = page_round(page, up.url)
                 inside.append(event_row)
                 whole.append(enter_row)
                 reference.append(curl_round(up.url, up.token))
+                asked.append(session_round(page, up.url))
+                curl_asked.append(curl_session(up.url))
             browser.close()
     finally:
         stop(up)
@@ -135,6 +157,8 @@ def bench(lab: Lab) -> Table:
         ("page: first reply chunk -> row painted (ms)", inside),
         ("page: Enter -> row painted (ms)", whole),
         ("curl -N: start -> first reply line (ms)", reference),
+        ("page: /auth/session before a link's command (ms)", asked),
+        ("curl: /auth/session, process start -> end (ms)", curl_asked),
     ):
         table.row(name, median=statistics.median(samples), p95=percentile(samples, 95))
     ratio = statistics.median(whole) / statistics.median(reference)

@@ -106,3 +106,35 @@ export async function schemas() {
   }
   return found;
 }
+
+/** Who is signed in: `/auth/session`'s answer, or null where the hub has no sign-in (404). */
+export async function session() {
+  const response = await fetch("/auth/session");
+  if (response.status === 404) return null;
+  if (!response.ok) throw await refusal(response);
+  return response.json();
+}
+
+/** End this browser's session. The hub answers 303 to `/`, which the page does not load. */
+export async function logout() {
+  const response = await fetch("/auth/logout", { method: "POST", redirect: "manual" });
+  if (response.type !== "opaqueredirect" && !response.ok) throw await refusal(response);
+}
+
+/** The signed-in person's API tokens (`{id, label, scopes, expires_at, state}`). */
+export async function tokens() {
+  return (await (await call("/tokens", { headers: headers() })).json()).tokens;
+}
+
+/** A new API token: `{token, id, ...}`, the token shown this once. */
+export async function issueToken(label, scopes, ttlSeconds) {
+  const body = JSON.stringify({ label, scopes, ttl_s: ttlSeconds });
+  const init = { method: "POST", headers: { ...JSON_TYPE, ...headers() }, body };
+  return (await call("/tokens", init)).json();
+}
+
+/** Revoke one of the person's tokens. */
+export async function revokeToken(id) {
+  const path = `/tokens/${encodeURIComponent(id)}`;
+  return (await call(path, { method: "DELETE", headers: headers() })).json();
+}

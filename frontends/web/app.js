@@ -3,8 +3,9 @@
 // holds it (/?c=...), so a link reruns it.
 import * as api from "./api.js";
 import { AgentList, pickedIn, withAgents } from "./agents.js";
-import { setToken, token } from "./auth.js";
-import { h, replace } from "./dom.js";
+import { startAccount } from "./account.js";
+import { setToken, signedIn, who } from "./auth.js";
+import { $, h, replace } from "./dom.js";
 import { Hints } from "./hints.js";
 import { DnsView } from "./views/dns.js";
 import { HttpView } from "./views/http.js";
@@ -12,7 +13,6 @@ import { Matrix } from "./views/matrix.js";
 import { PathView } from "./views/path.js";
 import { ScanView } from "./views/scan.js";
 
-const $ = (id) => document.getElementById(id);
 const VIEWS = {
   ping: Matrix, tcping: Matrix, traceroute: PathView, trace: PathView, mtr: PathView,
   scan: ScanView, probe: ScanView, dns: DnsView, http: HttpView,
@@ -181,7 +181,8 @@ function quickCommand(form) {
 }
 
 function showWho() {
-  replace($("who"), token() ? "with your token" : "as a guest");
+  replace($("who"), who());
+  $("signin").hidden = Boolean(signedIn()); // signed in, the cookie says who: no token to paste
 }
 
 async function loadAgents() {
@@ -240,4 +241,5 @@ $("token-forget").addEventListener("click", () => {
 addEventListener("popstate", () => route({ rerun: false }));
 showWho();
 loadAgents();
-route({ rerun: true });
+// A link's command runs once the page knows who it is (signed in or not).
+startAccount(showWho).then(() => route({ rerun: true }));

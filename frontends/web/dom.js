@@ -3,6 +3,9 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 
+/** The page's element of this id. */
+export const $ = (id) => document.getElementById(id);
+
 /** An element with attributes (`class`, `for`, `aria-*`, ...) and children (nodes or text). */
 export function h(tag, attrs = {}, ...children) {
   return fill(document.createElement(tag), attrs, children);

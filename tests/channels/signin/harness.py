@@ -90,8 +90,10 @@ async def hub_with_signin(
     port: int,
     signin: ChannelFactory,
     clock: Callable[[], float] | None = None,
+    also: tuple[ChannelFactory, ...] = (),
 ) -> AsyncIterator[RunningHub]:
-    """A hub on 127.0.0.1:``port`` with its in-process agent (loopback) and ``signin``."""
+    """A hub on 127.0.0.1:``port`` with its in-process agent (loopback), ``signin`` and the
+    channels ``also`` names (the web page, for a browser)."""
     stop, ready = asyncio.Event(), asyncio.Event()
     settings = HubServerSettings(
         data_dir=data_dir,
@@ -107,7 +109,7 @@ async def hub_with_signin(
         return ""
 
     task = asyncio.create_task(
-        serve(settings, stop=stop, api=api, greeting=greeting, channels=(signin,))
+        serve(settings, stop=stop, api=api, greeting=greeting, channels=(signin, *also))
     )
     try:
         async with asyncio.timeout(WAIT):

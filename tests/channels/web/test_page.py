@@ -149,6 +149,26 @@ def test_a_guest_uses_the_page_where_the_hub_allows_guests(up: UpProcess) -> Non
         assert watch.problems() == []
 
 
+def test_a_hub_without_sign_in_shows_no_sign_in_area_and_keeps_the_token_form(
+    up: UpProcess,
+) -> None:
+    with chromium() as browser:
+        page = browser.new_page()
+        watch = Watch(up.url)
+        watch.attach(page)
+        with page.expect_response(f"{up.url}/auth/session") as asked:
+            page.goto(f"{up.url}/?c=version")
+        assert asked.value.status == 404  # the page asked; this hub has no sign-in
+        # A link's command runs once the page knows who it is: then the area is settled.
+        expect(page.locator("pre.answer")).to_be_visible()
+        expect(page.locator("#who")).to_have_text("as a guest")
+        expect(page.get_by_role("navigation", name="Account")).to_be_hidden()
+        expect(page.get_by_role("link", name="Sign in")).to_be_hidden()
+        expect(page.get_by_role("heading", name="API tokens")).to_be_hidden()
+        expect(page.locator("#signin summary")).to_be_visible()  # the pasted token stays
+        assert watch.problems() == []
+
+
 def options(*argv: str) -> argparse.Namespace:
     p = argparse.ArgumentParser()
     add_options(p)
