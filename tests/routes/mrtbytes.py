@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 RIB_SUBTYPE = {(4, False): 2, (6, False): 4, (4, True): 8, (6, True): 10}
@@ -99,7 +99,7 @@ def small_table(origin: int, extra: int = 0) -> bytes:
 VOTERS = [("192.0.2.1", 64500), ("192.0.2.2", 64501), ("2001:db8::3", 64502)]
 
 
-def origins_table(prefixes: dict[str, Sequence[int]]) -> bytes:
+def origins_table(prefixes: Mapping[str, Sequence[int]]) -> bytes:
     """A table where peer ``i`` of :data:`VOTERS` sees each prefix originated by the ``i``-th
     origin given for it (fewer origins: fewer peers see the prefix)."""
     data = peer_index(VOTERS)
