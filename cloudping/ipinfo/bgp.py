@@ -36,16 +36,18 @@ log = logging.getLogger(__name__)
 
 NAME = "bgp"
 _NONE = 0xFF  # a range no prefix covers (a length never reaches 255)
+# The origin of a prefix whose routes all end in an AS_SET: no single origin. AS 0 is never
+# an origin (RFC 7607), and the prefix still hides the origin of the prefixes covering it.
+_NO_ORIGIN = 0
 # Per prefix, how many routes end in each origin: SQLite groups, the prefix index orders.
 _ORIGINS = """
 SELECT r.family, r.network, r.length, a.origin_as, count(*)
 FROM routes r JOIN attrs a ON a.id = r.attrs
-WHERE a.origin_as IS NOT NULL
 GROUP BY r.family, r.network, r.length, a.origin_as
 ORDER BY r.family, r.network, r.length
 """
 Stamp = tuple[tuple[str, int, int, int], ...]
-Row = tuple[int, bytes, int, int, int]  # family, network, length, origin, routes
+Row = tuple[int, bytes, int, int | None, int]  # family, network, length, origin, routes
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +77,11 @@ class OriginTable:
 
     def origin_of(self, ip: Address) -> tuple[str, int] | None:
         """The longest prefix covering ``ip`` (as text) and its origin AS; ``None`` when no
-        prefix does."""
+        prefix does, or the longest has no single origin (only AS_SET paths)."""
         ranges = self.v4 if ip.version == 4 else self.v6
         value = int(ip)
         found = ranges.find(value)
-        if found is None:
+        if found is None or found[1] == _NO_ORIGIN:
             return None
         length, origin = found
         host_bits = ranges.bits - length
@@ -94,9 +96,10 @@ def build_table(rows: Iterable[Row]) -> OriginTable:
     prefixes = 0
     for (family, network, length), group in itertools.groupby(rows, key=lambda r: r[:3]):
         counts: dict[int, int] = {}
-        for row in group:
-            counts[row[3]] = counts.get(row[3], 0) + row[4]
-        origin = min(counts, key=lambda asn: (-counts[asn], asn))
+        for _, _, _, asn, routes in group:
+            if asn is not None:
+                counts[asn] = counts.get(asn, 0) + routes
+        origin = min(counts, key=lambda a: (-counts[a], a)) if counts else _NO_ORIGIN
         builders[family].add(int.from_bytes(network, "big"), length, origin)
         prefixes += 1
     return OriginTable(builders[4].done(), builders[6].done(), prefixes)

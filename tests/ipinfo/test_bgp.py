@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from routes.mrtbytes import origins_table
+from routes.mrtbytes import VOTERS, Entry, origins_table, peer_index, rib
 
 from cloudping.ipinfo.bgp import BgpTable, build_table
 from cloudping.ipinfo.mmdb import MmdbFile
@@ -141,3 +141,19 @@ async def test_ipinfo_lists_bgp_with_its_prefix_and_names_the_as_when_the_number
     bgp = answer["providers"][0]
     assert (bgp["provider"], bgp["asn"], bgp["prefix"]) == ("bgp", 65003, "198.18.3.0/24")
     assert "route 198.18.3.0/24" in report.line()
+
+
+def test_a_prefix_seen_only_through_an_as_set_answers_nothing_rather_than_its_cover(
+    tmp_path: Path,
+) -> None:
+    dump = peer_index(VOTERS)
+    dump += rib("198.18.0.0/15", [Entry(0, (64500, 64600))])
+    dump += rib("198.18.3.0/24", [Entry(0, (64500,), as_set=(64601, 64602))])
+    (tmp_path / "set.mrt").write_bytes(dump)
+    ingest(tmp_path / "data", "lab", str(tmp_path / "set.mrt"), now=1.0)
+    source = BgpTable(RouteStore(tmp_path / "data"))
+    source.reload()
+    assert source.find(TARGET) is None  # no single origin; not the /15's AS64600
+    covered = source.find(ip("198.18.4.1"))
+    assert covered is not None
+    assert (covered.asn, covered.network) == (64600, "198.18.0.0/15")
