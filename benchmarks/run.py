@@ -23,6 +23,7 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 from lab import Lab  # noqa: E402
 
 from benchmarks import (  # noqa: E402
+    bgp_table,
     dns,
     http,
     hub,
@@ -60,7 +61,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "routes": [routes.bench],
     "probe": [probe.bench],
     "telegram": [telegram.bench],
-    "ipinfo": [ipinfo.bench],
+    "ipinfo": [ipinfo.bench, bgp_table.bench],
     "mail": [mail.bench],
 }
 

@@ -41,10 +41,12 @@ from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.ipinfo.annotate import annotated
+from cloudping.ipinfo.bgp import BgpTable
 from cloudping.ipinfo.mmdb import MmdbFile, watching
 from cloudping.ipinfo.placement import placed
 from cloudping.ipinfo.router import Ipinfo
 from cloudping.ipinfo.setup import IpinfoSettings, build
+from cloudping.routes.lookup import RouteStore
 from cloudping.store.sqlite import SqliteStore
 from cloudping.transport.core import ConnectionSettings
 from cloudping.transport.quic import AgentServer, serve_agents
@@ -208,8 +210,10 @@ class HubServer:
         if settings.ipinfo.remote:  # the HTTP providers' client (its TLS setup reads files)
             client = await asyncio.to_thread(httpx.AsyncClient, trust_env=False)
             stack.push_async_callback(client.aclose)
-        ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo, client)
-        files = [source for source in ipinfo.local_sources if isinstance(source, MmdbFile)]
+        # The route store's origin AS for every address, kept in memory (issue 17).
+        routes = RouteStore(data_dir)
+        ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo, client, routes)
+        files = [s for s in ipinfo.local_sources if isinstance(s, MmdbFile | BgpTable)]
         await stack.enter_async_context(watching(files))
         hub = Hub(
             self.registry,

@@ -47,11 +47,20 @@ NOTHING = Facts()
 
 def merged(answers: list[Facts]) -> Facts:
     """One view of several sources' facts: each field from the first source that has it
-    (built once, not field by field: the hub merges for every new hop)."""
+    (built once, not field by field: the hub merges for every new hop).
+
+    The AS name comes from the first source that names the AS the view shows (or names one
+    without a number): when the BGP table's origin AS and a database's ASN disagree, the
+    database's name belongs to another AS and is left out (each provider's own answer still
+    shows it)."""
     values = {
         name: next((v for facts in answers if (v := getattr(facts, name)) is not None), None)
         for name in FIELDS
     }
+    asn = values["asn"]
+    values["as_name"] = next(
+        (f.as_name for f in answers if f.as_name is not None and f.asn in (asn, None)), None
+    )
     return Facts(**values)
 
 

@@ -16,7 +16,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import maxminddb
 from maxminddb.errors import InvalidDatabaseError
@@ -91,16 +91,25 @@ class MmdbFile:
         return True
 
 
+class Reloading(Protocol):
+    """Local data that reads itself again when its files changed: an MMDB file, the BGP
+    table."""
+
+    def reload(self) -> bool:
+        """Read again if changed (blocking); whether new data now answers."""
+        ...
+
+
 @contextlib.asynccontextmanager
-async def watching(files: Sequence[MmdbFile], every_s: float = 1.0) -> AsyncIterator[None]:
-    """Reload each file when it changes, looking every ``every_s`` seconds, in a worker thread
-    (the loop never waits for the disk), until the block ends."""
+async def watching(files: Sequence[Reloading], every_s: float = 1.0) -> AsyncIterator[None]:
+    """Reload each source when its files change, at once and then every ``every_s`` seconds,
+    in a worker thread (the loop never waits for the disk), until the block ends."""
 
     async def watch() -> None:
         while True:
-            await asyncio.sleep(every_s)  # a period, not a synchronisation
             for file in files:
                 await asyncio.to_thread(file.reload)
+            await asyncio.sleep(every_s)  # a period, not a synchronisation
 
     task = asyncio.create_task(watch(), name="ipinfo file watch")
     try:

@@ -1,7 +1,7 @@
 """The answer for one address: the merged view, its special range, and each provider's part.
 
 JSON (issue 17): ``{address, asn, as_name, country, region, city, latitude, longitude,
-special, providers: [{provider, ...the same fields..., error}]}``, plus ``name`` when the
+special, providers: [{provider, ...the same fields..., prefix, error}]}``, plus ``name`` when the
 address was asked for by name.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cloudping.ipinfo.bgp import NAME as BGP
 from cloudping.ipinfo.facts import NOTHING, Facts
 from cloudping.ipinfo.sources import Failure
 from cloudping.render.networks import network_label
@@ -24,9 +25,17 @@ class ProviderAnswer:
     error: Failure | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """``{provider, ...fields, error}``; ``error`` a code or ``null``."""
+        """``{provider, ...fields, prefix, error}``; ``prefix`` the network the provider
+        matched (the BGP table's route, a database's block) or ``null``; ``error`` a code or
+        ``null``."""
         error = self.error.code if self.error is not None else None
-        return {"provider": self.provider, **self.facts.to_json(), "error": error}
+        facts = self.facts
+        return {
+            "provider": self.provider,
+            **facts.to_json(),
+            "prefix": facts.network,
+            "error": error,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,9 @@ class IpReport:
         network = network_label(self.facts.asn, self.facts.as_name)
         if network:
             parts.append(network)
+        route = next((a.facts.network for a in self.providers if a.provider == BGP), None)
+        if route:
+            parts.append(f"route {route}")
         place = ", ".join(p for p in (self.facts.city, self.facts.region, self.facts.country) if p)
         if place:
             parts.append(place)

@@ -6,7 +6,7 @@
 - every other address: the local sources, then the remote providers in the configured order.
 
 The merged view takes each field from the first answer that has it, local sources first, in
-the order they were configured (the BGP table, when it comes, is put first, so its origin AS
+the order they were configured (the BGP table, on a hub, is put first, so its origin AS
 wins over a database's). Per-hop annotation (:meth:`Ipinfo.local`) asks local sources only,
 through a small memo, so annotating a path costs microseconds.
 """

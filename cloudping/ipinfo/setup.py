@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cloudping.errors import CloudpingError
+from cloudping.ipinfo.bgp import BgpTable
 from cloudping.ipinfo.dn42 import Dn42Registry
 from cloudping.ipinfo.http.ip2location import Ip2Location
 from cloudping.ipinfo.http.ipinfolite import IpinfoLite
@@ -20,6 +21,7 @@ from cloudping.ipinfo.http.vendor import Vendor
 from cloudping.ipinfo.mmdb import MmdbFile
 from cloudping.ipinfo.router import Ipinfo
 from cloudping.ipinfo.sources import LocalSource, RemoteSource
+from cloudping.routes.lookup import RouteStore
 
 if TYPE_CHECKING:
     import httpx
@@ -93,15 +95,23 @@ def keyless_country() -> Path | None:
     return Path(geoacumen.db_path)
 
 
-def build(settings: IpinfoSettings, client: httpx.AsyncClient | None = None) -> Ipinfo:
-    """The router over the configured files (read now: a bad file fails at start) and, with
-    ``client``, the HTTP providers configured.
+def build(
+    settings: IpinfoSettings,
+    client: httpx.AsyncClient | None = None,
+    routes: RouteStore | None = None,
+) -> Ipinfo:
+    """The router over the configured files (read now: a bad file fails at start), with
+    ``client`` the HTTP providers configured, and with ``routes`` (a hub's route store) the
+    ``bgp`` table first, so that its origin AS wins (it starts empty: :meth:`BgpTable.reload`
+    fills it).
 
     Raises:
         CloudpingError: ``bad_database`` for a file that is not a readable MMDB file,
             ``bad_registry`` for a directory that is not a DN42 registry's ``data``.
     """
     local: list[LocalSource] = []
+    if routes is not None:
+        local.append(BgpTable(routes))
     if settings.dn42 is not None:
         local.append(Dn42Registry(settings.dn42))
     if settings.asn is not None:

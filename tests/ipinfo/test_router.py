@@ -62,6 +62,7 @@ async def test_a_lab_address_is_answered_by_the_lab_files_and_named_benchmarking
                 "city": None,
                 "latitude": None,
                 "longitude": None,
+                "prefix": "198.18.3.0/24",
                 "error": None,
             },
             {
@@ -73,6 +74,7 @@ async def test_a_lab_address_is_answered_by_the_lab_files_and_named_benchmarking
                 "city": "Paris",
                 "latitude": 51.0,
                 "longitude": 5.0,
+                "prefix": "198.18.3.0/24",
                 "error": None,
             },
         ],

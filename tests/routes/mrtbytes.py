@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 RIB_SUBTYPE = {(4, False): 2, (6, False): 4, (4, True): 8, (6, True): 10}
@@ -94,3 +94,19 @@ def small_table(origin: int, extra: int = 0) -> bytes:
     for index in range(extra):
         data += rib(f"10.{index // 256}.{index % 256}.0/24", [Entry(0, (64500, 64999))])
     return data + rib("2001:db8:40::/48", [Entry(1, (4200000001,), next_hop="2001:db8::1")])
+
+
+VOTERS = [("192.0.2.1", 64500), ("192.0.2.2", 64501), ("2001:db8::3", 64502)]
+
+
+def origins_table(prefixes: Mapping[str, Sequence[int]]) -> bytes:
+    """A table where peer ``i`` of :data:`VOTERS` sees each prefix originated by the ``i``-th
+    origin given for it (fewer origins: fewer peers see the prefix)."""
+    data = peer_index(VOTERS)
+    for prefix, origins in prefixes.items():
+        hop = "2001:db8::3" if ":" in prefix else "192.0.2.1"
+        entries = [
+            Entry(i, (VOTERS[i][1], origin), next_hop=hop) for i, origin in enumerate(origins)
+        ]
+        data += rib(prefix, entries)
+    return data

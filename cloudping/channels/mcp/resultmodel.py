@@ -266,6 +266,9 @@ class IpProviderAnswer(IpFacts):
     """What one provider said of the address, or the code of its failure."""
 
     provider: str
+    prefix: str | None = Field(
+        description="the network the provider matched (bgp: the route's prefix), when it says"
+    )
     error: str | None = Field(
         description="bad_key, quota_exceeded, upstream_error or unreachable; null: it answered"
     )
