@@ -215,6 +215,18 @@ class HopStats:
 
 
 @_event
+class ExpectedPath:
+    """An AS path the hub's route store has towards a path's address: the routes of the
+    longest prefix covering it, ``visibility`` of its ``peers`` carrying this path (an
+    AS_SET as its sorted ASNs)."""
+
+    prefix: str
+    as_path: tuple[int | tuple[int, ...], ...]
+    visibility: int
+    peers: int
+
+
+@_event
 class PathSummaryEvent:
     """The path of a traceroute or mtr job: a row per hop, and whether the target answered."""
 
@@ -226,6 +238,10 @@ class PathSummaryEvent:
     hops: tuple[HopStats, ...]
     duration_ms: float = 0.0
     path_mtu: int | None = None
+    expected_paths: Annotated[
+        tuple[ExpectedPath, ...] | None,
+        Field(description="the hub's BGP view of the address, most-seen first (null: no route)"),
+    ] = None
     type: Literal["summary"] = "summary"
 
 

@@ -24,6 +24,7 @@ from cloudping.events import (
     TlsInfo,
 )
 from cloudping.events.verdict import answered
+from cloudping.render.aspath import side_by_side
 from cloudping.render.budget import Detail, cut
 from cloudping.render.networks import network_label, place_label
 from cloudping.render.snapshot import JobKey, JobView, Outcome, Snapshot
@@ -140,6 +141,7 @@ def _path(event: PathSummaryEvent, detail: Detail) -> rm.PathResult:
         hops=rows,
         hops_omitted=len(hops) - len(kept),
         path_mtu=event.path_mtu,
+        as_path=side_by_side(event),
     )
 
 

@@ -86,6 +86,11 @@ class PathResult(BaseModel):
     hops: list[Hop]
     hops_omitted: int = Field(0, description="rows left out to stay small (get_measurement)")
     path_mtu: int | None = None
+    as_path: str | None = Field(
+        None,
+        description="the hub's BGP AS path(s) to the target beside the ASNs the hops answered "
+        "from ('!': seen, but on no BGP path); none without routes to the target",
+    )
 
 
 class ScanResult(BaseModel):

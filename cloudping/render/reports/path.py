@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from statistics import fmean
 
-from cloudping.events import HopEvent, HopStats, PathSummaryEvent, Responder
+from cloudping.events import ExpectedPath, HopEvent, HopStats, PathSummaryEvent, Responder
+from cloudping.render.aspath import path_text, seen_text
 from cloudping.render.networks import network_label, place_label
 from cloudping.render.reports.common import heading, jobs_of, ms, notes
 from cloudping.render.reports.model import Cell, Report, Table
@@ -17,10 +18,30 @@ from cloudping.render.snapshot import JobView, Snapshot
 HEADER = ("hop", "responders", "loss", "last", "avg", "best", "worst", "ASN", "place")
 
 
+AS_PATH_HEADER = ("", "AS path", "peers")
+
+
 def path_report(command: str, snapshot: Snapshot, when: datetime | None) -> Report:
-    """One hop table per job, in the order the jobs started."""
-    tables = tuple(_table(job) for job in jobs_of(snapshot))
+    """One hop table per job, in the order the jobs started, each followed by the expected AS
+    path beside the one seen when the hub has routes to the job's address."""
+    tables = tuple(table for job in jobs_of(snapshot) for table in _tables(job))
     return Report(heading(command, snapshot, when), tables, notes(snapshot))
+
+
+def _tables(job: JobView) -> tuple[Table, ...]:
+    summary = job.outcome(PathSummaryEvent)
+    if not isinstance(summary, PathSummaryEvent) or not summary.expected_paths:
+        return (_table(job),)
+    rows = [
+        (Cell("BGP"), Cell(path_text(path)), Cell(_peers(path))) for path in summary.expected_paths
+    ]
+    rows.append((Cell("seen"), Cell(seen_text(summary)), Cell("")))
+    title = f"{job.agent} -> {job.target}: AS path ({summary.expected_paths[0].prefix})"
+    return _table(job), Table(title, AS_PATH_HEADER, tuple(rows))
+
+
+def _peers(path: ExpectedPath) -> str:
+    return f"{path.visibility}/{path.peers}"
 
 
 def _table(job: JobView) -> Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudping.events import HopEvent, HopProbe, HopStats, PathSummaryEvent, StartEvent
+from cloudping.render.aspath import as_path_line
 from cloudping.render.networks import network_label
 from cloudping.render.numbers import format_rtt
 
@@ -68,15 +69,19 @@ def mtr_hop(event: HopEvent) -> None:
 
 
 def summary(event: PathSummaryEvent) -> str:
-    """traceroute: a closing line; mtr: the report table, one row per hop and responder."""
+    """traceroute: a closing line; mtr: the report table, one row per hop and responder;
+    then the expected AS path beside the one seen, when the hub has routes to the address."""
     if event.probe == "traceroute":
         verdict = "reached" if event.reached else "not reached"
         mtu = f", path MTU {event.path_mtu}" if event.path_mtu else ""
-        return f"--- {event.target} ({event.address}) {verdict} in {len(event.hops)} hops{mtu} ---"
-    lines = [f"HOST: {event.agent:<30} {_REPORT_COLUMNS}"]
-    for row in event.hops:
-        lines.extend(_report_rows(row))
-    return "\n".join(lines)
+        hops = len(event.hops)
+        lines = [f"--- {event.target} ({event.address}) {verdict} in {hops} hops{mtu} ---"]
+    else:
+        lines = [f"HOST: {event.agent:<30} {_REPORT_COLUMNS}"]
+        for row in event.hops:
+            lines.extend(_report_rows(row))
+    as_path = as_path_line(event)
+    return "\n".join([*lines, as_path] if as_path else lines)
 
 
 def _report_rows(row: HopStats) -> list[str]:
