@@ -39,6 +39,12 @@ def annotated(summary: PathSummaryEvent, *asns: int | None) -> PathSummaryEvent:
     return replace(summary, hops=hops, expected_paths=BGP)
 
 
+def text(summary: PathSummaryEvent) -> str:
+    shown = render(summary)
+    assert shown is not None
+    return shown
+
+
 def swapped(events: list[Event], summary: PathSummaryEvent) -> list[Event]:
     return [summary if isinstance(e, PathSummaryEvent) else e for e in events]
 
@@ -51,19 +57,19 @@ def test_a_run_of_hops_in_one_network_is_one_asn_and_unknown_ones_are_skipped() 
 
 def test_traceroute_text_shows_both_paths_and_marks_a_network_bgp_does_not_show() -> None:
     _, summary = recorded("traceroute")
-    text = render(annotated(summary, 65001, 64999, 65003))
-    assert text.splitlines()[-1] == (
+    lines = text(annotated(summary, 65001, 64999, 65003)).splitlines()
+    assert lines[-1] == (
         "AS path: BGP 65001 4200000002 65003 (2/3 peers), 65009 {65003,65004} (1/3 peers)"
         " | seen 65001 !64999 65003"
     )
-    agreeing = render(annotated(summary, 65001, 4200000002, 65003)).splitlines()[-1]
+    agreeing = text(annotated(summary, 65001, 4200000002, 65003)).splitlines()[-1]
     assert agreeing.endswith("| seen 65001 4200000002 65003")
 
 
 def test_mtr_report_ends_with_the_as_path_line() -> None:
     _, summary = recorded("mtr")
     asns = [65001] * (len(summary.hops) - 1) + [65003]
-    lines = render(annotated(summary, *asns)).splitlines()
+    lines = text(annotated(summary, *asns)).splitlines()
     assert lines[0].startswith("HOST: ")
     assert lines[-1].endswith("| seen 65001 65003")
 
@@ -71,7 +77,7 @@ def test_mtr_report_ends_with_the_as_path_line() -> None:
 def test_a_summary_without_expected_paths_renders_as_before() -> None:
     for command in ("traceroute", "mtr"):
         _, summary = recorded(command)
-        assert "AS path" not in render(summary)
+        assert "AS path" not in text(summary)
         [_table] = report(command, Snapshot.of([summary]), WHEN).sections
 
 
