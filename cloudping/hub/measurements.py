@@ -27,6 +27,7 @@ from cloudping.hub.selection import choose_agents
 from cloudping.hub.tracker import (
     Cancelled,
     Ended,
+    ExpectedPaths,
     Failed,
     Inbound,
     MeasurementRun,
@@ -82,6 +83,8 @@ class Hub:
         observer: told what happens, for the metrics (default: nobody).
         annotate: what the hub adds to each event an agent sends (the network and place of
             its addresses, :func:`cloudping.ipinfo.annotate.annotated`).
+        expected_paths: the AS paths the route store expects towards a path's address
+            (:func:`cloudping.ipinfo.aspath.expected_paths`; blocking, run in a thread).
     """
 
     def __init__(
@@ -95,9 +98,11 @@ class Hub:
         rng: random.Random | None = None,
         observer: HubObserver | None = None,
         annotate: Callable[[Event], Event] = as_sent,
+        expected_paths: ExpectedPaths | None = None,
     ) -> None:
         self.registry = registry
         self._annotate = annotate
+        self._expected_paths = expected_paths
         self.store = store
         self.settings = settings or HubSettings()
         self._clock = clock
@@ -267,6 +272,7 @@ class Hub:
             self.settings.overdue_slack_s,
             self.observer,
             self._annotate,
+            self._expected_paths,
         )
         return MeasurementRun(
             measurement_id,

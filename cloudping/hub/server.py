@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
@@ -41,6 +42,7 @@ from cloudping.hub.registry import MemoryRegistry
 from cloudping.hub.retention import Retention, retention
 from cloudping.hub.tokenwatch import watch_tokens
 from cloudping.ipinfo.annotate import annotated
+from cloudping.ipinfo.aspath import expected_paths
 from cloudping.ipinfo.bgp import BgpTable
 from cloudping.ipinfo.mmdb import MmdbFile, watching
 from cloudping.ipinfo.placement import placed
@@ -210,7 +212,8 @@ class HubServer:
         if settings.ipinfo.remote:  # the HTTP providers' client (its TLS setup reads files)
             client = await asyncio.to_thread(httpx.AsyncClient, trust_env=False)
             stack.push_async_callback(client.aclose)
-        # The route store's origin AS for every address, kept in memory (issue 17).
+        # The route store: its origin AS for every address, kept in memory (issue 17), and
+        # the AS paths it expects towards a path's address (issue 18).
         routes = RouteStore(data_dir)
         ipinfo = self._ipinfo = await asyncio.to_thread(build, settings.ipinfo, client, routes)
         files = [s for s in ipinfo.local_sources if isinstance(s, MmdbFile | BgpTable)]
@@ -222,6 +225,7 @@ class HubServer:
             clock=self._clock,
             observer=self._observer,
             annotate=lambda event: annotated(event, ipinfo.local),
+            expected_paths=partial(expected_paths, routes),
         )
         self.door = AgentDoor(
             hub,

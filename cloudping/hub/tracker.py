@@ -21,7 +21,15 @@ from pydantic import ValidationError
 
 from cloudping.commands import Command, format_command, to_json
 from cloudping.errors import CloudpingError
-from cloudping.events import Emit, ErrorEvent, Event, from_dict, to_dict
+from cloudping.events import (
+    Emit,
+    ErrorEvent,
+    Event,
+    ExpectedPath,
+    PathSummaryEvent,
+    from_dict,
+    to_dict,
+)
 from cloudping.events.frame import StreamFrame
 from cloudping.events.status import FINAL_OF_END
 from cloudping.hub.jobs import JobPlan
@@ -78,6 +86,8 @@ class Cancelled:
 
 
 Inbound = Reported | Ended | Failed | Cancelled
+ExpectedPaths = Callable[[str], tuple[ExpectedPath, ...]]
+"""The AS paths the hub's route store expects towards an address (blocking: SQLite I/O)."""
 
 
 def as_sent(event: Event) -> Event:
@@ -88,7 +98,8 @@ def as_sent(event: Event) -> Event:
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """What a run needs from the hub: where to write, the clock, the job bounds, and what
-    the hub adds to an agent's events (network and place of every address, issue 17)."""
+    the hub adds to an agent's events (network and place of every address, issue 17; the
+    AS paths the route store expects towards a path's address, issue 18)."""
 
     store: MeasurementStore
     clock: Callable[[], float]
@@ -97,6 +108,7 @@ class RunContext:
     overdue_slack_s: float = OVERDUE_SLACK
     observer: HubObserver = dataclasses.field(default_factory=QuietHubObserver)
     annotate: Callable[[Event], Event] = as_sent
+    expected_paths: ExpectedPaths | None = None
 
 
 class MeasurementRun:
@@ -130,6 +142,7 @@ class MeasurementRun:
         self._summaries: list[dict[str, Any]] = []
         self._frame = StreamFrame(measurement_id, context.clock())
         self._due = Deadlines()  # when each job is overdue, on the loop's clock
+        self._expected: dict[str, tuple[ExpectedPath, ...]] = {}  # per address: asked once
 
     def detach(self) -> None:
         """The caller is gone: the stream still goes to the store, no longer to the caller."""
@@ -222,7 +235,7 @@ class MeasurementRun:
             for job_id in self._due.overdue(self.open, loop.time()):
                 self._overdue(job_id)
             return
-        self._handle(item)
+        await self._handle(item)
 
     def _overdue(self, job_id: str) -> None:
         agent = self.jobs[job_id].agent
@@ -230,7 +243,7 @@ class MeasurementRun:
         message = f"agent {agent} sent no end for its job long after the job's own end"
         self._fail(job_id, "agent_lost", message, "overdue")
 
-    def _handle(self, item: Inbound) -> None:
+    async def _handle(self, item: Inbound) -> None:
         if isinstance(item, Cancelled):
             self._cancel(item.reason)
         elif item.job_id not in self.open:
@@ -239,7 +252,7 @@ class MeasurementRun:
             if item.received is not None:
                 lag = asyncio.get_running_loop().time() - item.received
                 self._context.observer.event_lag(lag)
-            self._write(self._checked(item))
+            self._write(await self._with_expected(self._checked(item)))
         elif isinstance(item, Ended):
             self.open.discard(item.job_id)
             self._context.observer.job_ended(item.status)
@@ -258,6 +271,19 @@ class MeasurementRun:
             message = f"agent {agent} sent a {event.type!r} event, which only the hub writes"
             return ErrorEvent(code="bad_event", message=message, agent=agent)
         return self._context.annotate(_named(event, agent))
+
+    async def _with_expected(self, event: Event) -> Event:
+        """A path summary with the AS paths the route store expects towards its address; the
+        store is asked once per address of the run, off the loop (agents tracing one target
+        share the answer)."""
+        lookup = self._context.expected_paths
+        if lookup is None or not isinstance(event, PathSummaryEvent) or not event.address:
+            return event
+        paths = self._expected.get(event.address)
+        if paths is None:
+            paths = await asyncio.to_thread(lookup, event.address)
+            self._expected[event.address] = paths
+        return dataclasses.replace(event, expected_paths=paths) if paths else event
 
     def _fail(self, job_id: str, code: str, message: str, reason: LostReason | None = None) -> None:
         self.open.discard(job_id)
