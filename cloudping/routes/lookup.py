@@ -36,6 +36,9 @@ FROM routes r JOIN peers p ON p.id = r.peer JOIN attrs a ON a.id = r.attrs
 # early: ordering half a million matches by prefix to keep the first 100 took seconds.
 _BY_PREFIX = " ORDER BY r.family, r.network, r.length, r.peer, r.path_id LIMIT ?"
 _BY_ATTRIBUTES = " ORDER BY a.id, r.rowid LIMIT ?"
+# An address's covering prefixes longest first: a page cut by the limit keeps the longest
+# match (by network, a covering /8 sorts before the /24 and filled the page).
+_LONGEST_FIRST = " ORDER BY r.length DESC, r.family, r.network, r.peer, r.path_id LIMIT ?"
 MAX_ORIGIN_ROWS = 1_000  # routes origin_of weighs: the longest match's come first
 
 
@@ -54,8 +57,9 @@ class RouteStore:
 
     def lookup(self, query: RouteQuery) -> RouteAnswer:
         """The routes ``query`` matches, at most its limit, shown by prefix (an address: the
-        longest match first). Which routes fill a page past the limit: the first by prefix for
-        a prefix query, the first by attribute set for the others (see ``_BY_ATTRIBUTES``).
+        longest match first). Which routes fill a page past the limit: the longest prefixes
+        for an address, the first by prefix for a prefix query, the first by attribute set for
+        the others (see ``_BY_ATTRIBUTES``).
 
         Raises:
             CloudpingError: ``no_routes`` (no source serves; the named one does not exist),
@@ -63,7 +67,7 @@ class RouteStore:
         """
         sources = self._asked(query.source)
         where, params = conditions(query)
-        order = _BY_PREFIX if query.network is not None else _BY_ATTRIBUTES
+        order = _order(query)
         found: list[Route] = []
         for source in sources:
             found += self._select(source, where + order, params, query.limit + 1)
@@ -140,6 +144,12 @@ class RouteStore:
         with closing(db):
             cursor = db.execute(_SELECT + " WHERE " + where, [*params, limit])
             return [_route(row, source) for row in cursor]
+
+
+def _order(query: RouteQuery) -> str:
+    if query.by_address:
+        return _LONGEST_FIRST
+    return _BY_PREFIX if query.network is not None else _BY_ATTRIBUTES
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from cloudping.routes.lookup import RouteStore
 from cloudping.routes.model import RouteQuery
 
 from .conftest import Web
-from .mrtbytes import TEST_PEERS, peer_index, small_table
+from .mrtbytes import TEST_PEERS, VOTERS, Entry, peer_index, rib, small_table
 
 PEERS = TEST_PEERS
 dump = small_table
@@ -148,3 +148,16 @@ def test_a_url_that_fails_keeps_the_generation(serving: RouteStore, web: Web) ->
     assert caught.value.code == "dump_unreadable"
     assert "404" in caught.value.message
     assert origin_now(serving) == {64501}
+
+
+def test_an_address_page_cut_by_the_limit_keeps_the_longest_match(tmp_path: Path) -> None:
+    # Three peers carry the covering /8, one the /24: by network the /8 sorts first.
+    dump = tmp_path / "t.mrt"
+    entries = [Entry(peer, (64500 + peer, 64510)) for peer in range(3)]
+    dump.write_bytes(
+        peer_index(VOTERS) + rib("127.0.0.0/8", entries) + rib("127.0.0.0/24", entries[:1])
+    )
+    ingest(tmp_path / "data", "lab", str(dump), now=1.0)
+    page = RouteStore(tmp_path / "data").lookup(RouteQuery(prefix="127.0.0.1", limit=2))
+    assert [route.prefix for route in page.routes] == ["127.0.0.0/24", "127.0.0.0/8"]
+    assert page.truncated
