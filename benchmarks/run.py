@@ -1,8 +1,8 @@
 """Run the benchmarks on one network lab and print the tables (needs root).
 
 ``python benchmarks/run.py [NAME...]`` runs the named ones (ping, startup, path, scan, dns, http,
-hub, hub10k, scale, scale10k, mcp, settings, web, routes, probe, telegram, ipinfo, mail),
-default all but scale10k.
+hub, hub10k, scale, scale10k, mcp, settings, web, routes, probe, telegram, ipinfo, mail,
+aspath), default all but scale10k.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [
 from lab import Lab  # noqa: E402
 
 from benchmarks import (  # noqa: E402
+    aspath,
     bgp_table,
     dns,
     http,
@@ -63,6 +64,7 @@ BENCHMARKS: dict[str, list[Callable[[Lab], Table]]] = {
     "telegram": [telegram.bench],
     "ipinfo": [ipinfo.bench, bgp_table.bench],
     "mail": [mail.bench],
+    "aspath": [aspath.bench],
 }
 
 
