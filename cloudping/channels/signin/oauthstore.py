@@ -129,12 +129,6 @@ class OAuthStore:
             )
         return cursor.rowcount > 0
 
-    def drop_subject(self, subject: str) -> int:
-        """Forget every refresh token of ``subject`` (logged out everywhere); how many."""
-        with self._lock:
-            cursor = self._db.execute("DELETE FROM refresh_tokens WHERE subject = ?", (subject,))
-        return cursor.rowcount
-
 
 def client_json(info: dict[str, object]) -> str:
     """A registration as stored."""
