@@ -81,6 +81,17 @@ class PgRouteStore:
     or URI), as queries and loads see them."""
 
     def __init__(self, dsn: str) -> None:
+        """Raises:
+        ValueError: ``dsn`` is malformed, or psycopg (``cloudping[postgresql]``) is missing.
+        """
+        try:
+            import psycopg  # noqa: PLC0415 (only a PostgreSQL deployment needs it)
+        except ImportError as exc:
+            raise ValueError("a PostgreSQL route store needs cloudping[postgresql]") from exc
+        try:
+            psycopg.conninfo.conninfo_to_dict(dsn)
+        except psycopg.ProgrammingError as exc:  # says what is wrong, never the password
+            raise ValueError(f"--route-store: not a PostgreSQL connection string ({exc})") from exc
         self.dsn = dsn
 
     def sources(self) -> list[str]:

@@ -4,6 +4,7 @@ queries fails none. One throwaway server for the module (unix socket only)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from channels.world import world
 
 from cloudping.errors import CloudpingError
+from cloudping.main import main
 from cloudping.routes.ingest import ingest
 from cloudping.routes.lookup import RouteStore
 from cloudping.routes.model import RouteQuery
@@ -219,3 +222,37 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CloudpingError) as caught:
         PgRouteStore(f"host={tmp_path} dbname=postgres user=postgres").sources()
     assert caught.value.code == "route_store_unreachable"
+
+
+def test_the_operator_commands_take_the_store_option(
+    dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = tmp_path / "rib.mrt"
+    dump.write_bytes(small_table(64501))
+    assert main(["route", "ingest", str(dump), "--source", "cli", "--route-store", dsn]) == 0
+    assert capsys.readouterr().out == (
+        "cli: 3 routes, 2 prefixes, 2 peers; serving from schema cloudping_routes__cli\n"
+    )
+    assert not (tmp_path / "data").exists()
+    assert main(["route", "status", "--json", "--route-store", dsn]) == 0
+    found = {line["source"]: line for line in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert found["cli"]["entries"] == 3
+    assert main(["route", "status", "--route-store", "host=x =y"]) == 2
+    assert "not a PostgreSQL connection string" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_the_api_answers_from_the_postgresql_store(
+    stores: tuple[RouteStore, PgRouteStore],
+) -> None:
+    sqlite, postgres = stores
+    answers = []
+    for store in (sqlite, postgres):
+        async with world(routes=store) as w:
+            found = await w.client.get(
+                "/api/v1/routes", params={"path": "64520 64530"}, headers=w.auth()
+            )
+        assert found.status_code == 200, found.text
+        answers.append(found.json())
+    assert answers[0]["routes"] == answers[1]["routes"]
+    assert [route["prefix"] for route in answers[1]["routes"]] == ["10.1.2.0/24"] * 2
