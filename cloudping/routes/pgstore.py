@@ -6,12 +6,13 @@ Each source serves from its own schema, ``cloudping_routes__<source>``. A load w
 next generation into a schema of its own beside it, indexes it, then in one transaction
 renames the serving schema away, renames the new one in and drops the old: a query sees the
 old generation or the new one, whole (one that was running holds the old tables until it
-ends; the swap waits for it). A load that fails drops its schema and keeps its error in
-``cloudping_route_errors``: the serving generation was never touched.
+ends; the swap waits for it). Load and swap are one transaction: a load that fails leaves
+nothing but its error in ``cloudping_route_errors``; the serving generation was never touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -31,14 +32,22 @@ from cloudping.routes.lookup import (
     route_of,
     source_status,
 )
-from cloudping.routes.model import IpNetwork, Route, RouteAnswer, RouteQuery, SourceStatus
+from cloudping.routes.model import (
+    IpNetwork,
+    Route,
+    RouteAnswer,
+    RouteQuery,
+    SourceStatus,
+    source_name,
+)
 from cloudping.routes.mrt import Peer, RibRow, TableDumpReader
 
 if TYPE_CHECKING:
     import psycopg
 
 SERVING = "cloudping_routes__"  # + the source's name: the schema that serves it
-LOADING = "cloudping_loading__"  # + name + pid: a generation being written
+LOADING = "cloudping_loading__"  # + pid + name: a generation being written
+MAX_SOURCE = 63 - len(LOADING) - len("_4194304_old")  # PostgreSQL names: 63 bytes at most
 ERRORS = "cloudping_route_errors"
 # The SQLite store's tables; ASNs as bigint held to 0..2^32-1 (PostgreSQL has no unsigned
 # type, and a signed int would turn AS 4200000001 negative). An AS path and communities are
@@ -159,16 +168,21 @@ class PgRouteStore:
             MrtError: the dump is truncated or corrupt (nothing changed; the error is kept).
             CloudpingError: ``empty_dump`` when the dump has no peer table or no route.
         """
-        from psycopg import sql  # noqa: PLC0415 (only a PostgreSQL deployment needs it)
+        import psycopg  # noqa: PLC0415 (only a PostgreSQL deployment needs it)
+        from psycopg import sql  # noqa: PLC0415
 
+        source_name(source)
+        if len(source) > MAX_SOURCE:  # PostgreSQL cuts longer names: two sources would clash
+            message = f"a route source in PostgreSQL has a name of {MAX_SOURCE} characters at most"
+            raise CloudpingError(message, code="bad_source")
         serving = sql.Identifier(SERVING + source)
-        loading = sql.Identifier(f"{LOADING}{source}__{os.getpid()}")
-        old = sql.Identifier(f"{LOADING}{source}__{os.getpid()}__old")
+        loading = sql.Identifier(f"{LOADING}{os.getpid()}_{source}")
+        old = sql.Identifier(f"{LOADING}{os.getpid()}_{source}_old")
         with self._connect() as db:
             self._ensure_errors(db)
-            db.execute(sql.SQL("DROP SCHEMA IF EXISTS {}, {} CASCADE").format(loading, old))
-            db.commit()
             try:
+                # One transaction, load and swap: a load that fails or dies (even kill -9)
+                # leaves nothing behind, and the serving schema is untouched until the end.
                 db.execute(sql.SQL("CREATE SCHEMA {}").format(loading))
                 db.execute(sql.SQL("SET LOCAL search_path TO {}").format(loading))
                 db.execute(SCHEMA)
@@ -185,33 +199,41 @@ class PgRouteStore:
                     for key, value in meta.items():
                         copy.write_row((key, json.dumps(value)))
                 db.execute(INDEXES)
+                db.execute("SET LOCAL search_path TO DEFAULT")
+                # The swap: the serving schema's tables are locked first, in the order a
+                # query locks them: the swap waits for queries already reading them, queries
+                # after it wait, then read the new ones (in another order, a query and the
+                # drop deadlock).
+                if self._meta(db, source) is not None:
+                    tables = sql.SQL(", ").join(
+                        sql.Identifier(SERVING + source, table) for table in LOCK_ORDER
+                    )
+                    db.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(tables))
+                    db.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(serving, old))
+                db.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(loading, serving))
+                db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(old))
+                db.execute("DELETE FROM cloudping_route_errors WHERE source = %s", [source])
                 db.commit()
-            except BaseException as exc:
-                db.rollback()  # the new schema goes with the transaction that made it
-                if isinstance(exc, CloudpingError):
-                    self._keep_error(db, source, exc, now)
+            except (CloudpingError, psycopg.Error) as exc:
+                failure = exc if isinstance(exc, CloudpingError) else _failed(exc)
+                with contextlib.suppress(psycopg.Error):  # the status is a courtesy
+                    db.rollback()
+                    self._keep_error(db, source, failure, now)
                     db.commit()
-                raise
-            # The swap, one transaction: a query sees the old schema or the new one. Its
-            # tables are locked first, in the order a query locks them: the swap waits for
-            # queries already reading them, queries after it wait and then read the new ones
-            # (locked in another order, a query and the drop deadlock).
-            if self._meta(db, source) is not None:
-                tables = sql.SQL(", ").join(
-                    sql.Identifier(SERVING + source, table) for table in LOCK_ORDER
-                )
-                db.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(tables))
-                db.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(serving, old))
-            db.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(loading, serving))
-            db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(old))
-            db.execute("DELETE FROM cloudping_route_errors WHERE source = %s", [source])
-            db.commit()
+                if failure is exc:
+                    raise
+                raise failure from exc
         return LoadResult(
             source, entries, peers, reader.prefixes, reader.dump_time, f"schema {SERVING}{source}"
         )
 
     @contextmanager
     def _connect(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        """A connection, closed after the block; a database error becomes a CloudpingError.
+
+        Raises:
+            CloudpingError: ``route_store_unreachable``, ``route_store_failed``.
+        """
         import psycopg  # noqa: PLC0415 (only a PostgreSQL deployment needs it)
 
         try:
@@ -219,8 +241,11 @@ class PgRouteStore:
         except psycopg.Error as exc:
             message = f"cannot reach the PostgreSQL route store: {exc}"
             raise CloudpingError(message, code="route_store_unreachable") from exc
-        with db:
-            yield db
+        try:
+            with db:
+                yield db
+        except psycopg.Error as exc:
+            raise _failed(exc) from exc
 
     def _select(
         self, db: psycopg.Connection[tuple[Any, ...]], source: str, sql: str, params: list[Any]
@@ -259,6 +284,10 @@ class PgRouteStore:
             "ON CONFLICT (source) DO UPDATE SET error = excluded.error",
             [source, json.dumps({**exc.to_dict(), "at": now})],
         )
+
+
+def _failed(exc: Exception) -> CloudpingError:
+    return CloudpingError(f"the PostgreSQL route store failed: {exc}", code="route_store_failed")
 
 
 def _quoted(name: str) -> str:

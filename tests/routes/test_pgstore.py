@@ -256,3 +256,12 @@ async def test_the_api_answers_from_the_postgresql_store(
         answers.append(found.json())
     assert answers[0]["routes"] == answers[1]["routes"]
     assert [route["prefix"] for route in answers[1]["routes"]] == ["10.1.2.0/24"] * 2
+
+
+def test_a_name_postgresql_would_cut_is_refused(serving: PgRouteStore, tmp_path: Path) -> None:
+    (tmp_path / "a.mrt").write_bytes(small_table(64501))
+    for name in ("x" * 40, "../swap"):
+        with pytest.raises(CloudpingError) as caught:
+            ingest(serving, name, str(tmp_path / "a.mrt"), now=1.0)
+        assert caught.value.code == "bad_source"
+    assert "swap" in serving.sources()
