@@ -16,6 +16,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ SERVING = "cloudping_routes__"  # + the source's name: the schema that serves it
 LOADING = "cloudping_loading__"  # + pid + name: a generation being written
 MAX_SOURCE = 63 - len(LOADING) - len("_4194304_old")  # PostgreSQL names: 63 bytes at most
 ERRORS = "cloudping_route_errors"
+MAX_IDLE = 4  # connections kept between calls: the worker threads that query at once
 # The SQLite store's tables; ASNs as bigint held to 0..2^32-1 (PostgreSQL has no unsigned
 # type, and a signed int would turn AS 4200000001 negative). An AS path and communities are
 # space-padded text for the same contiguous-run LIKE as SQLite's.
@@ -87,7 +89,8 @@ _SELECT = SELECT_ROUTES.format(network="host(r.network)")
 
 class PgRouteStore:
     """The route sources in the PostgreSQL database at ``dsn`` (a libpq connection string
-    or URI), as queries and loads see them."""
+    or URI), as queries and loads see them. Safe across threads: each call has a connection
+    of its own, kept for the next when it ends well."""
 
     def __init__(self, dsn: str) -> None:
         """Raises:
@@ -102,25 +105,29 @@ class PgRouteStore:
         except psycopg.ProgrammingError as exc:  # says what is wrong, never the password
             raise ValueError(f"--route-store: not a PostgreSQL connection string ({exc})") from exc
         self.dsn = dsn
+        self._idle: list[psycopg.Connection[tuple[Any, ...]]] = []
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the idle connections (a call after this connects anew)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for db in idle:
+            db.close()
 
     def sources(self) -> list[str]:
         """The sources that serve a generation, by name."""
         with self._connect() as db:
-            found = db.execute(
-                "SELECT substr(nspname, %s) FROM pg_namespace WHERE starts_with(nspname, %s)",
-                [len(SERVING) + 1, SERVING],
-            )
-            return sorted(str(name) for (name,) in found)
+            return _sources(db)
 
     def lookup(self, query: RouteQuery) -> RouteAnswer:
         """As :meth:`cloudping.routes.lookup.RouteStore.lookup`, the same answers."""
-        sources = asked_sources(self.sources(), query.source)
         where, params = conditions(query, _prefix_clause)
         order = BY_PREFIX if query.network is not None else _BY_ATTRIBUTES
         sql = _placeholders(_SELECT + " WHERE " + where + order)
         found: list[Route] = []
         with self._connect() as db:
-            for source in sources:
+            for source in asked_sources(_sources(db), query.source):
                 found += self._select(db, source, sql, [*params, query.limit + 1])
         return page_of(found, query)
 
@@ -133,7 +140,7 @@ class PgRouteStore:
         with self._connect() as db:
             self._ensure_errors(db)
             errors = {name: json.loads(text) for name, text in db.execute(f"TABLE {ERRORS}")}
-            names = sorted({*self.sources(), *errors})
+            names = sorted({*_sources(db), *errors})
             found = []
             for name in names:
                 error = errors.get(name)
@@ -236,16 +243,35 @@ class PgRouteStore:
         """
         import psycopg  # noqa: PLC0415 (only a PostgreSQL deployment needs it)
 
+        db = self._take()
         try:
-            db = psycopg.connect(self.dsn)
+            yield db
+            db.commit()
+        except psycopg.Error as exc:
+            db.close()  # perhaps broken (a restarted server): the next call connects anew
+            raise _failed(exc) from exc
+        except BaseException:
+            db.close()
+            raise
+        with self._lock:
+            if len(self._idle) < MAX_IDLE:
+                self._idle.append(db)
+                return
+        db.close()
+
+    def _take(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """An idle connection, or a new one: connecting (a server process forked per
+        connection) costs ~7 ms, several times a query."""
+        import psycopg  # noqa: PLC0415
+
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        try:
+            return psycopg.connect(self.dsn)
         except psycopg.Error as exc:
             message = f"cannot reach the PostgreSQL route store: {exc}"
             raise CloudpingError(message, code="route_store_unreachable") from exc
-        try:
-            with db:
-                yield db
-        except psycopg.Error as exc:
-            raise _failed(exc) from exc
 
     def _select(
         self, db: psycopg.Connection[tuple[Any, ...]], source: str, sql: str, params: list[Any]
@@ -284,6 +310,14 @@ class PgRouteStore:
             "ON CONFLICT (source) DO UPDATE SET error = excluded.error",
             [source, json.dumps({**exc.to_dict(), "at": now})],
         )
+
+
+def _sources(db: psycopg.Connection[tuple[Any, ...]]) -> list[str]:
+    found = db.execute(
+        "SELECT substr(nspname, %s) FROM pg_namespace WHERE starts_with(nspname, %s)",
+        [len(SERVING) + 1, SERVING],
+    )
+    return sorted(str(name) for (name,) in found)
 
 
 def _failed(exc: Exception) -> CloudpingError:

@@ -491,6 +491,8 @@ async def serve(
                 return text + (await local.scrape() if local is not None else b"")
 
             lookups = route_store or RouteStore(settings.data_dir)
+            if isinstance(lookups, PgRouteStore):  # after the fetches stop (the stack unwinds)
+                stack.callback(lookups.close)
             await stack.enter_async_context(fetching(loads_into(lookups), routes or FetchPlan()))
             service = CommandService(
                 server.hub,

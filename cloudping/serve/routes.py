@@ -109,10 +109,18 @@ def main(argv: Sequence[str]) -> int:
     except ValueError as exc:
         print(f"cloudping route {args.action}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if args.action == "status":
-        return _status(store, as_json=args.json)
     try:
-        result = ingest(loads_into(store), args.source, args.location, now=time.time())
+        if args.action == "status":
+            return _status(store, as_json=args.json)
+        return _ingest(store, args.source, args.location)
+    finally:
+        if isinstance(store, PgRouteStore):
+            store.close()
+
+
+def _ingest(store: RouteStore | PgRouteStore, source: str, location: str) -> int:
+    try:
+        result = ingest(loads_into(store), source, location, now=time.time())
     except CloudpingError as exc:
         print(f"cloudping route ingest: {exc.message} ({exc.code})", file=sys.stderr)
         return EXIT_ERROR

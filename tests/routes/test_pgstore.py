@@ -85,7 +85,9 @@ def dsn() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def stores(dsn: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[RouteStore, PgRouteStore]:
+def stores(
+    dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RouteStore, PgRouteStore]]:
     """The same two dumps in both stores."""
     files = tmp_path_factory.mktemp("dumps")
     (files / "rich.mrt").write_bytes(rich_table())
@@ -94,7 +96,8 @@ def stores(dsn: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[RouteSto
     for source in ("rich", "small"):
         for store in (sqlite.data_dir, postgres):
             ingest(store, source, str(files / f"{source}.mrt"), now=100.0)
-    return sqlite, postgres
+    yield sqlite, postgres
+    postgres.close()
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=repr)
@@ -140,12 +143,13 @@ def test_asns_are_unsigned_32_bit_values(dsn: str, stores: tuple[RouteStore, PgR
 
 
 @pytest.fixture
-def serving(dsn: str, tmp_path: Path) -> PgRouteStore:
+def serving(dsn: str, tmp_path: Path) -> Iterator[PgRouteStore]:
     """Source ``swap`` serving the small table originated by AS 64501."""
     store = PgRouteStore(dsn)
     (tmp_path / "a.mrt").write_bytes(small_table(64501))
     ingest(store, "swap", str(tmp_path / "a.mrt"), now=100.0)
-    return store
+    yield store
+    store.close()
 
 
 def origin_now(store: PgRouteStore) -> set[int | None]:
