@@ -16,13 +16,17 @@ from channels.world import world
 
 from cloudping.errors import CloudpingError
 from cloudping.main import main
+from cloudping.routes.fetcher import fetch_once
 from cloudping.routes.ingest import ingest
 from cloudping.routes.lookup import RouteStore
 from cloudping.routes.model import RouteQuery
 from cloudping.routes.pgstore import PgRouteStore
+from cloudping.routes.schedule import RouteSource
 
+from .conftest import Web
 from .mrtbytes import Entry, peer_index, rib, small_table
 from .postgres import throwaway_postgres
+from .test_fetcher import publish
 
 PEERS = [("192.0.2.1", 64500), ("192.0.2.2", 4200000001), ("2001:db8::3", 65000)]
 
@@ -269,3 +273,19 @@ def test_a_name_postgresql_would_cut_is_refused(serving: PgRouteStore, tmp_path:
             ingest(serving, name, str(tmp_path / "a.mrt"), now=1.0)
         assert caught.value.code == "bad_source"
     assert "swap" in serving.sources()
+
+
+def test_a_url_source_is_fetched_conditionally_into_postgresql(
+    serving: PgRouteStore, web: Web
+) -> None:
+    publish(web, 64501, mtime=1_700_000_000)
+    source = RouteSource("fetched", f"{web.base}/latest.gz")
+    fetch_once(serving, source, now=1.0)
+    fetch_once(serving, source, now=2.0)
+    assert web.answered == [200, 304]  # the validators kept in the generation's meta
+    found = {status.source: status for status in serving.status()}["fetched"]
+    assert (found.entries, found.loaded_at) == (3, 1.0)
+    publish(web, 64502, mtime=1_700_000_100)
+    fetch_once(serving, source, now=3.0)
+    routes = serving.lookup(RouteQuery(prefix="203.0.113.9", source="fetched")).routes
+    assert {route.origin_as for route in routes} == {64502}
