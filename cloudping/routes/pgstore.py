@@ -337,7 +337,11 @@ def _placeholders(text: str) -> str:
 def _prefix_clause(network: IpNetwork, query: RouteQuery) -> tuple[str, list[Any]]:
     """Prefixes inside, around or equal to ``network``: the GiST index's operators."""
     if query.more_specific:
-        return "r.network <<= ?::cidr", [str(network)]
+        # The range (every prefix inside sorts between the prefix and its last address)
+        # lets the btree walk only them in order; GiST alone fetched them all to sort.
+        last = f"{network.broadcast_address}/{network.max_prefixlen}"
+        clause = "r.network <<= ?::cidr AND r.network BETWEEN ?::cidr AND ?::cidr"
+        return clause, [str(network), str(network), last]
     if query.less_specific or query.by_address:
         return "r.network >>= ?::cidr", [str(network)]
     return "r.network = ?::cidr", [str(network)]
