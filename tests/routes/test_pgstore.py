@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from channels.world import world
+from upprocess import start_up, stop
 
 from cloudping.errors import CloudpingError
 from cloudping.main import main
@@ -289,3 +291,23 @@ def test_a_url_source_is_fetched_conditionally_into_postgresql(
     fetch_once(serving, source, now=3.0)
     routes = serving.lookup(RouteQuery(prefix="203.0.113.9", source="fetched")).routes
     assert {route.origin_as for route in routes} == {64502}
+
+
+def test_up_with_the_store_option_serves_each_new_generation(
+    serving: PgRouteStore, dsn: str, tmp_path: Path
+) -> None:
+    up = start_up(tmp_path / "data", "--route-store", dsn)
+    try:
+        with httpx.Client(base_url=up.url, trust_env=False, timeout=10) as client:
+            auth = {"Authorization": f"Bearer {up.token}"}
+            params = {"prefix": "203.0.113.9", "source": "swap"}
+            first = client.get("/api/v1/routes", params=params, headers=auth)
+            (tmp_path / "b.mrt").write_bytes(small_table(64502))
+            ingest(serving, "swap", str(tmp_path / "b.mrt"), now=300.0)
+            second = client.get("/api/v1/routes", params=params, headers=auth)
+    finally:
+        assert stop(up) == 0
+    assert first.status_code == second.status_code == 200, first.text
+    assert {route["origin_as"] for route in first.json()["routes"]} == {64501}
+    assert {route["origin_as"] for route in second.json()["routes"]} == {64502}
+    assert not (tmp_path / "data" / "routes").exists()  # nothing in SQLite
