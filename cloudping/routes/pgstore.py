@@ -94,16 +94,21 @@ class PgRouteStore:
 
     def __init__(self, dsn: str) -> None:
         """Raises:
-        ValueError: ``dsn`` is malformed, or psycopg (``cloudping[postgresql]``) is missing.
+        ValueError: ``dsn`` is malformed or holds a password, or psycopg
+            (``cloudping[postgresql]``) is missing.
         """
         try:
             import psycopg  # noqa: PLC0415 (only a PostgreSQL deployment needs it)
         except ImportError as exc:
             raise ValueError("a PostgreSQL route store needs cloudping[postgresql]") from exc
         try:
-            psycopg.conninfo.conninfo_to_dict(dsn)
-        except psycopg.ProgrammingError as exc:  # says what is wrong, never the password
-            raise ValueError(f"--route-store: not a PostgreSQL connection string ({exc})") from exc
+            options = psycopg.conninfo.conninfo_to_dict(dsn)
+        except psycopg.ProgrammingError:  # its message quotes the string, password included
+            message = "--route-store: not a PostgreSQL connection string (a URI or key=value)"
+            raise ValueError(message) from None
+        if "password" in options:  # a setting is shown and logged; a passfile is not
+            message = "--route-store: put the password in a passfile (passfile=, ~/.pgpass)"
+            raise ValueError(message)
         self.dsn = dsn
         self._idle: list[psycopg.Connection[tuple[Any, ...]]] = []
         self._lock = threading.Lock()

@@ -249,6 +249,10 @@ def test_the_operator_commands_take_the_store_option(
     assert found["cli"]["entries"] == 3
     assert main(["route", "status", "--route-store", "host=x =y"]) == 2
     assert "not a PostgreSQL connection string" in capsys.readouterr().err
+    assert main(["route", "status", "--route-store", "postgresql://u:hunter2@h/db"]) == 2
+    err = capsys.readouterr().err
+    assert "passfile" in err
+    assert "hunter2" not in err
 
 
 @pytest.mark.anyio
