@@ -250,16 +250,27 @@ class PgRouteStore:
 
         db = self._take()
         try:
-            yield db
+            try:
+                yield db
+            except CloudpingError:  # an answer (no_routes...): the connection is sound
+                db.rollback()
+                self._give(db)
+                raise
             db.commit()
         except psycopg.Error as exc:
             db.close()  # perhaps broken (a restarted server): the next call connects anew
             raise _failed(exc) from exc
+        except CloudpingError:
+            raise
         except BaseException:
             db.close()
             raise
+        self._give(db)
+
+    def _give(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
+        """Keep ``db`` for the next call, up to :data:`MAX_IDLE`."""
         with self._lock:
-            if len(self._idle) < MAX_IDLE:
+            if len(self._idle) < MAX_IDLE and not db.broken:
                 self._idle.append(db)
                 return
         db.close()
