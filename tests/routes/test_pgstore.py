@@ -59,6 +59,7 @@ def rich_table() -> bytes:
 
 QUERIES = [
     RouteQuery(prefix="10.1.2.3"),
+    RouteQuery(prefix="10.1.2.3", limit=2),  # which covering routes a cut page keeps
     RouteQuery(prefix="10.2.5.77"),
     RouteQuery(prefix="192.0.2.1"),  # covered by nothing
     RouteQuery(prefix="10.1.0.0/16"),
