@@ -9,6 +9,8 @@
    with no interpreter start-up.
 2. The table replicated to 1M+ entries (its prefixes moved to other /8s: data only), loaded
    once; p50/p95 of each query type over random keys taken from the table; the file's size.
+3. The PostgreSQL store beside the SQLite one on the lab table, in the same run: ingest
+   entries/s (wall: PostgreSQL's work is in its server) and the p50 of each query type.
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ from pathlib import Path
 
 from lab import Lab
 from lab.bird import BirdLab, StaticRoute
+from routes.postgres import throwaway_postgres
 
 from benchmarks.common import Table, percentile
 from cloudping.routes.dumpfile import file_chunks, rows
 from cloudping.routes.generation import load
-from cloudping.routes.lookup import RouteStore
+from cloudping.routes.lookup import RouteSources, RouteStore
 from cloudping.routes.model import RouteQuery
 from cloudping.routes.mrt import RibRow, TableDumpReader
+from cloudping.routes.pgstore import PgRouteStore
 
 PREFIXES = 60_000  # per announcing router; r2 sees each from two peers: 120k entries
 ROUNDS = 3
@@ -152,6 +156,22 @@ def query_table(dump: Path, work: Path) -> Table:
     result = load(data, "big", replicated(dump), _peers_of(dump, reader), origin="x", now=0.0)
     loaded = time.perf_counter() - started
     store = RouteStore(data)
+    table = Table(f"route queries on {result.entries} entries (the lab table x {COPIES})")
+    for name, samples in query_times(store, dump).items():
+        table.row(name, p50_ms=percentile(samples, 50), p95_ms=percentile(samples, 95))
+    size = result.path.stat().st_size if isinstance(result.path, Path) else 0
+    table.note(
+        f"load of the 1M+ table: {loaded:.1f} s; store size {size / 2**20:.0f} MiB "
+        f"({size / result.entries:.0f} bytes per entry)"
+    )
+    table.note(
+        "each query opens the serving file (a swap is seen at once) and reads up to 100 rows"
+    )
+    return table
+
+
+def query_times(store: RouteSources, dump: Path) -> dict[str, list[float]]:
+    """Milliseconds of each query of each type, over keys taken at random from ``dump``."""
     sample = [
         row for i, row in enumerate(rows(file_chunks(dump), TableDumpReader())) if i % 97 == 0
     ]
@@ -172,23 +192,50 @@ def query_table(dump: Path, work: Path) -> Table:
             RouteQuery(community=f"4200000000:{i % 50}:1", limit=100) for i in range(QUERIES)
         ],
     }
-    table = Table(f"route queries on {result.entries} entries (the lab table x {COPIES})")
+    times: dict[str, list[float]] = {}
     for name, asked in queries.items():
-        samples = []
         for query in asked:
             started = time.perf_counter()
             store.lookup(query)
-            samples.append((time.perf_counter() - started) * 1000)
-        table.row(name, p50_ms=percentile(samples, 50), p95_ms=percentile(samples, 95))
-    size = result.path.stat().st_size
-    table.note(
-        f"load of the 1M+ table: {loaded:.1f} s; store size {size / 2**20:.0f} MiB "
-        f"({size / result.entries:.0f} bytes per entry)"
-    )
-    table.note(
-        "each query opens the serving file (a swap is seen at once) and reads up to 100 rows"
-    )
+            times.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def postgres_table(dump: Path, work: Path) -> Table:
+    """The PostgreSQL store beside the SQLite one: the same dump loaded, the same queries."""
+    table = Table("route store: PostgreSQL (COPY, cidr + GiST) beside SQLite, the lab table")
+    with throwaway_postgres() as dsn:
+        postgres = PgRouteStore(dsn)
+        stores: dict[str, tuple[Path | PgRouteStore, RouteSources]] = {
+            "sqlite": (work / "side", RouteStore(work / "side")),
+            "postgresql": (postgres, postgres),
+        }
+        loads: dict[str, list[float]] = {}
+        for _ in range(ROUNDS):
+            for name, (target, _) in stores.items():
+                reader = TableDumpReader()
+                started = time.perf_counter()
+                done = ingest_into(target, dump, reader)
+                loads.setdefault(name, []).append(done / (time.perf_counter() - started))
+        answers = {name: query_times(store, dump) for name, (_, store) in stores.items()}
+        postgres.close()
+    rates = {name: statistics.median(loads[name]) for name in stores}
+    ratio = rates["postgresql"] / rates["sqlite"]
+    table.row("ingest entries/s", **rates, postgresql_over_sqlite=ratio)
+    for query in answers["sqlite"]:
+        medians = {name: percentile(answers[name][query], 50) for name in stores}
+        ratio = medians["postgresql"] / medians["sqlite"]
+        table.row(f"{query} p50 ms", **medians, postgresql_over_sqlite=ratio)
+    table.note("ingest: wall time (the server's work counts), median of the rounds; queries:")
+    table.note("at most 100 routes, one call after another (PostgreSQL's connection kept)")
     return table
+
+
+def ingest_into(target: Path | PgRouteStore, dump: Path, reader: TableDumpReader) -> int:
+    chunks = rows(file_chunks(dump), reader)
+    if isinstance(target, Path):
+        return load(target, "lab", chunks, reader, origin=str(dump), now=0.0).entries
+    return target.load("lab", chunks, reader, origin=str(dump), now=0.0).entries
 
 
 def _peers_of(dump: Path, reader: TableDumpReader) -> TableDumpReader:
@@ -211,4 +258,5 @@ def bench(lab: Lab) -> Table:
         work = Path(name)
         dump = bird_table(lab, work)
         ingest_table(dump, work).print()
+        postgres_table(dump, work).print()
         return query_table(dump, work)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from cloudping.columns import padded_table
 from cloudping.commands import RouteCommand
 from cloudping.commands.answer import Answer
-from cloudping.routes.lookup import RouteStore
+from cloudping.routes.lookup import RouteSources
 from cloudping.routes.model import (
     DEFAULT_LIMIT,
     RouteAnswer,
@@ -35,11 +35,11 @@ def route_query(command: RouteCommand) -> RouteQuery:
     )
 
 
-def route_answer(store: RouteStore, command: RouteCommand) -> Answer:
+def route_answer(store: RouteSources, command: RouteCommand) -> Answer:
     """Look ``command`` up in ``store`` (blocking file I/O: off the event loop).
 
     Raises:
-        CloudpingError: ``no_routes``, ``bad_query`` (see :meth:`RouteStore.lookup`).
+        CloudpingError: ``no_routes``, ``bad_query`` (see :meth:`RouteSources.lookup`).
     """
     found = store.lookup(route_query(command))
     data = {

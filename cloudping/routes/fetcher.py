@@ -10,19 +10,24 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloudping.errors import CloudpingError
 from cloudping.routes.ingest import ingest
 from cloudping.routes.schedule import FetchPlan, RouteSource
+
+if TYPE_CHECKING:
+    from cloudping.routes.pgstore import PgRouteStore
 
 log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
 async def fetching(
-    data_dir: Path, plan: FetchPlan, clock: Callable[[], float] = time.time
+    data_dir: Path | PgRouteStore, plan: FetchPlan, clock: Callable[[], float] = time.time
 ) -> AsyncIterator[None]:
-    """Fetch ``plan``'s sources into ``data_dir`` while the block runs (nothing without any)."""
+    """Fetch ``plan``'s sources into ``data_dir`` (or PostgreSQL) while the block runs (nothing
+    without any)."""
     if not plan.sources:
         yield
         return
@@ -35,7 +40,9 @@ async def fetching(
             await task
 
 
-async def _fetch_forever(data_dir: Path, plan: FetchPlan, clock: Callable[[], float]) -> None:
+async def _fetch_forever(
+    data_dir: Path | PgRouteStore, plan: FetchPlan, clock: Callable[[], float]
+) -> None:
     last: dict[str, float] = {}
     while True:
         for source in plan.due(last, clock()):
@@ -44,7 +51,7 @@ async def _fetch_forever(data_dir: Path, plan: FetchPlan, clock: Callable[[], fl
         await asyncio.sleep(max(0.0, plan.next_at(last) - clock()))
 
 
-def fetch_once(data_dir: Path, source: RouteSource, now: float) -> None:
+def fetch_once(data_dir: Path | PgRouteStore, source: RouteSource, now: float) -> None:
     """Fetch ``source`` once, if it changed; a failure is logged and kept for its status."""
     try:
         result = ingest(data_dir, source.name, source.url, now=now, conditional=True)

@@ -59,7 +59,7 @@ class LoadResult:
     peers: int
     prefixes: int
     dump_time: int | None
-    path: Path
+    path: Path | str  # the serving file, or where PostgreSQL serves it
 
 
 def routes_dir(data_dir: Path) -> Path:
@@ -166,7 +166,7 @@ def _peers(db: sqlite3.Connection, peers: tuple[Peer, ...]) -> int:
 def _insert(db: sqlite3.Connection, rows: Iterable[RibRow]) -> int:
     """Insert every row, each distinct attribute set once (its reader key is its id); returns
     how many rows."""
-    batch = _Batch()
+    batch = Batch()
     routes = batch.routes
     entries = newest = 0
     for family, network, length, peer, path_id, _, key, attributes in rows:
@@ -179,7 +179,7 @@ def _insert(db: sqlite3.Connection, rows: Iterable[RibRow]) -> int:
     return entries + batch.flush(db)
 
 
-class _Batch:
+class Batch:
     """Rows waiting for one ``executemany`` per table."""
 
     def __init__(self) -> None:

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloudping.errors import CloudpingError
 from cloudping.routes.dumpfile import CHUNK, file_chunks, rows
 from cloudping.routes.generation import LoadResult, load, served_validators
 from cloudping.routes.mrt import TableDumpReader
 
+if TYPE_CHECKING:
+    from cloudping.routes.pgstore import PgRouteStore
+
 URL_SCHEMES = ("http://", "https://")
 FETCH_TIMEOUT_S = 60.0  # between two reads: a collector's full RIB takes minutes in all
 
 
 def ingest(
-    data_dir: Path, source: str, location: str, *, now: float, conditional: bool = False
+    store: Path | PgRouteStore,
+    source: str,
+    location: str,
+    *,
+    now: float,
+    conditional: bool = False,
 ) -> LoadResult | None:
-    """Load the dump at ``location`` (a path, or an http(s) URL) as ``source``'s new generation.
+    """Load the dump at ``location`` (a path, or an http(s) URL) as ``source``'s new generation
+    in ``store`` (a data directory's SQLite files, or PostgreSQL).
 
     ``conditional``: ask a URL for the dump only if it changed since the serving generation
     (``If-None-Match``/``If-Modified-Since`` from its ETag/Last-Modified); ``None`` when it
@@ -27,15 +38,21 @@ def ingest(
         MrtError: ``mrt_truncated``, ``mrt_corrupt``.
         CloudpingError: ``dump_unreadable`` (no such file, an HTTP error), ``empty_dump``.
     """
+    write: Callable[..., LoadResult]
+    validators_of: Callable[[str], dict[str, str]]
+    if isinstance(store, Path):
+        write, validators_of = partial(load, store), partial(served_validators, store)
+    else:
+        write, validators_of = store.load, store.served_validators
     reader = TableDumpReader()
     if not location.startswith(URL_SCHEMES):
         chunks = rows(_path(location), reader)
-        return load(data_dir, source, chunks, reader, origin=location, now=now)
-    asked = served_validators(data_dir, source) if conditional else {}
+        return write(source, chunks, reader, origin=location, now=now)
+    asked = validators_of(source) if conditional else {}
     got: dict[str, str] = {}
     try:
         chunks = rows(url_chunks(location, asked, got), reader)
-        return load(data_dir, source, chunks, reader, origin=location, now=now, validators=got)
+        return write(source, chunks, reader, origin=location, now=now, validators=got)
     except NotModified:
         return None
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cloudping.errors import CloudpingError
 from cloudping.routes.generation import (
@@ -26,20 +26,33 @@ from cloudping.routes.generation import (
 )
 from cloudping.routes.model import Hop, IpNetwork, Route, RouteAnswer, RouteQuery, SourceStatus
 
-_SELECT = """
-SELECT r.network, r.length, p.address, p.asn, a.as_path, a.origin_as, a.next_hop,
+# ``{network}``: the column as the store gives it (bytes here, text from PostgreSQL's cidr).
+SELECT_ROUTES = """
+SELECT {network}, r.length, p.address, p.asn, a.as_path, a.origin_as, a.next_hop,
        a.communities, a.large_communities
 FROM routes r JOIN peers p ON p.id = r.peer JOIN attrs a ON a.id = r.attrs
 """
+_SELECT = SELECT_ROUTES.format(network="r.network")
 # A prefix query walks the prefix index; the others walk the attribute sets they match in id
 # order (origin, neighbour, path and community indexes give them so), which a LIMIT can stop
 # early: ordering half a million matches by prefix to keep the first 100 took seconds.
-_BY_PREFIX = " ORDER BY r.family, r.network, r.length, r.peer, r.path_id LIMIT ?"
+BY_PREFIX = " ORDER BY r.family, r.network, r.length, r.peer, r.path_id LIMIT ?"
 _BY_ATTRIBUTES = " ORDER BY a.id, r.rowid LIMIT ?"
 # An address's covering prefixes longest first: a page cut by the limit keeps the longest
 # match (by network, a covering /8 sorts before the /24 and filled the page).
 _LONGEST_FIRST = " ORDER BY r.length DESC, r.family, r.network, r.peer, r.path_id LIMIT ?"
 MAX_ORIGIN_ROWS = 1_000  # routes origin_of weighs: the longest match's come first
+PrefixClause = Callable[[IpNetwork, RouteQuery], tuple[str, list[Any]]]
+
+
+class RouteSources(Protocol):
+    """What the service, the API, MCP, the CLI and the ``bgp`` table ask of a route store
+    (SQLite files in a data directory, or PostgreSQL: :mod:`cloudping.routes.pgstore`)."""
+
+    def sources(self) -> list[str]: ...
+    def lookup(self, query: RouteQuery) -> RouteAnswer: ...
+    def origin_of(self, address: str) -> tuple[str, int] | None: ...
+    def status(self) -> list[SourceStatus]: ...
 
 
 class RouteStore:
@@ -67,32 +80,17 @@ class RouteStore:
         """
         sources = self._asked(query.source)
         where, params = conditions(query)
-        order = _order(query)
+        order = order_of(query, _BY_ATTRIBUTES)
         found: list[Route] = []
         for source in sources:
             found += self._select(source, where + order, params, query.limit + 1)
-        page = found[: query.limit]
-        page.sort(key=_by_address_then_length if query.by_address else _by_prefix)
-        return RouteAnswer(tuple(page), len(found) > query.limit)
+        return page_of(found, query)
 
     def origin_of(self, address: str) -> tuple[str, int] | None:
         """The longest prefix covering ``address`` and its origin AS (the one most peers
         see), from any source; ``None`` when no route covers it. For per-hop enrichment
         (blocking file I/O: call it off the event loop)."""
-        try:
-            answer = self.lookup(RouteQuery(prefix=address, limit=MAX_ORIGIN_ROWS))
-        except CloudpingError:
-            return None
-        groups = [group for group in answer.groups if group.origin_as]
-        if not groups:
-            return None
-        best = groups[0]
-        counts = {asn: 0 for asn in best.origin_as}
-        for path in best.paths:
-            last = path.as_path[-1] if path.as_path else None
-            if isinstance(last, int) and last in counts:
-                counts[last] += path.visibility
-        return best.prefix, max(counts, key=lambda asn: counts[asn])
+        return origin_from(self, address)
 
     def status(self) -> list[SourceStatus]:
         """Every source's serving generation and last failed load."""
@@ -108,32 +106,10 @@ class RouteStore:
             return SourceStatus(source, last_error=error)
         with closing(open_generation(path)) as db:
             meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
-        return SourceStatus(
-            source,
-            meta["entries"],
-            meta["peers"],
-            meta["prefixes"],
-            meta["dump_time"],
-            meta["loaded_at"],
-            meta["origin"],
-            error,
-        )
+        return source_status(source, meta, error)
 
     def _asked(self, source: str | None) -> list[str]:
-        sources = self.sources()
-        if source is not None:
-            if source not in sources:
-                raise CloudpingError(
-                    f"no route source {source!r} serves here", code="no_routes", source=source
-                )
-            return [source]
-        if not sources:
-            raise CloudpingError(
-                "no route source serves here: import an MRT dump first "
-                "(cloudping route ingest FILE --source NAME)",
-                code="no_routes",
-            )
-        return sources
+        return asked_sources(self.sources(), source)
 
     def _select(self, source: str, where: str, params: list[Any], limit: int) -> list[Route]:
         path = serving_path(self.data_dir, source)
@@ -143,13 +119,76 @@ class RouteStore:
             return []
         with closing(db):
             cursor = db.execute(_SELECT + " WHERE " + where, [*params, limit])
-            return [_route(row, source) for row in cursor]
+            return [route_of(row, source) for row in cursor]
 
 
-def _order(query: RouteQuery) -> str:
+def page_of(found: list[Route], query: RouteQuery) -> RouteAnswer:
+    """The page ``query`` asks of every source's matches (each source's first limit + 1)."""
+    page = found[: query.limit]
+    page.sort(key=_by_address_then_length if query.by_address else _by_prefix)
+    return RouteAnswer(tuple(page), len(found) > query.limit)
+
+
+def origin_from(store: RouteSources, address: str) -> tuple[str, int] | None:
+    """The longest prefix covering ``address`` in ``store`` and its origin AS (the one most
+    peers see); ``None`` when no route covers it."""
+    try:
+        answer = store.lookup(RouteQuery(prefix=address, limit=MAX_ORIGIN_ROWS))
+    except CloudpingError:
+        return None
+    groups = [group for group in answer.groups if group.origin_as]
+    if not groups:
+        return None
+    best = groups[0]
+    counts = {asn: 0 for asn in best.origin_as}
+    for path in best.paths:
+        last = path.as_path[-1] if path.as_path else None
+        if isinstance(last, int) and last in counts:
+            counts[last] += path.visibility
+    return best.prefix, max(counts, key=lambda asn: counts[asn])
+
+
+def source_status(source: str, meta: dict[str, Any], error: dict[str, Any] | None) -> SourceStatus:
+    """A serving generation's status from its ``meta`` rows (JSON-decoded)."""
+    return SourceStatus(
+        source,
+        meta["entries"],
+        meta["peers"],
+        meta["prefixes"],
+        meta["dump_time"],
+        meta["loaded_at"],
+        meta["origin"],
+        error,
+    )
+
+
+def asked_sources(sources: list[str], source: str | None) -> list[str]:
+    """The serving sources a query asks: the one it names, or every one.
+
+    Raises:
+        CloudpingError: ``no_routes`` (none serves; the named one does not).
+    """
+    if source is not None:
+        if source not in sources:
+            raise CloudpingError(
+                f"no route source {source!r} serves here", code="no_routes", source=source
+            )
+        return [source]
+    if not sources:
+        raise CloudpingError(
+            "no route source serves here: import an MRT dump first "
+            "(cloudping route ingest FILE --source NAME)",
+            code="no_routes",
+        )
+    return sources
+
+
+def order_of(query: RouteQuery, by_attributes: str) -> str:
+    """The ORDER BY and LIMIT of a query: an address's longest match first (so a page cut by
+    the limit keeps it), prefixes in order, the rest in the store's attribute order."""
     if query.by_address:
         return _LONGEST_FIRST
-    return _BY_PREFIX if query.network is not None else _BY_ATTRIBUTES
+    return BY_PREFIX if query.network is not None else by_attributes
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -160,13 +199,16 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def conditions(query: RouteQuery) -> tuple[str, list[Any]]:
-    """The WHERE clause of ``query`` and its parameters: every criterion given applies."""
+def conditions(
+    query: RouteQuery, prefix_clause: PrefixClause | None = None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of ``query`` and its parameters (``?`` placeholders): every criterion
+    given applies; ``prefix_clause`` matches prefixes (by default this store's packed bytes)."""
     where: list[str] = []
     params: list[Any] = []
     network = query.network
     if network is not None:
-        clause, values = _prefix_clause(network, query)
+        clause, values = (prefix_clause or _prefix_clause)(network, query)
         where.append(clause)
         params += values
     if query.origin is not None:
@@ -210,7 +252,7 @@ def _covering(network: IpNetwork) -> Iterator[IpNetwork]:
         yield network.supernet(new_prefix=length)
 
 
-def _route(row: tuple[Any, ...], source: str) -> Route:
+def route_of(row: tuple[Any, ...], source: str) -> Route:
     network, length, peer, peer_as, as_path, origin_as, next_hop, comms, large = row
     address = ipaddress.ip_address(network)
     return Route(

@@ -37,6 +37,7 @@ from cloudping.metrics.hub import HubMetrics
 from cloudping.policy import DEFAULT_LIMITS, Limits
 from cloudping.routes.fetcher import fetching
 from cloudping.routes.lookup import RouteStore
+from cloudping.routes.pgstore import PgRouteStore
 from cloudping.routes.schedule import FetchPlan
 from cloudping.serve.channels import add_channel_options, configure_channels, running_channels
 from cloudping.serve.executable import cloudping_command
@@ -44,7 +45,7 @@ from cloudping.serve.geoip import add_geoip_options, geoip_settings
 from cloudping.serve.helpformat import DefaultsShown
 from cloudping.serve.http import ApiListen, serve_api
 from cloudping.serve.metrics import add_metrics_option, serve_metrics
-from cloudping.serve.routes import add_route_options, fetch_plan
+from cloudping.serve.routes import add_route_options, fetch_plan, loads_into, route_store
 from cloudping.serve.tcp import bind_tcp
 from cloudping.service import ApiSettings, CommandService, Quota
 from cloudping.settings import configure_logging, load_settings
@@ -305,11 +306,19 @@ def main(argv: Sequence[str]) -> int:
         settings, api = configure(args)
         channels = configure_channels(args)
         plan = fetch_plan(args)
+        routes = route_store(args.route_store, settings.data_dir)
         metrics = metrics_address(args)
     except ValueError as exc:
         sys.stderr.write(f"cloudping hub: {exc}\n")
         return EXIT_USAGE
-    service = serve(settings, api=api, channels=channels, routes=plan, metrics_listen=metrics)
+    service = serve(
+        settings,
+        api=api,
+        channels=channels,
+        routes=plan,
+        route_store=routes,
+        metrics_listen=metrics,
+    )
     return run_service("cloudping hub", service, listeners(settings, api, metrics))
 
 
@@ -435,6 +444,7 @@ async def serve(
     greeting: Callable[[HubServer, int | None], str] | None = None,
     channels: Sequence[ChannelFactory] = (),
     routes: FetchPlan | None = None,
+    route_store: RouteStore | PgRouteStore | None = None,
     metrics_listen: tuple[str, int] | None = None,
 ) -> None:
     """Run the hub until SIGINT/SIGTERM (or ``stop`` is set), then shut it down gracefully.
@@ -453,6 +463,8 @@ async def serve(
         channels: the channels to run in the process (Telegram, email, the web page), on the
             API's command service.
         routes: the route sources to fetch on a schedule (default: none).
+        route_store: where route sources are loaded and looked up (default: SQLite files in
+            the data directory; the ``bgp`` IP-info table always reads those).
         metrics_listen: also serve ``/metrics`` there without a token (on the API's
             listener it always is, for admin tokens).
     """
@@ -478,12 +490,15 @@ async def serve(
                 text = await metrics.scrape(server.hub)
                 return text + (await local.scrape() if local is not None else b"")
 
-            await stack.enter_async_context(fetching(settings.data_dir, routes or FetchPlan()))
+            lookups = route_store or RouteStore(settings.data_dir)
+            if isinstance(lookups, PgRouteStore):  # after the fetches stop (the stack unwinds)
+                stack.callback(lookups.close)
+            await stack.enter_async_context(fetching(loads_into(lookups), routes or FetchPlan()))
             service = CommandService(
                 server.hub,
                 server.store,
                 api.settings if api is not None else ApiSettings(),
-                routes=RouteStore(settings.data_dir),
+                routes=lookups,
                 ipinfo=server.ipinfo,
             )
             context = ChannelContext(

@@ -1,6 +1,7 @@
 """``cloudping route ingest FILE|URL --source NAME`` and ``cloudping route status``: the
-operator's tools for the route store in the hub's data directory (a running hub serves a new
-generation from its next query on). ``cloudping route ADDRESS ...`` is the grammar's."""
+operator's tools for the route store in the hub's data directory, or in PostgreSQL with
+``--route-store`` (a running hub serves a new generation from its next query on).
+``cloudping route ADDRESS ...`` is the grammar's."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cloudping.channels.cli.exits import EXIT_ERROR
 from cloudping.errors import CloudpingError
 from cloudping.routes.ingest import ingest
 from cloudping.routes.lookup import RouteStore
+from cloudping.routes.pgstore import PgRouteStore
 from cloudping.routes.schedule import FetchPlan, RouteSource
 from cloudping.serve.datadir import default_data_dir
 
@@ -22,8 +24,36 @@ ACTIONS = ("ingest", "status")
 DEFAULT_INTERVAL_S = 3600.0
 
 
+STORE_HELP = (
+    "keep the route sources in this PostgreSQL database (a libpq URI or key=value string, e.g. "
+    "postgresql:///cloudping?host=/run/postgresql; a password goes in a passfile, never here) "
+    "instead of SQLite files in the data directory"
+)
+
+
+def add_store_option(p: argparse.ArgumentParser) -> None:
+    """``--route-store``: where the route sources live (``[route] store`` in a settings file)."""
+    p.add_argument("--route-store", metavar="DSN", help=STORE_HELP)
+
+
+def route_store(dsn: str | None, data_dir: Path) -> RouteStore | PgRouteStore:
+    """The route store ``--route-store`` names: SQLite files in ``data_dir`` without one.
+
+    Raises:
+        ValueError: a malformed DSN, psycopg missing.
+    """
+    return RouteStore(data_dir) if dsn is None else PgRouteStore(dsn)
+
+
+def loads_into(store: RouteStore | PgRouteStore) -> Path | PgRouteStore:
+    """Where :func:`cloudping.routes.ingest.ingest` writes ``store``'s generations."""
+    return store.data_dir if isinstance(store, RouteStore) else store
+
+
 def add_route_options(p: argparse.ArgumentParser) -> None:
-    """The hub's scheduled route fetches (``hub`` and ``up``): off unless a source is named."""
+    """The hub's route store and scheduled route fetches (``hub`` and ``up``): fetches are off
+    unless a source is named."""
+    add_store_option(p)
     p.add_argument(
         "--route-source",
         action="append",
@@ -64,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument(
             "--data-dir", type=Path, default=default, help=f"the hub's (default {default})"
         )
+        add_store_option(action)
     return parser
 
 
@@ -73,10 +104,23 @@ def main(argv: Sequence[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error (or the help)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
-    if args.action == "status":
-        return _status(args.data_dir, as_json=args.json)
     try:
-        result = ingest(args.data_dir, args.source, args.location, now=time.time())
+        store = route_store(args.route_store, args.data_dir)
+    except ValueError as exc:
+        print(f"cloudping route {args.action}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.action == "status":
+            return _status(store, as_json=args.json)
+        return _ingest(store, args.source, args.location)
+    finally:
+        if isinstance(store, PgRouteStore):
+            store.close()
+
+
+def _ingest(store: RouteStore | PgRouteStore, source: str, location: str) -> int:
+    try:
+        result = ingest(loads_into(store), source, location, now=time.time())
     except CloudpingError as exc:
         print(f"cloudping route ingest: {exc.message} ({exc.code})", file=sys.stderr)
         return EXIT_ERROR
@@ -88,9 +132,14 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def _status(data_dir: Path, *, as_json: bool) -> int:
+def _status(store: RouteStore | PgRouteStore, *, as_json: bool) -> int:
     now = time.time()
-    for status in RouteStore(data_dir).status():
+    try:
+        found = store.status()
+    except CloudpingError as exc:  # PostgreSQL unreachable
+        print(f"cloudping route status: {exc.message} ({exc.code})", file=sys.stderr)
+        return EXIT_ERROR
+    for status in found:
         document = status.to_json(now)
         if as_json:
             print(json.dumps(document))

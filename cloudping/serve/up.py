@@ -50,7 +50,7 @@ from cloudping.serve.hub import (
     welcome,
 )
 from cloudping.serve.metrics import add_metrics_option
-from cloudping.serve.routes import add_route_options, fetch_plan
+from cloudping.serve.routes import add_route_options, fetch_plan, route_store
 from cloudping.service import ApiSettings
 from cloudping.settings import configure_logging, load_settings
 from cloudping.special import Network
@@ -128,6 +128,7 @@ def main(argv: Sequence[str]) -> int:
         http = http_settings(args)
         channels = configure_channels(args)
         plan = fetch_plan(args)
+        routes = route_store(args.route_store, args.data_dir)
         metrics = metrics_address(args)
         ipinfo = geoip_settings(args)
     except ValueError as exc:
@@ -169,6 +170,7 @@ def main(argv: Sequence[str]) -> int:
         greeting=greeting,
         channels=channels,
         routes=plan,
+        route_store=routes,
         metrics_listen=metrics,
     )
     return run_service("cloudping up", service, listeners(settings, api, metrics))

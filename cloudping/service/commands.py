@@ -23,7 +23,7 @@ from cloudping.hub import Hub
 from cloudping.ipinfo.answer import ipinfo_answer
 from cloudping.ipinfo.router import Ipinfo
 from cloudping.routes.answer import route_answer
-from cloudping.routes.lookup import RouteStore
+from cloudping.routes.lookup import RouteSources
 from cloudping.service.admission import Admission
 from cloudping.service.answers import answer
 from cloudping.service.caller import Caller
@@ -45,7 +45,7 @@ class CommandService:
         store: MeasurementStore,
         settings: ApiSettings,
         *,
-        routes: RouteStore | None = None,
+        routes: RouteSources | None = None,
         ipinfo: Ipinfo | None = None,
     ) -> None:
         self.hub = hub
@@ -153,7 +153,7 @@ class CommandService:
         Raises:
             CloudpingError: ``not_implemented``, ``token_not_issued``, ``is_a_measurement``
                 (see :func:`cloudping.service.answers.answer`); for ``route``: ``no_routes``,
-                ``bad_query`` (see :meth:`RouteStore.lookup`); for ``ipinfo``,
+                ``bad_query`` (see :meth:`RouteSources.lookup`); for ``ipinfo``,
                 ``scope_missing`` (``measure``), ``resolve_failed``, ``unknown_provider``.
         """
         with self._observed(caller):

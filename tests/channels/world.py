@@ -15,7 +15,7 @@ from cloudping.auth import KeyRing, Scope, SigningKey, TokenService
 from cloudping.channels.api import app
 from cloudping.hub import Hub, HubSettings
 from cloudping.ipinfo.router import Ipinfo
-from cloudping.routes.lookup import RouteStore
+from cloudping.routes.lookup import RouteSources
 from cloudping.service import ApiSettings, CommandService
 from cloudping.store import MemoryStore
 from cloudping.testing import ScriptedAgent, scripted_hub
@@ -53,7 +53,7 @@ async def world(
     settings: ApiSettings | None = None,
     *,
     client: tuple[str, int] = ("127.0.0.1", 4000),
-    routes: RouteStore | None = None,
+    routes: RouteSources | None = None,
     ipinfo: Ipinfo | None = None,
     **options: Any,
 ) -> AsyncIterator[World]:
