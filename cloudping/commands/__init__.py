@@ -11,7 +11,7 @@ for pydantic and the models.
 
 from __future__ import annotations
 
-import importlib
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -96,6 +96,10 @@ def __getattr__(name: str) -> object:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    submodule = f"{__name__}.{home}"
+    # __import__, not importlib.import_module: `python -X importtime` times only the former,
+    # so the submodule keeps its own line there instead of adding to its importer's.
+    __import__(submodule)
+    value: object = getattr(sys.modules[submodule], name)
     globals()[name] = value
     return value

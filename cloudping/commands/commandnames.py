@@ -1,4 +1,6 @@
-"""The names of the commands, their aliases, and "did you mean" for the rest."""
+"""The names of the commands, what each does, their aliases, and "did you mean" for the rest.
+
+The CLI's overview (`cloudping --help`) needs only this module: no pydantic, no table."""
 
 from __future__ import annotations
 
