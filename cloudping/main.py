@@ -81,7 +81,6 @@ def _command(argv: Sequence[str]) -> int:
     if words[:1] in (["-V"], ["--version"]):  # this program's version, wherever it runs
         print(f"cloudping {__version__}")
         return 0
-    # The grammar (pydantic) loads here, not for the operator's tools and services above.
     if not words or words[0] in ("-h", "--help"):
         print(_overview())
         return 0
@@ -90,6 +89,7 @@ def _command(argv: Sequence[str]) -> int:
 
 def _grammar(options: CliOptions, words: list[str]) -> int:
     """Parse ``words`` and run or answer the command, here or on the hub the options name."""
+    # The grammar (pydantic) loads here, not for the overview nor the operator's tools above.
     from cloudping.channels.cli.cafile import read_ca, with_ca  # noqa: PLC0415
     from cloudping.commands import HelpCommand, is_measurement, parse_args  # noqa: PLC0415
     from cloudping.runner import hub_target, runner_for  # noqa: PLC0415
@@ -168,8 +168,8 @@ def _usage_error(exc: UsageError) -> int:
 
 def _overview() -> str:
     """The CLI's own help: its one usage line, then the grammar's list of commands."""
-    # The grammar (pydantic) loads here, not for the operator's tools and services above.
-    from cloudping.commands import command_list  # noqa: PLC0415
+    # The names and summaries only: the grammar (pydantic, the models) is not loaded for this.
+    from cloudping.commands.commandnames import command_list  # noqa: PLC0415
 
     commands = command_list()
     return (

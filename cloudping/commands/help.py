@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from cloudping.commands.commandnames import ALIASES, GENERAL_USAGE
+from cloudping.commands.commandnames import GENERAL_USAGE, command_list
 from cloudping.commands.spec import CommandSpec, OptionSpec, default_of
-from cloudping.commands.table import HELP_OPTION, SPECS, lookup
+from cloudping.commands.table import HELP_OPTION, lookup
 
 _COLUMN = 28
 _USAGE = "usage: "
@@ -73,18 +73,6 @@ def help_text(name: str | None = None) -> str:
         ["examples:", *(f"  {example}" for example in spec.examples)] if spec.examples else [],
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
-
-
-def command_list() -> str:
-    """The commands, one a line with what it does, without a usage line (a channel that has
-    its own, as the CLI does, puts this list under it)."""
-    aliases = {name: alias for alias, name in ALIASES.items()}
-    lines = ["commands:"]
-    for spec in SPECS.values():
-        alias = f" (alias: {aliases[spec.name]})" if spec.name in aliases else ""
-        lines.append(f"  {spec.name:<12}{spec.summary}{alias}")
-    lines.append("Type 'help COMMAND' or 'COMMAND --help' for the options of one command.")
-    return "\n".join(lines) + "\n"
 
 
 def _sentence(text: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cloudping.commands.commandnames import SUMMARIES
 from cloudping.commands.model import CommandModel
 from cloudping.commands.selection import Selection
 from cloudping.policy import Limits
@@ -113,7 +114,6 @@ class CommandSpec:
     Attributes:
         name: the canonical name.
         model: the model its words become.
-        summary: one line for the list of commands and the schema.
         options: its options, in usage order.
         positional: its positional argument, if any.
         examples: command lines shown in help (and parsed by the tests).
@@ -123,12 +123,16 @@ class CommandSpec:
 
     name: str
     model: type[CommandModel]
-    summary: str
     options: tuple[OptionSpec, ...] = ()
     positional: PositionalSpec | None = None
     examples: tuple[str, ...] = ()
     check: Check | None = None
     note: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One line for the list of commands, the help and the schema."""
+        return SUMMARIES[self.name]
 
     @property
     def takes_from(self) -> bool:

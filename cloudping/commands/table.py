@@ -111,7 +111,6 @@ HOST_TARGET = PositionalSpec("target", "TARGET", "host name or IP address", HOST
 PING = CommandSpec(
     "ping",
     PingCommand,
-    "send echo requests and report loss and round-trip times",
     (
         *FAMILY,
         _count_option("packets to send to each target"),
@@ -130,7 +129,6 @@ PING = CommandSpec(
 TRACEROUTE = CommandSpec(
     "traceroute",
     TracerouteCommand,
-    "show the path to a target, hop by hop",
     (
         *FAMILY,
         OptionSpec(
@@ -159,7 +157,6 @@ TRACEROUTE = CommandSpec(
 MTR = CommandSpec(
     "mtr",
     MtrCommand,
-    "traceroute and ping combined: loss and latency of every hop",
     (*FAMILY, _count_option("rounds to run"), INTERVAL, MAX_HOPS, PROTO, PORT, *FROM),
     HOST_TARGET,
     ("mtr -c 20 example.com",),
@@ -167,7 +164,6 @@ MTR = CommandSpec(
 TCPING = CommandSpec(
     "tcping",
     TcpingCommand,
-    "time TCP connections to HOST[:PORT] (port 443 unless given)",
     (
         *FAMILY,
         _count_option("connections to open to each target"),
@@ -181,7 +177,6 @@ TCPING = CommandSpec(
 DNS = CommandSpec(
     "dns",
     DnsCommand,
-    "resolve names, optionally through a given resolver",
     (
         OptionSpec("type", ("-t", "--type"), "record type", kinds.RECORD_TYPE, "TYPE"),
         OptionSpec(
@@ -210,7 +205,6 @@ DNS = CommandSpec(
 HTTP = CommandSpec(
     "http",
     HttpCommand,
-    "fetch URLs and time every phase (DNS, connect, TLS, first byte)",
     (
         OptionSpec(
             "method", ("-X", "--method", "--request"), "request method", kinds.METHOD, "METHOD"
@@ -251,7 +245,6 @@ HTTP = CommandSpec(
 SCAN = CommandSpec(
     "scan",
     ScanCommand,
-    "sweep every address of a prefix and draw which answered",
     (
         PROTO,
         PORT,
@@ -281,7 +274,6 @@ SCAN = CommandSpec(
 LIST = CommandSpec(
     "list",
     ListCommand,
-    "list the agents, with network and place",
     positional=PositionalSpec(
         "selector",
         "SELECTOR",
@@ -295,7 +287,6 @@ LIST = CommandSpec(
 IPINFO = CommandSpec(
     "ipinfo",
     IpinfoCommand,
-    "network, organisation and place of IP addresses",
     (
         OptionSpec(
             "providers",
@@ -312,7 +303,6 @@ IPINFO = CommandSpec(
 ROUTE = CommandSpec(
     "route",
     RouteCommand,
-    "BGP routes by address or prefix, origin, neighbor, AS path or community",
     (
         OptionSpec(
             "origin", ("--origin",), "routes originated by this ASN", kinds.ASN, "ASN", ranges.asn
@@ -358,11 +348,10 @@ ROUTE = CommandSpec(
     ),
     note="Give exactly one of ADDRESS|PREFIX, --origin, --neighbor, --path and --community.",
 )
-VERSION = CommandSpec("version", VersionCommand, "show the version of the hub and the agents")
+VERSION = CommandSpec("version", VersionCommand)
 TOKEN = CommandSpec(
     "token",
     TokenCommand,
-    "issue a personal API/MCP token, or revoke one",
     # A bare word takes its value as a flag does (as `from` does): `token revoke ID`.
     (
         OptionSpec(
@@ -378,7 +367,6 @@ TOKEN = CommandSpec(
 HELP = CommandSpec(
     "help",
     HelpCommand,
-    "list the commands, or explain one",
     positional=PositionalSpec(
         "topic",
         "COMMAND",

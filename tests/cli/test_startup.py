@@ -54,6 +54,22 @@ RUNTIME = (
     "cloudping.probes",
 )
 
+# What only other commands, or other ways of pinging, run: an ICMP ping does without them.
+OTHER_PROBES = (
+    "cloudping.ipinfo",
+    "cloudping.probes.dns",
+    "cloudping.probes.http",
+    "cloudping.probes.path.mtr",
+    "cloudping.probes.path.traceroute",
+    "cloudping.probes.port",
+    "cloudping.probes.scan",
+    "cloudping.render.picture.canvas",
+    "cloudping.render.reports",
+    "cloudping.runner.remote",
+)
+# The grammar's models and table, which the overview (`cloudping --help`) does without.
+GRAMMAR = ("cloudping.commands.model", "cloudping.commands.spec", "cloudping.commands.table")
+
 # Runs the CLI in a fresh interpreter, then prints its exit status and loaded modules as JSON.
 SCRIPT = """
 import contextlib, io, json, sys
@@ -111,18 +127,25 @@ def test_a_local_ping_loads_its_probe_but_no_heavy_library() -> None:
     assert "cloudping.probes.icmp.ping" in modules  # the run got as far as the probe
     assert "cloudping.render.terminal.text" in modules
     assert status == 2  # the stub emitted no result
-    assert loaded_of(modules, HEAVY) == []
+    assert loaded_of(modules, HEAVY + OTHER_PROBES) == []
 
 
 @pytest.mark.parametrize(
-    "argv",
-    [["help", "ping"], ["help"], ["--help"], ["ping", "--help"], ["dns", "-t", "A"], ["pnig"]],
+    "argv", [["help", "ping"], ["help"], ["ping", "--help"], ["dns", "-t", "A"], ["pnig"]]
 )
 def test_help_and_usage_errors_load_no_runtime_and_no_heavy_library(argv: list[str]) -> None:
     status, modules = modules_after(argv)
     assert "cloudping.commands.table" in modules  # the grammar answered
     assert status == (2 if argv[0] in ("dns", "pnig") else 0)
     assert loaded_of(modules, HEAVY + RUNTIME) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], []])
+def test_the_overview_loads_no_grammar(argv: list[str]) -> None:
+    status, modules = modules_after(argv)
+    assert status == 0
+    assert "cloudping.commands.commandnames" in modules  # the list of commands was read
+    assert loaded_of(modules, ("pydantic", *GRAMMAR, *HEAVY, *RUNTIME)) == []
 
 
 def test_a_run_through_a_hub_loads_httpx_but_no_local_probe() -> None:

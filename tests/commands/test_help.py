@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from cloudping.commands import COMMAND_NAMES, as_invoked, help_text, parse, usage
+from cloudping.commands import (
+    ALIASES,
+    COMMAND_NAMES,
+    as_invoked,
+    command_list,
+    help_text,
+    parse,
+    usage,
+)
 from cloudping.commands.table import SPECS
 from cloudping.errors import UsageError
 
@@ -79,6 +87,22 @@ def test_the_overview_lists_every_command_with_its_summary() -> None:
     text = help_text()
     for spec in SPECS.values():
         assert f"{spec.name:<12}{spec.summary}" in text
+
+
+def test_the_overview_lists_the_table_line_by_line_in_its_order() -> None:
+    # The overview reads the names and summaries without the table: the two must agree.
+    lines = command_list().splitlines()
+    assert lines[0] == "commands:"
+    assert len(lines[1:-1]) == len(SPECS)
+    for line, spec in zip(lines[1:-1], SPECS.values(), strict=True):
+        assert line.removesuffix(f" (alias: {spec_alias(spec.name)})") == (
+            f"  {spec.name:<12}{spec.summary}"
+        )
+
+
+def spec_alias(name: str) -> str:
+    """The alias of the command ``name``, or an empty string."""
+    return next((alias for alias, target in ALIASES.items() if target == name), "")
 
 
 def test_the_overview_names_the_aliases() -> None:

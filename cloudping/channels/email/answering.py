@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from cloudping.channels.email.reply import Section
 from cloudping.commands import format_command, is_measurement, parse
-from cloudping.commands.help import command_list
+from cloudping.commands.commandnames import command_list
 from cloudping.errors import CloudpingError, UsageError
 from cloudping.events import Event
 from cloudping.events.codec import from_dict

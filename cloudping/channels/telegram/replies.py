@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from cloudping.commands.commandnames import GENERAL_USAGE
-from cloudping.commands.help import as_invoked, command_list
+from cloudping.commands.commandnames import GENERAL_USAGE, command_list
+from cloudping.commands.help import as_invoked
 from cloudping.errors import CloudpingError, UsageError
 from cloudping.render.pages.telegram import LIMIT, utf16_length
 

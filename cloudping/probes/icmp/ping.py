@@ -13,7 +13,6 @@ from cloudping.probes.icmp.codec import EchoReply, IcmpError
 from cloudping.probes.icmp.endpoint import IcmpEndpoint, Receiver
 from cloudping.probes.icmp.table import InFlight
 from cloudping.probes.job import ScheduledJob
-from cloudping.probes.port import ping as portping
 from cloudping.probes.schedule import Outcome
 
 _Answer = tuple[InFlight[Receiver], EchoReply | IcmpError, str | None, int]
@@ -25,6 +24,9 @@ async def run(cmd: PingCommand, env: ProbeEnv, emit: Emit) -> list[PingSummaryEv
     A target that does not resolve yields an ``error`` event and no summary.
     """
     if cmd.proto != "icmp":  # TCP connects or UDP datagrams, on the same schedule
+        # Loaded only for them: an ICMP ping (the CLI's default) starts without the port probe.
+        from cloudping.probes.port import ping as portping  # noqa: PLC0415
+
         return await portping.run(cmd, env, emit)
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(_ping_target(cmd, target, env, emit)) for target in cmd.targets]
