@@ -8,8 +8,8 @@ channel only serves its files.
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 
 from starlette.routing import BaseRoute
@@ -32,16 +32,11 @@ class WebPage:
 
     def running(self) -> AbstractAsyncContextManager[None]:
         """Nothing to run: the page is files."""
-        return _idle()
+        return nullcontext()
 
     def policies(self) -> Sequence[tuple[str, RoutePolicy]]:
         """None of its own: the page takes no bodies (the API's routes do)."""
         return ()
-
-
-@asynccontextmanager
-async def _idle() -> AsyncIterator[None]:
-    yield
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
