@@ -162,7 +162,7 @@ def main(argv: Sequence[str]) -> int:
     api = ApiListen(host, port, guests, http=http, public_url=args.public_url or url)
 
     def greeting(server: HubServer, bound: int | None) -> str:
-        return next_steps(server, api_url(host, bound or port), admin)
+        return next_steps(server, api_url(host, bound or port), admin, web=not args.no_web)
 
     service = serve(
         settings,
@@ -176,8 +176,9 @@ def main(argv: Sequence[str]) -> int:
     return run_service("cloudping up", service, listeners(settings, api, metrics))
 
 
-def next_steps(server: HubServer, url: str, admin: AdminToken) -> str:
-    """The welcome text: where things are, the admin token, and what to try."""
+def next_steps(server: HubServer, url: str, admin: AdminToken, *, web: bool = True) -> str:
+    """The welcome text: where things are, the admin token, and what to try (``web``: the
+    web page is served at ``/``)."""
     local = server.settings.local_agent
     served = ", ".join(str(net) for net in local.rules.served) if local else ""
     command = cloudping_command()
@@ -190,7 +191,8 @@ def next_steps(server: HubServer, url: str, admin: AdminToken) -> str:
     revoke += f" --data-dir {shlex.quote(str(data_dir))}"
     return (
         f"cloudping up: hub with the local agent; data in {data_dir}\n"
-        f"HTTP API: {url}/api/v1 (guests without a token from this machine)\n"
+        + (f"web page: {url}/ (open it in a browser)\n" if web else "")
+        + f"HTTP API: {url}/api/v1 (guests without a token from this machine)\n"
         f"MCP: {url}{MCP_PATH} (StreamableHTTP; point an MCP client there, see examples/mcp)\n"
         f"local agent serves: {served or 'the public Internet only'} "
         "(to tokens with the private scope; guests: public addresses only)\n"

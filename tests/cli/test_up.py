@@ -51,6 +51,7 @@ def tried(up: UpProcess) -> list[str]:
 
 def test_up_prints_the_api_the_admin_token_and_the_agent_line(up: UpProcess) -> None:
     text = "\n".join(up.output)
+    assert f"web page: {up.url}/ (open it in a browser)" in text
     assert f"HTTP API: {up.url}/api/v1" in text
     assert f"MCP: {up.url}/mcp " in text
     assert up.token.count(".") == 2  # a JWT
